@@ -1,0 +1,2 @@
+//! The module's parameters: names, defaults, validation. Pure logic.
+pub mod params;

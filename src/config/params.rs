@@ -1,0 +1,399 @@
+//! The 19 `modparam("sctp", ...)` parameters of the C module: their names, their
+//! defaults, and the check that turns the raw integers into settings or refuses
+//! them with an error naming the parameter.
+
+use crate::sctp::options::{Current, Heartbeat, Tuning};
+use std::ffi::CStr;
+
+pub const PARAM_COUNT: usize = 19;
+
+/// One module parameter, in the C module's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamId {
+    SocketRcvbuf,
+    SocketSndbuf,
+    Autoclose,
+    SendTtl,
+    SendRetries,
+    AssocTracking,
+    AssocReuse,
+    MaxAssocs,
+    SrtoInitial,
+    SrtoMax,
+    SrtoMin,
+    Asocmaxrxt,
+    InitMaxAttempts,
+    InitMaxTimeo,
+    Hbinterval,
+    Pathmaxrxt,
+    SackDelay,
+    SackFreq,
+    MaxBurst,
+}
+
+/// Parameter names as the config file spells them, indexed by `ParamId as usize`.
+pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = [
+    c"sctp_socket_rcvbuf",
+    c"sctp_socket_sndbuf",
+    c"sctp_autoclose",
+    c"sctp_send_ttl",
+    c"sctp_send_retries",
+    c"sctp_assoc_tracking",
+    c"sctp_assoc_reuse",
+    c"sctp_max_assocs",
+    c"sctp_srto_initial",
+    c"sctp_srto_max",
+    c"sctp_srto_min",
+    c"sctp_asocmaxrxt",
+    c"sctp_init_max_attempts",
+    c"sctp_init_max_timeo",
+    c"sctp_hbinterval",
+    c"sctp_pathmaxrxt",
+    c"sctp_sack_delay",
+    c"sctp_sack_freq",
+    c"sctp_max_burst",
+];
+
+impl ParamId {
+    pub fn name(self) -> &'static str {
+        PARAM_NAMES[self as usize].to_str().unwrap_or("?")
+    }
+}
+
+pub const DEFAULT_AUTOCLOSE_S: i32 = 180;
+pub const DEFAULT_SEND_TTL_MS: i32 = 32000;
+pub const DEFAULT_SEND_RETRIES: i32 = 0;
+/// The C module clamps sctp_send_retries to this.
+pub const MAX_SEND_RETRIES: u32 = 9;
+
+/// The raw integer of every parameter, as modparam leaves them.
+pub type RawValues = [i32; PARAM_COUNT];
+
+fn clamp_i32(v: u32) -> i32 {
+    v.min(i32::MAX as u32) as i32
+}
+
+/// The defaults: the C module's fixed ones, and for the socket-level options the
+/// values a fresh socket of this kernel has (0, "leave the OS default", where the
+/// kernel cannot tell, e.g. without SCTP).
+pub fn defaults(os: Option<&Current>) -> RawValues {
+    let c = os.copied().unwrap_or_default();
+    let mut v = [0; PARAM_COUNT];
+    v[ParamId::SocketRcvbuf as usize] = c.rcvbuf.unwrap_or(0);
+    v[ParamId::SocketSndbuf as usize] = c.sndbuf.unwrap_or(0);
+    v[ParamId::Autoclose as usize] = DEFAULT_AUTOCLOSE_S;
+    v[ParamId::SendTtl as usize] = DEFAULT_SEND_TTL_MS;
+    v[ParamId::SendRetries as usize] = DEFAULT_SEND_RETRIES;
+    v[ParamId::AssocTracking as usize] = 1;
+    v[ParamId::AssocReuse as usize] = 1;
+    v[ParamId::MaxAssocs as usize] = -1;
+    v[ParamId::SrtoInitial as usize] = clamp_i32(c.rto_initial_ms.unwrap_or(0));
+    v[ParamId::SrtoMax as usize] = clamp_i32(c.rto_max_ms.unwrap_or(0));
+    v[ParamId::SrtoMin as usize] = clamp_i32(c.rto_min_ms.unwrap_or(0));
+    v[ParamId::Asocmaxrxt as usize] = c.asocmaxrxt.unwrap_or(0) as i32;
+    v[ParamId::InitMaxAttempts as usize] = c.init_max_attempts.unwrap_or(0) as i32;
+    v[ParamId::InitMaxTimeo as usize] = c.init_max_timeo_ms.unwrap_or(0) as i32;
+    v[ParamId::Hbinterval as usize] = clamp_i32(c.hbinterval_ms.unwrap_or(0));
+    v[ParamId::Pathmaxrxt as usize] = c.pathmaxrxt.unwrap_or(0) as i32;
+    v[ParamId::SackDelay as usize] = clamp_i32(c.sack_delay_ms.unwrap_or(0));
+    v[ParamId::SackFreq as usize] = clamp_i32(c.sack_freq.unwrap_or(0));
+    v[ParamId::MaxBurst as usize] = clamp_i32(c.max_burst.unwrap_or(0));
+    v
+}
+
+/// Validated settings of the module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Applied to every SCTP socket at init (tos/freebind come from the core).
+    pub tuning: Tuning,
+    pub send_ttl_ms: u32,
+    pub send_retries: u32,
+    pub assoc_tracking: bool,
+    pub assoc_reuse: bool,
+    /// None: as many as the OS allows.
+    pub max_assocs: Option<u32>,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value {value} for modparam(\"sctp\", \"{name}\"): {expected}")]
+pub struct ParamError {
+    pub name: &'static str,
+    pub value: i32,
+    pub expected: &'static str,
+}
+
+/// A value accepted but changed or of note, to be logged as a warning.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ParamWarning(pub String);
+
+struct Checker<'a> {
+    raw: &'a RawValues,
+    warnings: Vec<ParamWarning>,
+}
+
+impl Checker<'_> {
+    fn val(&self, id: ParamId) -> i32 {
+        self.raw[id as usize]
+    }
+
+    fn err(&self, id: ParamId, expected: &'static str) -> ParamError {
+        ParamError { name: id.name(), value: self.val(id), expected }
+    }
+
+    /// A socket option where 0 and -1 both mean "keep the OS default".
+    fn os_opt(&self, id: ParamId) -> Result<Option<u32>, ParamError> {
+        match self.val(id) {
+            -1 | 0 => Ok(None),
+            v if v > 0 => Ok(Some(v as u32)),
+            _ => Err(self.err(id, "expected a positive number, or 0 / -1 for the OS default")),
+        }
+    }
+
+    /// As `os_opt`, for options the kernel holds in 16 bits: larger values are
+    /// clamped (the C module truncated them silently).
+    fn os_opt_u16(&mut self, id: ParamId) -> Result<Option<u16>, ParamError> {
+        Ok(self.os_opt(id)?.map(|v| {
+            if v > u16::MAX as u32 {
+                self.warnings.push(ParamWarning(format!(
+                    "{} {} is more than the kernel can hold, using {}",
+                    id.name(),
+                    v,
+                    u16::MAX
+                )));
+                u16::MAX
+            } else {
+                v as u16
+            }
+        }))
+    }
+
+    fn buffer(&self, id: ParamId) -> Result<Option<i32>, ParamError> {
+        match self.val(id) {
+            -1 | 0 => Ok(None),
+            v if v > 0 => Ok(Some(v)),
+            _ => Err(self.err(id, "expected a buffer size in bytes, or -1 for the OS default")),
+        }
+    }
+
+    fn flag(&self, id: ParamId) -> Result<bool, ParamError> {
+        match self.val(id) {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(self.err(id, "expected 0 (off) or 1 (on)")),
+        }
+    }
+}
+
+/// Checks every parameter. Refuses values that cannot be right; accepts every
+/// value the C module works with, clamping where it clamps (with a warning).
+pub fn validate(raw: &RawValues) -> Result<(Settings, Vec<ParamWarning>), ParamError> {
+    use ParamId::*;
+    let mut c = Checker { raw, warnings: Vec::new() };
+
+    let autoclose_s = match c.val(Autoclose) {
+        // -1: as long as the kernel allows (it caps at net.sctp.max_autoclose)
+        -1 => u32::MAX,
+        0 => {
+            c.warnings.push(ParamWarning(
+                "sctp_autoclose 0: idle associations will never be closed".into(),
+            ));
+            0
+        }
+        v if v > 0 => v as u32,
+        _ => return Err(c.err(Autoclose, "expected seconds (> 0), or -1 for the kernel's maximum")),
+    };
+    let send_ttl_ms = match c.val(SendTtl) {
+        v if v >= 0 => v as u32,
+        _ => return Err(c.err(SendTtl, "expected milliseconds (>= 0, 0 for no time limit)")),
+    };
+    let send_retries = match c.val(SendRetries) {
+        v if v < 0 => return Err(c.err(SendRetries, "expected a count from 0 to 9")),
+        v if v as u32 > MAX_SEND_RETRIES => {
+            c.warnings.push(ParamWarning(format!(
+                "sctp_send_retries too high ({v}), setting it to {MAX_SEND_RETRIES}"
+            )));
+            MAX_SEND_RETRIES
+        }
+        v => v as u32,
+    };
+    let assoc_tracking = c.flag(AssocTracking)?;
+    let assoc_reuse = c.flag(AssocReuse)?;
+    if assoc_reuse && !assoc_tracking {
+        c.warnings.push(ParamWarning(
+            "sctp_assoc_reuse needs sctp_assoc_tracking: replies will not reuse associations".into(),
+        ));
+    }
+    let max_assocs = match c.val(MaxAssocs) {
+        -1 => None,
+        v if v >= 0 => Some(v as u32),
+        _ => return Err(c.err(MaxAssocs, "expected a count (>= 0), or -1 for no limit")),
+    };
+    let heartbeat = match c.val(Hbinterval) {
+        -1 => Heartbeat::Disabled,
+        0 => Heartbeat::OsDefault,
+        v if v > 0 => Heartbeat::IntervalMs(v as u32),
+        _ => return Err(c.err(Hbinterval, "expected milliseconds (> 0), 0 for the OS default, or -1 to disable heartbeats")),
+    };
+
+    let tuning = Tuning {
+        rcvbuf: c.buffer(SocketRcvbuf)?,
+        sndbuf: c.buffer(SocketSndbuf)?,
+        autoclose_s,
+        rto_initial_ms: c.os_opt(SrtoInitial)?,
+        rto_max_ms: c.os_opt(SrtoMax)?,
+        rto_min_ms: c.os_opt(SrtoMin)?,
+        asocmaxrxt: c.os_opt_u16(Asocmaxrxt)?,
+        init_max_attempts: c.os_opt_u16(InitMaxAttempts)?,
+        init_max_timeo_ms: c.os_opt_u16(InitMaxTimeo)?,
+        heartbeat,
+        pathmaxrxt: c.os_opt_u16(Pathmaxrxt)?,
+        sack_delay_ms: c.os_opt(SackDelay)?,
+        sack_freq: c.os_opt(SackFreq)?,
+        max_burst: c.os_opt(MaxBurst)?,
+        tos: None,
+        freebind: false,
+    };
+    Ok((
+        Settings { tuning, send_ttl_ms, send_retries, assoc_tracking, assoc_reuse, max_assocs },
+        c.warnings,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ParamId::*;
+
+    fn with(changes: &[(ParamId, i32)]) -> RawValues {
+        let mut v = defaults(None);
+        for (id, val) in changes {
+            v[*id as usize] = *val;
+        }
+        v
+    }
+
+    fn ok(changes: &[(ParamId, i32)]) -> (Settings, Vec<ParamWarning>) {
+        validate(&with(changes)).expect("valid")
+    }
+
+    fn refused(id: ParamId, val: i32) -> ParamError {
+        validate(&with(&[(id, val)])).expect_err("must be refused")
+    }
+
+    #[test]
+    fn names_are_the_c_modules() {
+        assert_eq!(PARAM_NAMES.len(), 19);
+        assert_eq!(SocketRcvbuf.name(), "sctp_socket_rcvbuf");
+        assert_eq!(MaxBurst.name(), "sctp_max_burst");
+        assert_eq!(InitMaxTimeo.name(), "sctp_init_max_timeo");
+    }
+
+    #[test]
+    fn defaults_are_the_c_modules() {
+        let (s, w) = ok(&[]);
+        assert!(w.is_empty());
+        assert_eq!(s.tuning.autoclose_s, 180);
+        assert_eq!(s.send_ttl_ms, 32000);
+        assert_eq!(s.send_retries, 0);
+        assert!(s.assoc_tracking && s.assoc_reuse);
+        assert_eq!(s.max_assocs, None);
+    }
+
+    #[test]
+    fn os_defaults_flow_into_the_defaults() {
+        let os = Current {
+            rcvbuf: Some(106496),
+            rto_initial_ms: Some(3000),
+            hbinterval_ms: Some(30000),
+            asocmaxrxt: Some(10),
+            ..Default::default()
+        };
+        let (s, _) = validate(&defaults(Some(&os))).unwrap();
+        assert_eq!(s.tuning.rcvbuf, Some(106496));
+        assert_eq!(s.tuning.rto_initial_ms, Some(3000));
+        assert_eq!(s.tuning.heartbeat, Heartbeat::IntervalMs(30000));
+        assert_eq!(s.tuning.asocmaxrxt, Some(10));
+        assert_eq!(s.tuning.sndbuf, None);
+    }
+
+    #[test]
+    fn negative_values_are_refused_with_the_name() {
+        for id in [SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, MaxAssocs, SrtoInitial, SrtoMax,
+            SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt, SackDelay, SackFreq, MaxBurst]
+        {
+            let e = refused(id, -5);
+            assert_eq!(e.name, id.name());
+            assert!(e.to_string().contains(id.name()), "{e}");
+            assert!(e.to_string().contains("-5"), "{e}");
+        }
+        assert_eq!(refused(SendTtl, -1).name, "sctp_send_ttl");
+    }
+
+    #[test]
+    fn flags_must_be_zero_or_one() {
+        for id in [AssocTracking, AssocReuse] {
+            assert_eq!(refused(id, 2).name, id.name());
+            assert_eq!(refused(id, -1).name, id.name());
+        }
+        let (s, w) = ok(&[(AssocTracking, 0), (AssocReuse, 0)]);
+        assert!(!s.assoc_tracking && !s.assoc_reuse && w.is_empty());
+    }
+
+    #[test]
+    fn reuse_without_tracking_is_accepted_with_a_warning() {
+        let (s, w) = ok(&[(AssocTracking, 0), (AssocReuse, 1)]);
+        assert!(s.assoc_reuse && !s.assoc_tracking);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].0.contains("sctp_assoc_tracking"));
+    }
+
+    #[test]
+    fn send_retries_above_nine_is_clamped() {
+        let (s, w) = ok(&[(SendRetries, 20)]);
+        assert_eq!(s.send_retries, 9);
+        assert!(w[0].0.contains("sctp_send_retries too high (20)"));
+        assert_eq!(ok(&[(SendRetries, 9)]).0.send_retries, 9);
+    }
+
+    #[test]
+    fn minus_one_means_os_default_or_unlimited() {
+        let (s, w) = ok(&[
+            (SocketRcvbuf, -1),
+            (SrtoInitial, -1),
+            (Asocmaxrxt, -1),
+            (SackFreq, -1),
+            (MaxAssocs, -1),
+            (Autoclose, -1),
+        ]);
+        assert!(w.is_empty());
+        assert_eq!(s.tuning.rcvbuf, None);
+        assert_eq!(s.tuning.rto_initial_ms, None);
+        assert_eq!(s.tuning.asocmaxrxt, None);
+        assert_eq!(s.tuning.sack_freq, None);
+        assert_eq!(s.max_assocs, None);
+        assert_eq!(s.tuning.autoclose_s, u32::MAX);
+    }
+
+    #[test]
+    fn hbinterval_minus_one_disables_heartbeats() {
+        assert_eq!(ok(&[(Hbinterval, -1)]).0.tuning.heartbeat, Heartbeat::Disabled);
+        assert_eq!(ok(&[(Hbinterval, 0)]).0.tuning.heartbeat, Heartbeat::OsDefault);
+        assert_eq!(ok(&[(Hbinterval, 2000)]).0.tuning.heartbeat, Heartbeat::IntervalMs(2000));
+    }
+
+    #[test]
+    fn sixteen_bit_options_are_clamped_with_a_warning() {
+        let (s, w) = ok(&[(InitMaxTimeo, 70000)]);
+        assert_eq!(s.tuning.init_max_timeo_ms, Some(65535));
+        assert!(w[0].0.contains("sctp_init_max_timeo 70000"));
+    }
+
+    #[test]
+    fn zero_autoclose_and_zero_ttl_are_accepted() {
+        let (s, w) = ok(&[(Autoclose, 0), (SendTtl, 0), (MaxAssocs, 0)]);
+        assert_eq!(s.tuning.autoclose_s, 0);
+        assert_eq!(s.send_ttl_ms, 0);
+        assert_eq!(s.max_assocs, Some(0));
+        assert_eq!(w.len(), 1);
+    }
+}

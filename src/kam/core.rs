@@ -1,0 +1,89 @@
+//! Calls into the core and reads of its globals.
+
+use super::net::{Dest, ReceiveInfo, SocketInfo};
+use super::sys;
+
+/// The SCTP transport callbacks, registered with the core's SCTP API.
+pub struct SctpCallbacks {
+    pub init: unsafe extern "C" fn() -> libc::c_int,
+    pub destroy: unsafe extern "C" fn(),
+    pub init_sock: unsafe extern "C" fn(*mut sys::socket_info) -> libc::c_int,
+    pub check_support: unsafe extern "C" fn() -> libc::c_int,
+    pub rcv_loop: unsafe extern "C" fn() -> libc::c_int,
+    pub msg_send: unsafe extern "C" fn(*mut sys::dest_info, *mut libc::c_char, libc::c_uint) -> libc::c_int,
+}
+
+/// Hands the callbacks to the core (`sctp_core_register_api`). Fails when another
+/// SCTP module registered first.
+pub fn register_sctp_api(cb: &SctpCallbacks) -> bool {
+    let mut api = sys::sctp_srapi_t {
+        init: Some(cb.init),
+        destroy: Some(cb.destroy),
+        init_sock: Some(cb.init_sock),
+        check_support: Some(cb.check_support),
+        rcv_loop: Some(cb.rcv_loop),
+        msg_send: Some(cb.msg_send),
+    };
+    // SAFETY: the core copies the struct; all pointers are 'static functions.
+    unsafe { sys::sctp_core_register_api(&mut api) == 0 }
+}
+
+/// Attaches this process to the config framework (each receiver must, before
+/// it hands messages to the core, which reads its configuration).
+pub fn cfg_child_init() -> bool {
+    // SAFETY: the core's per-process initialisation, called once per receiver.
+    unsafe { sys::cfg_child_init() == 0 }
+}
+
+/// Passes one SIP message to the core. `buf` must have one byte of room after
+/// `len`: the core wants the message 0-terminated.
+pub fn receive_msg(buf: &mut [u8], len: usize, ri: &mut ReceiveInfo) -> i32 {
+    assert!(len < buf.len(), "receive_msg needs room for the terminating 0");
+    buf[len] = 0;
+    // SAFETY: buf is valid and writable for len+1 bytes, ri is a complete
+    // receive_info; the core does not keep either pointer after returning.
+    unsafe { sys::receive_msg(buf.as_mut_ptr() as *mut libc::c_char, len as u32, ri.as_mut_ptr()) }
+}
+
+/// The socket of this receiver process (the core's `bind_address`).
+pub fn bind_address() -> Option<SocketInfo> {
+    // SAFETY: the core sets bind_address to one of its socket_infos before it
+    // calls the receive loop; reading the pointer is a plain load.
+    unsafe { SocketInfo::from_ptr(sys::bind_address) }
+}
+
+/// The core's `tos` setting (IP TOS / IPv6 traffic class for its sockets).
+pub fn ip_tos() -> i32 {
+    // SAFETY: plain read of an int the core sets while parsing the config.
+    unsafe { sys::tos }
+}
+
+/// The core's `ip_free_bind` setting.
+pub fn ip_free_bind() -> bool {
+    // SAFETY: as above.
+    unsafe { sys::_sr_ip_free_bind != 0 }
+}
+
+/// # Safety
+/// For the exported callbacks only: `p` is the core's socket_info argument.
+pub unsafe fn socket_info_arg(p: *mut sys::socket_info) -> Option<SocketInfo> {
+    SocketInfo::from_ptr(p)
+}
+
+/// # Safety
+/// For the exported callbacks only: `p` is the core's dest_info argument,
+/// valid for the duration of the call.
+pub unsafe fn dest_arg<'a>(p: *const sys::dest_info) -> Option<Dest<'a>> {
+    Dest::from_ptr(p)
+}
+
+/// # Safety
+/// For the exported callbacks only: `buf`/`len` are the core's message argument,
+/// valid for reads for the duration of the call.
+pub unsafe fn message_arg<'a>(buf: *const libc::c_char, len: libc::c_uint) -> &'a [u8] {
+    if buf.is_null() || len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(buf as *const u8, len as usize)
+    }
+}

@@ -1,0 +1,132 @@
+//! A `log` backend writing through Kamailio's own logging, so module lines look
+//! like any module's and honour `debug=` (also per process and at runtime).
+//!
+//! Formatting happens only for records the core would print, into a stack
+//! buffer: no heap allocation on any path.
+
+use super::sys;
+use std::fmt::Write;
+
+/// Longest line handed to the core; longer ones are cut with a marker.
+const LINE_MAX: usize = 1024;
+
+struct KamailioLogger;
+
+static LOGGER: KamailioLogger = KamailioLogger;
+
+fn core_level(level: log::Level) -> i32 {
+    match level {
+        log::Level::Error => sys::L_ERR as i32,
+        log::Level::Warn => sys::L_WARN as i32,
+        log::Level::Info => sys::L_INFO as i32,
+        log::Level::Debug | log::Level::Trace => sys::L_DBG as i32,
+    }
+}
+
+/// The module's debug level in this process.
+fn current_level() -> i32 {
+    // SAFETY: reads the core's per-process debug settings; the core is
+    // initialised before any module code runs.
+    unsafe { sys::ksr_shim_log_level() }
+}
+
+/// Whether a record at `level` would be printed: lets hot paths skip work.
+pub fn enabled(level: log::Level) -> bool {
+    current_level() >= core_level(level)
+}
+
+struct LineBuf {
+    buf: [u8; LINE_MAX],
+    len: usize,
+    cut: bool,
+}
+
+impl Write for LineBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = LINE_MAX - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            self.cut = true;
+        }
+        Ok(())
+    }
+}
+
+/// "transport::receive" for "kamailio_sctp::transport::receive".
+fn short_module(path: &str) -> &str {
+    path.split_once("::").map_or(path, |(_, rest)| rest)
+}
+
+/// "receive.rs" for "src/transport/receive.rs".
+fn short_file(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+impl log::Log for KamailioLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        enabled(metadata.level())
+    }
+
+    fn log(&self, record: &log::Record) {
+        let level = core_level(record.level());
+        if current_level() < level {
+            return;
+        }
+        let mut line = LineBuf { buf: [0; LINE_MAX], len: 0, cut: false };
+        // the layout of the core's LOG(): "<mod> [<file>:<line>]: <func>(): <msg>"
+        let _ = write!(
+            line,
+            "sctp [{}:{}]: {}(): {}",
+            short_file(record.file().unwrap_or("?")),
+            record.line().unwrap_or(0),
+            short_module(record.module_path().unwrap_or("sctp")),
+            record.args()
+        );
+        if line.cut {
+            const MARK: &[u8] = b" [...]";
+            line.buf[LINE_MAX - MARK.len()..].copy_from_slice(MARK);
+        }
+        // SAFETY: buf holds `len` initialised bytes; the shim reads exactly that
+        // many and does not keep the pointer.
+        unsafe { sys::ksr_shim_log(level, line.buf.as_ptr() as *const _, line.len as i32) };
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs the backend (once per process image; later calls are no-ops).
+pub fn install() {
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_buffer_cuts_long_lines() {
+        let mut l = LineBuf { buf: [0; LINE_MAX], len: 0, cut: false };
+        let long = "x".repeat(LINE_MAX + 10);
+        write!(l, "{long}").unwrap();
+        assert_eq!(l.len, LINE_MAX);
+        assert!(l.cut);
+    }
+
+    #[test]
+    fn names_are_shortened() {
+        assert_eq!(short_module("kamailio_sctp::transport::receive"), "transport::receive");
+        assert_eq!(short_file("src/transport/receive.rs"), "receive.rs");
+    }
+
+    #[test]
+    fn levels_map_to_the_cores() {
+        assert_eq!(core_level(log::Level::Error), -1);
+        assert_eq!(core_level(log::Level::Warn), 0);
+        assert_eq!(core_level(log::Level::Info), 2);
+        assert_eq!(core_level(log::Level::Debug), 3);
+    }
+}

@@ -1,0 +1,106 @@
+//! Kamailio's `sctp` module in Rust. This file only wires the symbols the core
+//! looks up (`exports`, `mod_register`, version strings) and the SCTP transport
+//! callbacks to their implementations in `transport`.
+
+mod config;
+mod kam;
+mod sctp;
+mod sockaddr;
+mod transport;
+
+use config::params::{PARAM_COUNT, PARAM_NAMES};
+use kam::core::{self as core_api, SctpCallbacks};
+use kam::export::{CStrPtr, IntParams, ModuleExports, NoCmds, ParamTable};
+use kam::guard::guard;
+use kam::sys;
+use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+
+const fn c_str(s: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(s.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("not a C string"),
+    }
+}
+
+/// Must equal the core's version string, or it refuses the module.
+#[no_mangle]
+pub static module_version: CStrPtr = CStrPtr::new(c_str(concat!(env!("KAMAILIO_FULL_VERSION"), "\0")));
+/// Must equal the core's compile flags, or it refuses the module.
+#[no_mangle]
+pub static module_flags: CStrPtr = CStrPtr::new(c_str(concat!(env!("KAMAILIO_COMPILE_FLAGS"), "\0")));
+#[no_mangle]
+pub static module_interface_ver: c_uint = sys::MODULE_INTERFACE_VER;
+
+/// Values of the 19 integer parameters, written by the core on `modparam`.
+static PARAMS: IntParams<PARAM_COUNT> = IntParams::new();
+static PARAM_TABLE: ParamTable<{ PARAM_COUNT + 1 }> = ParamTable::ints(&PARAM_NAMES, &PARAMS);
+static NO_CMDS: NoCmds = NoCmds::new();
+
+#[no_mangle]
+pub static exports: ModuleExports = ModuleExports::new(c"sctp", &NO_CMDS, &PARAM_TABLE, mod_init, mod_destroy);
+
+const CALLBACKS: SctpCallbacks = SctpCallbacks {
+    init: sctp_init,
+    destroy: sctp_destroy,
+    init_sock: sctp_init_sock,
+    check_support: sctp_check_support,
+    rcv_loop: sctp_rcv_loop,
+    msg_send: sctp_msg_send,
+};
+
+/// Called by the core right after loading the module.
+#[no_mangle]
+pub extern "C" fn mod_register(_path: *mut c_char, _dlflags: *mut c_int, _p1: *mut c_void, _p2: *mut c_void) -> c_int {
+    kam::log::install();
+    kam::guard::install_panic_hook();
+    guard("mod_register", -1, || transport::lifecycle::register(|d| PARAMS.store_all(d), &CALLBACKS))
+}
+
+unsafe extern "C" fn mod_init() -> c_int {
+    guard("mod_init", -1, || transport::lifecycle::init_module(&PARAMS.snapshot()))
+}
+
+unsafe extern "C" fn mod_destroy() {}
+
+unsafe extern "C" fn sctp_init() -> c_int {
+    0
+}
+
+unsafe extern "C" fn sctp_destroy() {}
+
+unsafe extern "C" fn sctp_check_support() -> c_int {
+    guard("check_support", -1, transport::lifecycle::check_support)
+}
+
+unsafe extern "C" fn sctp_init_sock(si: *mut sys::socket_info) -> c_int {
+    guard("init_sock", -1, || {
+        // SAFETY: the core passes one of its listen sockets, alive for the process.
+        let Some(sock) = (unsafe { core_api::socket_info_arg(si) }) else { return -1 };
+        let Some(settings) = transport::settings::get() else {
+            log::error!("{sock}: socket initialisation before the module was initialised");
+            return -1;
+        };
+        match transport::listen::init_socket(sock, settings) {
+            Ok(()) => 0,
+            Err(e) => {
+                log::error!("{e}");
+                -1
+            }
+        }
+    })
+}
+
+unsafe extern "C" fn sctp_rcv_loop() -> c_int {
+    guard("rcv_loop", -1, transport::receive::run)
+}
+
+unsafe extern "C" fn sctp_msg_send(dst: *mut sys::dest_info, buf: *mut c_char, len: c_uint) -> c_int {
+    guard("msg_send", -1, || {
+        // SAFETY: the core passes its destination and message, valid for this call.
+        let (dst, msg) = unsafe { (core_api::dest_arg(dst), core_api::message_arg(buf, len)) };
+        match dst {
+            Some(dst) => transport::send::send(&dst, msg),
+            None => -1,
+        }
+    })
+}

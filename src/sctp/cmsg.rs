@@ -1,0 +1,208 @@
+//! The SCTP_SNDRCV control message: found in what recvmsg returns, built for sendmsg.
+//!
+//! Control messages are walked by hand over the bytes (same rules as the libc
+//! CMSG_* macros: a `cmsghdr` header, data aligned to `size_of::<usize>()`), so the
+//! parser works on any byte slice and is unit-tested without a socket.
+
+use super::sys;
+use std::mem::size_of;
+
+/// Per-message SCTP information (`struct sctp_sndrcvinfo`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SndRcvInfo {
+    pub stream: u16,
+    pub ssn: u16,
+    pub flags: u16,
+    pub ppid: u32,
+    pub context: u32,
+    pub timetolive: u32,
+    pub tsn: u32,
+    pub cumtsn: u32,
+    pub assoc_id: i32,
+}
+
+/// `sinfo_flags` bits used here.
+pub const FLAG_UNORDERED: u16 = sys::SCTP_UNORDERED as u16;
+
+impl From<&sys::sctp_sndrcvinfo> for SndRcvInfo {
+    fn from(s: &sys::sctp_sndrcvinfo) -> Self {
+        SndRcvInfo {
+            stream: s.sinfo_stream,
+            ssn: s.sinfo_ssn,
+            flags: s.sinfo_flags,
+            ppid: s.sinfo_ppid,
+            context: s.sinfo_context,
+            timetolive: s.sinfo_timetolive,
+            tsn: s.sinfo_tsn,
+            cumtsn: s.sinfo_cumtsn,
+            assoc_id: s.sinfo_assoc_id,
+        }
+    }
+}
+
+impl From<&SndRcvInfo> for sys::sctp_sndrcvinfo {
+    fn from(i: &SndRcvInfo) -> Self {
+        sys::sctp_sndrcvinfo {
+            sinfo_stream: i.stream,
+            sinfo_ssn: i.ssn,
+            sinfo_flags: i.flags,
+            sinfo_ppid: i.ppid,
+            sinfo_context: i.context,
+            sinfo_timetolive: i.timetolive,
+            sinfo_tsn: i.tsn,
+            sinfo_cumtsn: i.cumtsn,
+            sinfo_assoc_id: i.assoc_id,
+        }
+    }
+}
+
+const HDR: usize = size_of::<libc::cmsghdr>();
+
+const fn align(n: usize) -> usize {
+    (n + size_of::<usize>() - 1) & !(size_of::<usize>() - 1)
+}
+
+/// CMSG_LEN: header plus `n` data bytes.
+pub const fn cmsg_len(n: usize) -> usize {
+    align(HDR) + n
+}
+
+/// CMSG_SPACE: what one control message with `n` data bytes occupies.
+pub const fn cmsg_space(n: usize) -> usize {
+    align(HDR) + align(n)
+}
+
+const SNDRCV_LEN: usize = size_of::<sys::sctp_sndrcvinfo>();
+
+/// An aligned buffer for the control data of one recvmsg: room for SCTP_SNDRCV and,
+/// like the C module, slack for other ancillary data the kernel may add.
+#[repr(C, align(8))]
+pub struct RecvCmsgBuf(pub [u8; cmsg_space(SNDRCV_LEN) + cmsg_space(1024)]);
+
+impl RecvCmsgBuf {
+    pub fn new() -> Self {
+        RecvCmsgBuf([0; cmsg_space(SNDRCV_LEN) + cmsg_space(1024)])
+    }
+}
+
+/// An aligned buffer holding exactly one SCTP_SNDRCV control message, for sendmsg.
+#[repr(C, align(8))]
+pub struct SendCmsgBuf(pub [u8; cmsg_space(SNDRCV_LEN)]);
+
+impl SendCmsgBuf {
+    /// Encodes `info` as an IPPROTO_SCTP/SCTP_SNDRCV control message. Returns the
+    /// length to pass as msg_controllen (CMSG_LEN, as some stacks want it exact).
+    pub fn encode(&mut self, info: &SndRcvInfo) -> usize {
+        self.0.fill(0);
+        let hdr = libc::cmsghdr {
+            cmsg_len: cmsg_len(SNDRCV_LEN) as _,
+            cmsg_level: libc::IPPROTO_SCTP,
+            cmsg_type: sys::SCTP_SNDRCV as i32,
+        };
+        let data = sys::sctp_sndrcvinfo::from(info);
+        // SAFETY: the buffer is 8-aligned and holds a header (HDR bytes) followed by
+        // the aligned data (SNDRCV_LEN bytes): cmsg_space(SNDRCV_LEN) >= both.
+        unsafe {
+            std::ptr::write_unaligned(self.0.as_mut_ptr() as *mut libc::cmsghdr, hdr);
+            std::ptr::write_unaligned(
+                self.0.as_mut_ptr().add(align(HDR)) as *mut sys::sctp_sndrcvinfo,
+                data,
+            );
+        }
+        cmsg_len(SNDRCV_LEN)
+    }
+}
+
+impl Default for SendCmsgBuf {
+    fn default() -> Self {
+        SendCmsgBuf([0; cmsg_space(SNDRCV_LEN)])
+    }
+}
+
+/// Finds the SCTP_SNDRCV information among the control messages in `ctrl` (the
+/// first msg_controllen bytes of a recvmsg control buffer).
+pub fn find_sndrcv(ctrl: &[u8]) -> Option<SndRcvInfo> {
+    let mut off = 0;
+    while off + HDR <= ctrl.len() {
+        // SAFETY: HDR bytes from `off` are inside the slice; read_unaligned copes
+        // with any alignment of the caller's buffer.
+        let hdr = unsafe { std::ptr::read_unaligned(ctrl.as_ptr().add(off) as *const libc::cmsghdr) };
+        let len = hdr.cmsg_len as usize;
+        if len < HDR || off + len > ctrl.len() {
+            return None; // malformed or truncated (MSG_CTRUNC)
+        }
+        if hdr.cmsg_level == libc::IPPROTO_SCTP
+            && hdr.cmsg_type == sys::SCTP_SNDRCV as i32
+            && len >= cmsg_len(SNDRCV_LEN)
+        {
+            // SAFETY: len >= cmsg_len(SNDRCV_LEN) bytes from `off` are in the slice.
+            let raw = unsafe {
+                std::ptr::read_unaligned(
+                    ctrl.as_ptr().add(off + align(HDR)) as *const sys::sctp_sndrcvinfo
+                )
+            };
+            return Some(SndRcvInfo::from(&raw));
+        }
+        off += align(len);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SndRcvInfo {
+        SndRcvInfo {
+            stream: 3,
+            ssn: 7,
+            flags: FLAG_UNORDERED,
+            ppid: 0x1234,
+            context: 2,
+            timetolive: 32000,
+            tsn: 99,
+            cumtsn: 98,
+            assoc_id: 42,
+        }
+    }
+
+    #[test]
+    fn encode_then_find_round_trips() {
+        let mut buf = SendCmsgBuf::default();
+        let len = buf.encode(&sample());
+        assert_eq!(len, 16 + 32);
+        assert_eq!(find_sndrcv(&buf.0[..len]), Some(sample()));
+    }
+
+    #[test]
+    fn skips_other_control_messages() {
+        let mut bytes = vec![0u8; cmsg_space(4) + cmsg_space(SNDRCV_LEN)];
+        let other = libc::cmsghdr { cmsg_len: cmsg_len(4) as _, cmsg_level: libc::SOL_IP, cmsg_type: 8 };
+        unsafe { std::ptr::write_unaligned(bytes.as_mut_ptr() as *mut libc::cmsghdr, other) };
+        let mut one = SendCmsgBuf::default();
+        let l = one.encode(&sample());
+        bytes[cmsg_space(4)..cmsg_space(4) + l].copy_from_slice(&one.0[..l]);
+        assert_eq!(find_sndrcv(&bytes), Some(sample()));
+    }
+
+    #[test]
+    fn truncated_or_absent_is_none() {
+        let mut buf = SendCmsgBuf::default();
+        let len = buf.encode(&sample());
+        assert_eq!(find_sndrcv(&buf.0[..len - 1]), None);
+        assert_eq!(find_sndrcv(&[]), None);
+        // a header claiming a length shorter than itself must not loop forever
+        let bogus = libc::cmsghdr { cmsg_len: 0, cmsg_level: 0, cmsg_type: 0 };
+        let mut b = [0u8; 32];
+        unsafe { std::ptr::write_unaligned(b.as_mut_ptr() as *mut libc::cmsghdr, bogus) };
+        assert_eq!(find_sndrcv(&b), None);
+    }
+
+    #[test]
+    fn wrong_level_is_ignored() {
+        let mut buf = SendCmsgBuf::default();
+        let len = buf.encode(&sample());
+        buf.0[8] = 0; // cmsg_level low byte: IPPROTO_SCTP (132) -> 0
+        assert_eq!(find_sndrcv(&buf.0[..len]), None);
+    }
+}

@@ -1,0 +1,7 @@
+//! The SCTP socket layer: libsctp FFI, socket options, control messages and
+//! notifications. Knows nothing of Kamailio.
+pub mod cmsg;
+pub mod notification;
+pub mod options;
+pub mod socket;
+pub mod sys;

@@ -1,0 +1,290 @@
+//! SCTP socket options: applying the module's tuning to a socket, and reading the
+//! values a socket (or a fresh one: the OS defaults) has.
+
+use super::socket::SctpSocket;
+use super::sys;
+use std::io;
+use std::mem::size_of;
+
+/// `struct sctp_paddrparams` is `packed, aligned(4)` in the kernel headers, which
+/// bindgen cannot express; declared by hand. Size must be exactly 156 bytes: the
+/// kernel accepts no other length but older, shorter layouts.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct PeerAddrParams {
+    pub assoc_id: i32,
+    pub address: libc::sockaddr_storage,
+    pub hbinterval: u32,
+    pub pathmaxrxt: u16,
+    pub pathmtu: u32,
+    pub sackdelay: u32,
+    pub flags: u32,
+    pub ipv6_flowlabel: u32,
+    pub dscp: u8,
+    _align_pad: u8,
+}
+const _: () = assert!(size_of::<PeerAddrParams>() == 156);
+
+impl PeerAddrParams {
+    fn for_family(family: i32) -> Self {
+        // SAFETY: plain old data; all-zero means "no change / socket defaults".
+        let mut p: Self = unsafe { std::mem::zeroed() };
+        p.address.ss_family = family as libc::sa_family_t;
+        p
+    }
+}
+
+/// Heartbeat setting: keep the OS default, turn heartbeats off, or an interval (ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Heartbeat {
+    #[default]
+    OsDefault,
+    Disabled,
+    IntervalMs(u32),
+}
+
+/// What the module sets on every SCTP socket. `None` leaves the OS default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tuning {
+    pub rcvbuf: Option<i32>,
+    pub sndbuf: Option<i32>,
+    pub autoclose_s: u32,
+    pub rto_initial_ms: Option<u32>,
+    pub rto_max_ms: Option<u32>,
+    pub rto_min_ms: Option<u32>,
+    pub asocmaxrxt: Option<u16>,
+    pub init_max_attempts: Option<u16>,
+    pub init_max_timeo_ms: Option<u16>,
+    pub heartbeat: Heartbeat,
+    pub pathmaxrxt: Option<u16>,
+    pub sack_delay_ms: Option<u32>,
+    pub sack_freq: Option<u32>,
+    pub max_burst: Option<u32>,
+    /// IP TOS / IPv6 traffic class.
+    pub tos: Option<i32>,
+    /// Allow binding addresses not (yet) configured on the host.
+    pub freebind: bool,
+}
+
+/// A socket option the kernel refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{option}: {source}")]
+pub struct OptionError {
+    pub option: &'static str,
+    #[source]
+    pub source: io::Error,
+}
+
+fn set<T>(sock: SctpSocket, level: i32, name: u32, option: &'static str, val: &T) -> Result<(), OptionError> {
+    // SAFETY: `val` points to a live T of size_of::<T>() bytes, which the kernel
+    // only reads.
+    let r = unsafe {
+        libc::setsockopt(sock.fd(), level, name as i32, val as *const T as *const libc::c_void, size_of::<T>() as libc::socklen_t)
+    };
+    if r == -1 {
+        Err(OptionError { option, source: io::Error::last_os_error() })
+    } else {
+        Ok(())
+    }
+}
+
+fn get<T: Copy>(sock: SctpSocket, level: i32, name: u32, mut val: T) -> Option<T> {
+    let mut len = size_of::<T>() as libc::socklen_t;
+    // SAFETY: `val` is a live, writable T of `len` bytes; the kernel writes at most
+    // `len` bytes into it.
+    let r = unsafe { libc::getsockopt(sock.fd(), level, name as i32, &mut val as *mut T as *mut libc::c_void, &mut len) };
+    (r == 0).then_some(val)
+}
+
+const SCTP: i32 = libc::IPPROTO_SCTP;
+
+/// Applies `t` to a freshly created socket, like the C module does before bind.
+/// Returns the options the kernel refused (each worth a warning), or an error
+/// when one the transport cannot work without (autoclose, event subscription)
+/// was refused.
+pub fn apply(sock: SctpSocket, family: i32, t: &Tuning) -> Result<Vec<OptionError>, OptionError> {
+    let mut refused = Vec::new();
+    let mut soft = |r: Result<(), OptionError>| {
+        if let Err(e) = r {
+            refused.push(e)
+        }
+    };
+
+    if let Some(tos) = t.tos {
+        if family == libc::AF_INET6 {
+            soft(set(sock, libc::IPPROTO_IPV6, libc::IPV6_TCLASS as u32, "IPV6_TCLASS", &tos));
+        } else {
+            soft(set(sock, libc::IPPROTO_IP, libc::IP_TOS as u32, "IP_TOS", &tos));
+        }
+    }
+    if t.freebind {
+        soft(set(sock, libc::IPPROTO_IP, libc::IP_FREEBIND as u32, "IP_FREEBIND", &1i32));
+    }
+    if let Some(v) = t.rcvbuf {
+        soft(set(sock, libc::SOL_SOCKET, libc::SO_RCVBUF as u32, "SO_RCVBUF", &v));
+    }
+    if let Some(v) = t.sndbuf {
+        soft(set(sock, libc::SOL_SOCKET, libc::SO_SNDBUF as u32, "SO_SNDBUF", &v));
+    }
+    soft(set(sock, libc::SOL_SOCKET, libc::SO_REUSEADDR as u32, "SO_REUSEADDR", &1i32));
+    // no partial delivery: fragment interleave off, and the partial delivery point
+    // as high as the kernel allows (half the receive buffer, which getsockopt
+    // reports doubled)
+    soft(set(sock, SCTP, sys::SCTP_FRAGMENT_INTERLEAVE, "SCTP_FRAGMENT_INTERLEAVE", &0i32));
+    if let Some(rcvbuf) = get(sock, libc::SOL_SOCKET, libc::SO_RCVBUF as u32, 0i32) {
+        let pd_point = (rcvbuf / 2).max(1) as u32;
+        soft(set(sock, SCTP, sys::SCTP_PARTIAL_DELIVERY_POINT, "SCTP_PARTIAL_DELIVERY_POINT", &pd_point));
+    }
+    soft(set(sock, SCTP, sys::SCTP_NODELAY, "SCTP_NODELAY", &1i32));
+    soft(set(sock, SCTP, sys::SCTP_DISABLE_FRAGMENTS, "SCTP_DISABLE_FRAGMENTS", &0i32));
+    // without autoclose, associations whose peer never closes them live forever
+    set(sock, SCTP, sys::SCTP_AUTOCLOSE, "SCTP_AUTOCLOSE", &t.autoclose_s)?;
+
+    if t.rto_initial_ms.is_some() || t.rto_max_ms.is_some() || t.rto_min_ms.is_some() {
+        // 0 leaves a value as it is
+        let rto = sys::sctp_rtoinfo {
+            srto_assoc_id: 0,
+            srto_initial: t.rto_initial_ms.unwrap_or(0),
+            srto_max: t.rto_max_ms.unwrap_or(0),
+            srto_min: t.rto_min_ms.unwrap_or(0),
+        };
+        soft(set(sock, SCTP, sys::SCTP_RTOINFO, "SCTP_RTOINFO", &rto));
+    }
+    if let Some(v) = t.asocmaxrxt {
+        let ap = sys::sctp_assocparams { sasoc_asocmaxrxt: v, ..Default::default() };
+        soft(set(sock, SCTP, sys::SCTP_ASSOCINFO, "SCTP_ASSOCINFO", &ap));
+    }
+    if t.init_max_attempts.is_some() || t.init_max_timeo_ms.is_some() {
+        let im = sys::sctp_initmsg {
+            sinit_max_attempts: t.init_max_attempts.unwrap_or(0),
+            sinit_max_init_timeo: t.init_max_timeo_ms.unwrap_or(0),
+            ..Default::default()
+        };
+        soft(set(sock, SCTP, sys::SCTP_INITMSG, "SCTP_INITMSG", &im));
+    }
+    if t.heartbeat != Heartbeat::OsDefault || t.pathmaxrxt.is_some() {
+        let mut pp = PeerAddrParams::for_family(family);
+        match t.heartbeat {
+            Heartbeat::OsDefault => {}
+            Heartbeat::Disabled => pp.flags |= sys::SPP_HB_DISABLE,
+            Heartbeat::IntervalMs(ms) => {
+                pp.hbinterval = ms;
+                pp.flags |= sys::SPP_HB_ENABLE;
+            }
+        }
+        if let Some(v) = t.pathmaxrxt {
+            pp.pathmaxrxt = v;
+            // Linux applies pathmaxrxt only together with a PMTUD flag
+            pp.flags |= sys::SPP_PMTUD_ENABLE;
+        }
+        soft(set(sock, SCTP, sys::SCTP_PEER_ADDR_PARAMS, "SCTP_PEER_ADDR_PARAMS", &pp));
+    }
+    if t.sack_delay_ms.is_some() || t.sack_freq.is_some() {
+        let si = sys::sctp_sack_info {
+            sack_assoc_id: 0,
+            sack_delay: t.sack_delay_ms.unwrap_or(0),
+            sack_freq: t.sack_freq.unwrap_or(0),
+        };
+        soft(set(sock, SCTP, sys::SCTP_DELAYED_SACK, "SCTP_DELAYED_SACK", &si));
+    }
+    if let Some(v) = t.max_burst {
+        let av = sys::sctp_assoc_value { assoc_id: 0, assoc_value: v };
+        soft(set(sock, SCTP, sys::SCTP_MAX_BURST, "SCTP_MAX_BURST", &av));
+    }
+
+    // the events the transport acts on or logs
+    let ev = sys::sctp_event_subscribe {
+        sctp_data_io_event: 1, // SCTP_SNDRCV with every message
+        sctp_association_event: 1,
+        sctp_address_event: 1,
+        sctp_send_failure_event: 1,
+        sctp_peer_error_event: 1,
+        sctp_shutdown_event: 1,
+        sctp_partial_delivery_event: 1,
+        ..Default::default()
+    };
+    set(sock, SCTP, sys::SCTP_EVENTS, "SCTP_EVENTS", &ev)?;
+    Ok(refused)
+}
+
+/// The option values a socket has, as the kernel reports them (`None` where the
+/// kernel would not say). Buffer sizes are what was asked for (Linux doubles them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Current {
+    pub rcvbuf: Option<i32>,
+    pub sndbuf: Option<i32>,
+    pub autoclose_s: Option<u32>,
+    pub rto_initial_ms: Option<u32>,
+    pub rto_max_ms: Option<u32>,
+    pub rto_min_ms: Option<u32>,
+    pub asocmaxrxt: Option<u16>,
+    pub init_max_attempts: Option<u16>,
+    pub init_max_timeo_ms: Option<u16>,
+    pub hbinterval_ms: Option<u32>,
+    pub pathmaxrxt: Option<u16>,
+    pub sack_delay_ms: Option<u32>,
+    pub sack_freq: Option<u32>,
+    pub max_burst: Option<u32>,
+}
+
+/// Reads the current option values of `sock`.
+pub fn read(sock: SctpSocket, family: i32) -> Current {
+    let rto = get(sock, SCTP, sys::SCTP_RTOINFO, sys::sctp_rtoinfo::default());
+    let im = get(sock, SCTP, sys::SCTP_INITMSG, sys::sctp_initmsg::default());
+    let pp = get(sock, SCTP, sys::SCTP_PEER_ADDR_PARAMS, PeerAddrParams::for_family(family));
+    let sack = get(sock, SCTP, sys::SCTP_DELAYED_SACK, sys::sctp_sack_info::default());
+    Current {
+        rcvbuf: get(sock, libc::SOL_SOCKET, libc::SO_RCVBUF as u32, 0i32).map(|v| v / 2),
+        sndbuf: get(sock, libc::SOL_SOCKET, libc::SO_SNDBUF as u32, 0i32).map(|v| v / 2),
+        autoclose_s: get(sock, SCTP, sys::SCTP_AUTOCLOSE, 0u32),
+        rto_initial_ms: rto.map(|r| r.srto_initial),
+        rto_max_ms: rto.map(|r| r.srto_max),
+        rto_min_ms: rto.map(|r| r.srto_min),
+        asocmaxrxt: get(sock, SCTP, sys::SCTP_ASSOCINFO, sys::sctp_assocparams::default()).map(|a| a.sasoc_asocmaxrxt),
+        init_max_attempts: im.map(|i| i.sinit_max_attempts),
+        init_max_timeo_ms: im.map(|i| i.sinit_max_init_timeo),
+        hbinterval_ms: pp.map(|p| p.hbinterval),
+        pathmaxrxt: pp.map(|p| p.pathmaxrxt),
+        sack_delay_ms: sack.map(|s| s.sack_delay),
+        sack_freq: sack.map(|s| s.sack_freq),
+        max_burst: get(sock, SCTP, sys::SCTP_MAX_BURST, sys::sctp_assoc_value::default()).map(|a| a.assoc_value),
+    }
+}
+
+/// The OS defaults: the values of a fresh IPv4 SCTP socket. Fails where the kernel
+/// has no SCTP.
+pub fn os_defaults() -> io::Result<Current> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let fd = super::socket::open_one_to_many(&"0.0.0.0:0".parse().unwrap())?;
+    // SAFETY: fd was just created and is owned by nobody else; OwnedFd closes it.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    let current = read(SctpSocket::from_raw(fd), libc::AF_INET);
+    drop(owned);
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::offset_of;
+
+    #[test]
+    fn peer_addr_params_layout_matches_the_kernel() {
+        // offsets of include/uapi/linux/sctp.h, packed
+        assert_eq!(offset_of!(PeerAddrParams, address), 4);
+        assert_eq!(offset_of!(PeerAddrParams, hbinterval), 132);
+        assert_eq!(offset_of!(PeerAddrParams, pathmaxrxt), 136);
+        assert_eq!(offset_of!(PeerAddrParams, pathmtu), 138);
+        assert_eq!(offset_of!(PeerAddrParams, flags), 146);
+        assert_eq!(offset_of!(PeerAddrParams, dscp), 154);
+    }
+
+    #[test]
+    fn other_option_structs_have_kernel_sizes() {
+        assert_eq!(size_of::<sys::sctp_rtoinfo>(), 16);
+        assert_eq!(size_of::<sys::sctp_initmsg>(), 8);
+        assert_eq!(size_of::<sys::sctp_sack_info>(), 12);
+        assert_eq!(size_of::<sys::sctp_assoc_value>(), 8);
+        assert_eq!(size_of::<sys::sctp_sndrcvinfo>(), 32);
+    }
+}

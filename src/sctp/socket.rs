@@ -1,0 +1,142 @@
+//! One-to-many SCTP sockets: create, bind (with sctp_bindx for extra addresses),
+//! listen, and message I/O with the SCTP_SNDRCV control message.
+
+use crate::sockaddr::RawAddr;
+use super::cmsg::{find_sndrcv, RecvCmsgBuf, SendCmsgBuf, SndRcvInfo};
+use super::sys;
+use socket2::{Domain, Protocol, Socket, Type};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{IntoRawFd, RawFd};
+
+/// Creates a one-to-many (SOCK_SEQPACKET) SCTP socket of `addr`'s family and
+/// returns its descriptor; the caller (the core's socket_info) owns it from then on.
+pub fn open_one_to_many(addr: &SocketAddr) -> io::Result<RawFd> {
+    let s = Socket::new(
+        Domain::for_address(*addr),
+        Type::SEQPACKET,
+        Some(Protocol::from(libc::IPPROTO_SCTP)),
+    )?;
+    Ok(s.into_raw_fd())
+}
+
+/// Whether this kernel can create SCTP sockets at all.
+pub fn kernel_supports_sctp() -> bool {
+    Socket::new(Domain::IPV4, Type::SEQPACKET, Some(Protocol::from(libc::IPPROTO_SCTP))).is_ok()
+}
+
+/// A borrowed SCTP socket descriptor (owned by the Kamailio core's socket_info,
+/// shared by all processes after fork): never closed from here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SctpSocket(RawFd);
+
+/// What one recvmsg call returned.
+#[derive(Clone, Copy, Debug)]
+pub struct Received {
+    pub len: usize,
+    /// The bytes are an SCTP notification, not user data.
+    pub notification: bool,
+    /// The bytes end a message (MSG_EOR); without it the message was cut.
+    pub end_of_record: bool,
+    /// The SCTP_SNDRCV information, when the kernel sent it.
+    pub info: Option<SndRcvInfo>,
+}
+
+fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
+    if r == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+impl SctpSocket {
+    pub fn from_raw(fd: RawFd) -> Self {
+        SctpSocket(fd)
+    }
+
+    pub fn fd(self) -> RawFd {
+        self.0
+    }
+
+    pub fn bind(self, addr: &SocketAddr) -> io::Result<()> {
+        let raw = RawAddr::from_socket_addr(addr);
+        // SAFETY: raw holds a valid sockaddr of raw.len bytes for the whole call.
+        cvt(unsafe { libc::bind(self.0, raw.as_ptr(), raw.len) }).map(drop)
+    }
+
+    /// Adds one more local address to the bound socket (multi-homing).
+    pub fn bindx_add(self, addr: &SocketAddr) -> io::Result<()> {
+        let mut raw = RawAddr::from_socket_addr(addr);
+        // SAFETY: libsctp reads exactly one sockaddr of the family's size from the
+        // pointer (addrcnt 1); raw outlives the call.
+        cvt(unsafe {
+            sys::sctp_bindx(self.0, raw.as_mut_ptr() as *mut sys::sockaddr, 1, sys::SCTP_BINDX_ADD_ADDR as i32)
+        })
+        .map(drop)
+    }
+
+    pub fn listen(self, backlog: i32) -> io::Result<()> {
+        // SAFETY: plain syscall on a descriptor.
+        cvt(unsafe { libc::listen(self.0, backlog) }).map(drop)
+    }
+
+    /// Receives one message (or notification, or piece of either). Blocks.
+    /// The source address lands in `from`, the control data in `ctrl`.
+    pub fn recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf) -> io::Result<Received> {
+        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
+        from.len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = from.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_namelen = from.len;
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = ctrl.0.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = ctrl.0.len();
+        // SAFETY: every buffer msg points to is valid and writable for the lengths
+        // given, and lives across the call.
+        let n = unsafe { libc::recvmsg(self.0, &mut msg, 0) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        from.len = msg.msg_namelen;
+        let ctrl_len = msg.msg_controllen.min(ctrl.0.len());
+        Ok(Received {
+            len: n as usize,
+            notification: msg.msg_flags & sys::MSG_NOTIFICATION as i32 != 0,
+            end_of_record: msg.msg_flags & libc::MSG_EOR != 0,
+            info: find_sndrcv(&ctrl.0[..ctrl_len]),
+        })
+    }
+
+    /// Sends `buf` as one message without blocking (MSG_DONTWAIT). With `to` the
+    /// kernel picks or opens the association to that address; with `to == None` it
+    /// uses `info.assoc_id`. Retries on EINTR.
+    pub fn send(self, buf: &[u8], to: Option<&RawAddr>, info: &SndRcvInfo, ctrl: &mut SendCmsgBuf) -> io::Result<usize> {
+        let ctrl_len = ctrl.encode(info);
+        let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
+        // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        if let Some(to) = to {
+            msg.msg_name = to.as_ptr() as *mut libc::c_void;
+            msg.msg_namelen = to.len;
+        }
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = ctrl.0.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = ctrl_len;
+        loop {
+            // SAFETY: the kernel only reads from the buffers msg points to (iov_base
+            // is cast to *mut as the C API wants, never written); all outlive the call.
+            let n = unsafe { libc::sendmsg(self.0, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The receive loop of one SCTP receiver process: every message read from the
+//! process's socket goes whole to the core, or is dropped with a log line.
+
+use super::notify::{self, FromAddr};
+use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
+use crate::kam::net::{ReceiveInfo, SocketInfo};
+use crate::sctp::cmsg::RecvCmsgBuf;
+use crate::sctp::socket::SctpSocket;
+use crate::sockaddr::RawAddr;
+
+/// The largest SIP message the core handles (its BUF_SIZE).
+pub const MAX_SIP_MSG: usize = 65535;
+/// Smaller messages are keep-alive probes (the core's MIN_SCTP_PACKET).
+pub const MIN_SCTP_PACKET: usize = 32;
+/// Read size: room for the largest SIP message plus one byte, so that a bigger
+/// one shows as too big rather than as a fit, and slack for notification
+/// headers around a returned message (SCTP_SEND_FAILED).
+const READ_LEN: usize = MAX_SIP_MSG + 1 + 1024;
+
+/// What the loop does with the next read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Next {
+    /// A new message or notification starts.
+    Start,
+    /// The rest of a message or notification already cut and dropped.
+    SkipRest,
+}
+
+/// Runs forever in a receiver process; returns only on a fatal socket error.
+pub fn run() -> i32 {
+    let Some(sock) = bind_address() else {
+        log::error!("sctp receive loop started without a socket (bind_address is not set)");
+        return -1;
+    };
+    if !cfg_child_init() {
+        log::error!("{sock}: cannot attach the receiver to the config framework");
+        return -1;
+    }
+    let s = SctpSocket::from_raw(sock.fd());
+    // one buffer for the life of the process, plus the 0 the core wants
+    let mut buf = vec![0u8; READ_LEN + 1];
+    let mut ctrl = RecvCmsgBuf::new();
+    let mut from = RawAddr::empty();
+    let mut ri = ReceiveInfo::for_socket(sock);
+    let mut next = Next::Start;
+
+    loop {
+        let got = match s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl) {
+            Ok(r) => r,
+            Err(e) => match e.raw_os_error() {
+                Some(libc::EAGAIN) => {
+                    log::debug!("{sock}: EAGAIN on sctp socket");
+                    continue;
+                }
+                Some(libc::EINTR) | Some(libc::ECONNREFUSED) => {
+                    log::error!("{sock}: recvmsg on socket {}: {e}", s.fd());
+                    continue;
+                }
+                _ => {
+                    log::error!("{sock}: recvmsg on socket {} failed, receiver stops: {e}", s.fd());
+                    return -1;
+                }
+            },
+        };
+        let src = from.to_socket_addr();
+        if next == Next::SkipRest {
+            log::debug!("{sock}: dropping {} more bytes of a cut message from {}", got.len, FromAddr(src));
+            if got.end_of_record {
+                next = Next::Start;
+            }
+            continue;
+        }
+        if !got.end_of_record {
+            next = Next::SkipRest;
+        }
+        if got.notification {
+            if !got.end_of_record {
+                log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
+            }
+            notify::handle(sock, src, &buf[..got.len]);
+            continue;
+        }
+        if !got.end_of_record {
+            log::error!(
+                "{sock}: message from {} does not fit in {READ_LEN} bytes (or arrived in parts): dropped, \
+                 the largest SIP message is {MAX_SIP_MSG} bytes",
+                FromAddr(src)
+            );
+            continue;
+        }
+        if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
+            log::debug!(
+                "{sock}: message from {} stream {} ppid {:x} flags {:x} tsn {} assoc_id {}",
+                FromAddr(src),
+                i.stream,
+                i.ppid,
+                i.flags,
+                i.tsn,
+                i.assoc_id
+            );
+        }
+        deliver(sock, &mut buf, got.len, &from, src, &mut ri);
+    }
+}
+
+/// Sanity checks and hand-over of one whole message.
+fn deliver(
+    sock: SocketInfo,
+    buf: &mut [u8],
+    len: usize,
+    from: &RawAddr,
+    src: Option<std::net::SocketAddr>,
+    ri: &mut ReceiveInfo,
+) {
+    let Some(src) = src else {
+        log::error!("{sock}: dropping a message from a source address that is neither IPv4 nor IPv6");
+        return;
+    };
+    if len > MAX_SIP_MSG {
+        log::error!("{sock}: dropping a {len}-byte message from {src}: the largest SIP message is {MAX_SIP_MSG} bytes");
+        return;
+    }
+    if len < MIN_SCTP_PACKET {
+        log::debug!("{sock}: probing packet received from {src}");
+        return;
+    }
+    if src.port() == 0 {
+        log::info!("{sock}: dropping 0 port packet from {src}");
+        return;
+    }
+    // association tracking (connection ids) comes with the next step; 0 = none
+    ri.set_source(from, &src, 0);
+    receive_msg(buf, len, ri);
+}
+
