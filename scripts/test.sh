@@ -1,0 +1,12 @@
+#!/bin/sh
+# Every test: unit tests (no Kamailio, no SCTP needed), then the end-to-end
+# suite against the real Kamailio with the freshly built module, over real
+# kernel SCTP (in a qemu VM when this machine's kernel has none).
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/build.sh
+[ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
+echo "== unit tests"
+cargo test --release
+echo "== end-to-end tests"
+exec sh tests/e2e/run.sh
