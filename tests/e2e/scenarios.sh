@@ -1,0 +1,121 @@
+# shellcheck shell=bash disable=SC2034 # SCENARIOS is used by suite.sh
+# The e2e scenarios (bash, sourced by suite.sh). Scenario NAME is the
+# function sc_NAME (dashes as underscores); it returns 0 when it passed.
+# The suite stops the Kamailio instances afterwards.
+
+SCENARIOS="uac-ours uac-c k2k-ours-to-c k2k-c-to-ours multihomed ipv6 bad-param"
+
+CALLS=${E2E_CALLS:-2000}        # calls of the uac and k2k scenarios
+RATE=${E2E_RATE:-200}           # calls per second
+SMALL_CALLS=${E2E_SMALL_CALLS:-200} # calls of multihomed and ipv6
+SIPP_PORT=5090                  # sipp's own port, away from Kamailio's
+
+# sipp_uac LABEL CALLS SIPP-ARGS...: sipp's built-in UAC scenario (INVITE,
+# ACK, BYE) for CALLS calls at RATE calls/s, at most 200 open at a time.
+sipp_uac() {
+	local label=$1 n=$2
+	shift 2
+	run_sipp "$label" "$n" -sn uac -m "$n" -r "$RATE" -l 200 -p "$SIPP_PORT" "$@"
+}
+
+# sipp -> SCTP -> Kamailio (module $1) answering INVITE/BYE with 200.
+uac_over_sctp() {
+	start_kamailio uas uas.cfg SCTP_MODULE="$1" LISTEN=sctp:127.0.0.1:5060 &&
+		wait_ready uas sctp:5060 &&
+		sipp_uac uac "$CALLS" -t s1 -i 127.0.0.1 127.0.0.1:5060 &&
+		check_alive uas
+}
+sc_uac_ours() { uac_over_sctp "$OUR_MODULE"; }
+sc_uac_c() { uac_over_sctp "$C_MODULE"; }
+
+# sipp -> UDP -> Kamailio A (module $1) -> SCTP -> Kamailio B (module $2);
+# replies come back the same way (stateless forwarding in A's core). B
+# only listens on SCTP and refuses non-SCTP requests; the SCTP association
+# between A (port 5070) and B (port 5080) is shown and checked afterwards.
+kamailio_to_kamailio() {
+	start_kamailio B uas.cfg SCTP_MODULE="$2" LISTEN=sctp:127.0.0.1:5080 &&
+		start_kamailio A proxy.cfg SCTP_MODULE="$1" \
+			LISTEN_UDP=udp:127.0.0.1:5060 LISTEN_SCTP=sctp:127.0.0.1:5070 \
+			NEXT_HOST=127.0.0.1 NEXT_PORT=5080 &&
+		wait_ready B sctp:5080 &&
+		wait_ready A udp:5060 sctp:5070 &&
+		sipp_uac uac "$CALLS" -t u1 -i 127.0.0.1 127.0.0.1:5060 &&
+		check_alive A && check_alive B &&
+		check_association 5070 5080
+}
+sc_k2k_ours_to_c() { kamailio_to_kamailio "$OUR_MODULE" "$C_MODULE"; }
+sc_k2k_c_to_ours() { kamailio_to_kamailio "$C_MODULE" "$OUR_MODULE"; }
+
+# check_association PORT1 PORT2: an SCTP association joins the two ports.
+# /proc/net/sctp/assocs columns: ... LPORT (12) RPORT (13) LADDRS <-> RADDRS
+check_association() {
+	say "/proc/net/sctp/assocs:"
+	indent </proc/net/sctp/assocs
+	if awk -v a="$1" -v b="$2" 'NR > 1 && (($12 == a && $13 == b) || ($12 == b && $13 == a)) { f = 1 }
+		END { exit !f }' /proc/net/sctp/assocs; then
+		say "SCTP association between ports $1 and $2: present"
+	else
+		say "ERROR: no SCTP association between ports $1 and $2"
+		return 1
+	fi
+}
+
+# One endpoint bound to 127.0.0.1 and 127.0.0.2; calls to both addresses.
+sc_multihomed() {
+	start_kamailio uas uas.cfg SCTP_MODULE="$OUR_MODULE" \
+		LISTEN="sctp:(127.0.0.1,127.0.0.2):5060" &&
+		wait_ready uas sctp:5060 || return 1
+	say "/proc/net/sctp/eps:"
+	indent </proc/net/sctp/eps
+	local addrs
+	addrs=$(awk 'NR > 1 && $6 == 5060 { for (i = 9; i <= NF; i++) printf " %s", $i }' /proc/net/sctp/eps)
+	say "local addresses of the endpoint on port 5060:$addrs"
+	local a
+	for a in 127.0.0.1 127.0.0.2; do
+		case " $addrs " in
+		*" $a "*) ;;
+		*)
+			say "ERROR: the endpoint on port 5060 is not bound to $a"
+			return 1
+			;;
+		esac
+	done
+	sipp_uac to-127.0.0.2 "$SMALL_CALLS" -t s1 -i 127.0.0.1 127.0.0.2:5060 &&
+		sipp_uac to-127.0.0.1 "$SMALL_CALLS" -t s1 -i 127.0.0.1 127.0.0.1:5060 &&
+		check_alive uas
+}
+
+# SCTP over IPv6 loopback.
+sc_ipv6() {
+	start_kamailio uas uas.cfg SCTP_MODULE="$OUR_MODULE" LISTEN="sctp:[::1]:5060" &&
+		wait_ready uas sctp:5060 &&
+		sipp_uac uac "$SMALL_CALLS" -t s1 -i ::1 "[::1]:5060" &&
+		check_alive uas
+}
+
+# A negative sctp_send_ttl must make Kamailio refuse to start, naming it.
+sc_bad_param() {
+	local limit=20 rc=0 log deadline
+	start_kamailio bad bad-param.cfg SCTP_MODULE="$OUR_MODULE" LISTEN=sctp:127.0.0.1:5060 || return 1
+	log=${KAM_LOG[bad]}
+	deadline=$((SECONDS + limit))
+	while alive "${KAM_PID[bad]}" && [ $SECONDS -lt $deadline ]; do
+		sleep 0.2
+	done
+	if alive "${KAM_PID[bad]}"; then
+		say "ERROR: kamailio[bad] still runs after $limit s: it accepted sctp_send_ttl=-5"
+		return 1
+	fi
+	wait "${KAM_PID[bad]}" || rc=$?
+	say "kamailio[bad] exited with code $rc"
+	if [ "$rc" = 0 ]; then
+		say "ERROR: kamailio[bad] exited with code 0"
+		return 1
+	fi
+	if ! grep -q sctp_send_ttl "$log"; then
+		say "ERROR: the log does not mention sctp_send_ttl"
+		return 1
+	fi
+	say "log lines naming sctp_send_ttl:"
+	grep sctp_send_ttl "$log" | head -n 5 | indent
+}
