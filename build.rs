@@ -15,8 +15,12 @@ use std::process::Command;
 /// Core ABI versions that `kamailio-headers/` declares.
 const SUPPORTED_SERIES: &[&str] = &["5.6."];
 
-/// Compile flags of the core that change the layout of declared structs.
-const LAYOUT_FLAGS: &[&str] = &["USE_MCAST", "USE_COMP"];
+/// Compile flags of the core that change the layout of declared structs or the
+/// signature of declared functions.
+const LAYOUT_FLAGS: &[&str] = &["USE_MCAST", "USE_COMP", "DBG_SR_MEMORY"];
+
+/// Compile flags the declarations assume (the core's lock is a futex word).
+const REQUIRED_FLAGS: &[&str] = &["USE_FUTEX", "USE_SCTP"];
 
 struct CoreInfo {
     full_version: String,
@@ -73,6 +77,18 @@ fn core_info(bin: &Path) -> CoreInfo {
             bin.display(),
             SUPPORTED_SERIES.iter().map(|s| format!("{s}x")).collect::<Vec<_>>().join(", ")
         ));
+    }
+    let has = |f: &str| flags.split(',').map(str::trim).any(|x| x == f || x.starts_with(&format!("{f}-")));
+    if let Some(missing) = REQUIRED_FLAGS.iter().find(|f| !has(f)) {
+        fail(&format!(
+            "`{full_version}` at {} was built without {missing}; kamailio-headers/ declares the \
+             core ABI of builds with {}",
+            bin.display(),
+            REQUIRED_FLAGS.join(" and ")
+        ));
+    }
+    if !has("FAST_LOCK") {
+        fail(&format!("`{full_version}` at {} was built without FAST_LOCK; this module needs its futex locks", bin.display()));
     }
     CoreInfo { full_version, flags }
 }

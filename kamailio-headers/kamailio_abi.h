@@ -8,6 +8,8 @@
  * build.rs from the `flags:` line of `kamailio -v`:
  *   USE_MCAST  adds `mcast` at the end of struct socket_info
  *   USE_COMP   turns the padding of receive_info/dest_info into `comp`
+ *   DBG_SR_MEMORY  adds the caller's location to the shm allocator calls
+ * USE_FUTEX and FAST_LOCK must be set (the lock layout declared here).
  * Field names follow the core so the bindgen output reads like the C API.
  */
 #ifndef KAMAILIO_SCTP_RS_ABI_H
@@ -274,5 +276,197 @@ int get_debug_level(char *mname, int mnlen);
 int get_debug_facility(char *mname, int mnlen);
 void dprint_color(int level);
 void dprint_color_reset(void);
+
+/* ---- atomic/atomic_*.h, futexlock.h, locking.h --------------------- */
+/* With USE_FUTEX and FAST_LOCK (required, see build.rs) gen_lock_t is a
+ * futex word: 0 free, 1 taken, 2 taken with waiters. */
+typedef struct {
+	volatile int val;
+} atomic_t;
+typedef atomic_t gen_lock_t;
+
+/* ---- mem/memapi.h, mem/shm.h --------------------------------------- */
+#ifdef DBG_SR_MEMORY
+typedef void *(*sr_malloc_f)(void *mbp, unsigned long size, const char *file,
+		const char *func, unsigned int line, const char *mname);
+typedef void (*sr_free_f)(void *mbp, void *p, const char *file,
+		const char *func, unsigned int line, const char *mname);
+#else
+typedef void *(*sr_malloc_f)(void *mbp, unsigned long size);
+typedef void (*sr_free_f)(void *mbp, void *p);
+#endif
+typedef void (*sr_any_f)(void); /* members this module never calls */
+
+typedef struct sr_shm_api {
+	char *mname;
+	void *mem_pool;
+	void *mem_block;
+	sr_malloc_f xmalloc;
+	sr_malloc_f xmallocxz;
+	sr_malloc_f xmalloc_unsafe;
+	sr_any_f xrealloc;
+	sr_any_f xreallocxf;
+	sr_any_f xresize;
+	sr_free_f xfree;
+	sr_free_f xfree_unsafe;
+	sr_any_f xstatus;
+	sr_any_f xinfo;
+	sr_any_f xreport;
+	sr_any_f xavailable;
+	sr_any_f xsums;
+	sr_any_f xdestroy;
+	sr_any_f xmodstats;
+	sr_any_f xfmodstats;
+	sr_any_f xglock;
+	sr_any_f xgunlock;
+} sr_shm_api_t;
+
+extern sr_shm_api_t _shm_root;
+
+/* ---- cfg/cfg.h, cfg/cfg_struct.h ------------------------------------ */
+#define CFG_VAR_INT 1U
+#define CFG_INPUT_SHIFT 3
+#define CFG_INPUT_INT (CFG_VAR_INT << CFG_INPUT_SHIFT)
+#define CFG_ATOMIC (1U << (2 * CFG_INPUT_SHIFT))
+#define CFG_READONLY (1U << (2 * CFG_INPUT_SHIFT + 1))
+#define CFG_CB_ONLY_ONCE (1U << (2 * CFG_INPUT_SHIFT + 2))
+#define CFG_MAX_VAR_NUM 256
+
+typedef int (*cfg_on_change)(void *, str *, str *, void **);
+typedef void (*cfg_on_set_child)(str *, str *);
+
+typedef struct _cfg_def {
+	char *name;
+	unsigned int type;
+	int min;
+	int max;
+	cfg_on_change on_change_cb;
+	cfg_on_set_child on_set_child_cb;
+	char *descr;
+} cfg_def_t;
+
+typedef struct _cfg_mapping {
+	cfg_def_t *def;
+	int name_len;
+	int pos;
+	int offset; /* of the variable within its group's data */
+	unsigned int flag;
+} cfg_mapping_t;
+
+#pragma pack(push, 1)
+typedef struct _cfg_group {
+	cfg_mapping_t *mapping;
+	char *vars;
+	void *add_var;
+	int num;
+	int size;
+	int meta_offset;
+	int var_offset; /* of the group's data within a cfg block */
+	void **handle;  /* per-process pointer to the group's data */
+	void *orig_handle;
+	struct _cfg_group *next;
+	unsigned int dynamic;
+	int name_len;
+	char name[1];
+} cfg_group_t;
+
+typedef struct _cfg_block {
+	atomic_t refcnt;
+	int _pad;
+	unsigned char vars[1];
+} cfg_block_t;
+#pragma pack(pop)
+
+typedef struct _cfg_child_cb {
+	atomic_t refcnt;
+	atomic_t cb_count;
+	str gname, name;
+	cfg_on_set_child cb;
+	void **replaced;
+	struct _cfg_child_cb *next;
+} cfg_child_cb_t;
+
+#define CFG_NO_CHILD_CBS ((void *)(long)(-1))
+
+extern cfg_group_t *cfg_group;
+extern cfg_block_t **cfg_global;
+extern cfg_block_t *cfg_local;
+extern int cfg_block_size;
+extern gen_lock_t *cfg_global_lock;
+extern cfg_child_cb_t **cfg_child_cb_first;
+extern cfg_child_cb_t **cfg_child_cb_last;
+extern cfg_child_cb_t *cfg_child_cb;
+extern int cfg_ginst_count;
+
+int cfg_declare(char *group_name, cfg_def_t *def, void *values, int def_size,
+		void **handler);
+cfg_group_t *cfg_lookup_group(char *name, int len);
+cfg_mapping_t *cfg_lookup_var2(cfg_group_t *group, char *name, int len);
+void cfg_move_handle(cfg_group_t *group, void *src_ginst, void *dst_ginst);
+
+/* ---- counters.h ---------------------------------------------------- */
+typedef long counter_val_t;
+typedef struct counter_handle_s {
+	unsigned short id;
+} counter_handle_t;
+typedef struct counter_val_s {
+	counter_val_t v;
+} counter_array_t;
+typedef counter_val_t (*counter_cbk_f)(counter_handle_t h, void *param);
+typedef struct counter_def_s {
+	counter_handle_t *handle;
+	const char *name;
+	int flags;
+	counter_cbk_f get_cbk;
+	void *get_cbk_param;
+	const char *descr;
+} counter_def_t;
+
+extern counter_array_t *_cnts_vals; /* one row of counters per process */
+extern int _cnts_row_len;
+int counter_register_array(const char *group, counter_def_t *defs);
+
+/* ---- rpc.h, rpc_lookup.h -------------------------------------------- */
+typedef void (*rpc_fault_f)(void *ctx, int code, char *fmt, ...);
+typedef int (*rpc_printf_like_f)(void *ctx, char *fmt, ...);
+typedef struct rpc {
+	rpc_fault_f fault;
+	int (*send)(void *ctx);
+	rpc_printf_like_f add;
+	rpc_printf_like_f scan;
+	rpc_printf_like_f rpl_printf;
+	rpc_printf_like_f struct_add;
+	rpc_printf_like_f array_add;
+	rpc_printf_like_f struct_scan;
+	int (*struct_printf)(void *ctx, char *name, char *fmt, ...);
+	sr_any_f capabilities;
+	sr_any_f delayed_ctx_new;
+	sr_any_f delayed_ctx_close;
+} rpc_t;
+typedef void (*rpc_function_t)(rpc_t *rpc, void *ctx);
+typedef struct rpc_export {
+	const char *name;
+	rpc_function_t function;
+	const char **doc_str;
+	unsigned int flags;
+} rpc_export_t;
+int rpc_register_array(rpc_export_t *rpc_array);
+
+/* ---- dst_blocklist.h, timer_ticks.h --------------------------------- */
+#define BLST_ERR_SEND (1 << 1)
+#define BLST_ERR_CONNECT (1 << 2)
+#define TIMER_TICKS_HZ 16U
+typedef unsigned int ticks_t;
+extern unsigned blst_proto_imask[PROTO_OTHER + 1];
+int dst_blocklist_force_su_to(unsigned char err_flags, unsigned char proto,
+		union sockaddr_union *dst, struct sip_msg *msg, ticks_t timeout);
+
+/* ---- socket_info.h, globals.h --------------------------------------- */
+extern struct socket_info *sendipv4_sctp; /* default SCTP send sockets */
+extern struct socket_info *sendipv6_sctp;
+extern int sctp_disable;
+struct socket_info *grep_sock_info(str *host, unsigned short port,
+		unsigned short proto);
+int parse_phostport(char *s, char **host, int *hlen, int *port, int *proto);
 
 #endif /* KAMAILIO_SCTP_RS_ABI_H */

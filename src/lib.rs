@@ -5,6 +5,7 @@
 mod config;
 mod kam;
 mod sctp;
+mod shared;
 mod sockaddr;
 mod transport;
 

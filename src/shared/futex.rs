@@ -1,0 +1,90 @@
+//! A process-shared mutex on one 32-bit word: 0 free, 1 taken, 2 taken with
+//! waiters (the classic futex protocol, the same the Kamailio core uses).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+#[repr(C)]
+pub struct FutexMutex {
+    state: AtomicU32,
+}
+
+fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
+    // SAFETY: `word` is a valid, aligned u32 for the duration of the call;
+    // FUTEX_WAIT/WAKE (not the PRIVATE variants) work across processes sharing
+    // the page. No timeout, no second address.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            op,
+            val,
+            std::ptr::null::<libc::timespec>(),
+            std::ptr::null::<u32>(),
+            0u32,
+        );
+    }
+}
+
+impl FutexMutex {
+    /// A free lock, for placing in zeroed shared memory.
+    pub const fn new() -> Self {
+        FutexMutex { state: AtomicU32::new(0) }
+    }
+
+    pub fn lock(&self) -> FutexGuard<'_> {
+        if self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            // spin briefly: critical sections here are a few memory accesses
+            for _ in 0..100 {
+                std::hint::spin_loop();
+                if self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                    return FutexGuard(self);
+                }
+            }
+            while self.state.swap(2, Ordering::Acquire) != 0 {
+                futex(&self.state, libc::FUTEX_WAIT, 2);
+            }
+        }
+        FutexGuard(self)
+    }
+
+    fn unlock(&self) {
+        if self.state.swap(0, Ordering::Release) == 2 {
+            futex(&self.state, libc::FUTEX_WAKE, 1);
+        }
+    }
+}
+
+/// Holds the lock until dropped.
+pub struct FutexGuard<'a>(&'a FutexMutex);
+
+impl Drop for FutexGuard<'_> {
+    fn drop(&mut self) {
+        self.0.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::UnsafeCell;
+
+    #[test]
+    fn excludes_threads() {
+        struct Shared(FutexMutex, UnsafeCell<u64>);
+        unsafe impl Sync for Shared {}
+        let s = std::sync::Arc::new(Shared(FutexMutex::new(), UnsafeCell::new(0)));
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..20000 {
+                        let _g = s.0.lock();
+                        unsafe { *s.1.get() += 1 };
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter().for_each(|h| h.join().unwrap());
+        assert_eq!(unsafe { *s.1.get() }, 80000);
+    }
+}

@@ -1,0 +1,5 @@
+//! Data structures that live in memory shared by Kamailio's processes (its shm
+//! pool, or any MAP_SHARED mapping in tests): a futex lock and the association
+//! table. Index-based, no pointers inside, so any process can map them anywhere.
+pub mod assoc_table;
+pub mod futex;
