@@ -12,8 +12,11 @@ mod transport;
 use config::params::{PARAM_COUNT, PARAM_NAMES};
 use kam::core::{self as core_api, SctpCallbacks};
 use kam::export::{CStrPtr, IntParams, ModuleExports, NoCmds, ParamTable};
+use kam::cfg;
 use kam::guard::guard;
+use kam::rpc::Call;
 use kam::sys;
+use transport::lifecycle::RpcHandlers;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 
 const fn c_str(s: &'static str) -> &'static CStr {
@@ -57,14 +60,58 @@ pub extern "C" fn mod_register(_path: *mut c_char, _dlflags: *mut c_int, _p1: *m
     guard("mod_register", -1, || transport::lifecycle::register(|d| PARAMS.store_all(d), &CALLBACKS))
 }
 
+const RPC_HANDLERS: RpcHandlers = RpcHandlers { info: rpc_sctp_info, options: rpc_sctp_options };
+
 unsafe extern "C" fn mod_init() -> c_int {
-    guard("mod_init", -1, || transport::lifecycle::init_module(&PARAMS.snapshot()))
+    guard("mod_init", -1, || {
+        transport::lifecycle::init_module(&PARAMS.snapshot(), cfg_on_change, cfg_on_set, &RPC_HANDLERS)
+    })
+}
+
+/// Config framework: a variable of group `sctp` is about to change.
+unsafe extern "C" fn cfg_on_change(
+    group: *mut c_void,
+    _gname: *mut sys::str_,
+    name: *mut sys::str_,
+    val: *mut *mut c_void,
+) -> c_int {
+    guard("cfg change", -1, || {
+        // SAFETY: the core's callback arguments, valid for this call.
+        let change = unsafe { cfg::change_args(group, name, val) };
+        let mut v = change.value;
+        let r = transport::runtime::on_change(&change, &mut v);
+        if r == 0 && v != change.value {
+            // SAFETY: as above.
+            unsafe { cfg::set_change_value(val, v) };
+        }
+        r
+    })
+}
+
+/// Config framework: a variable of group `sctp` changed.
+unsafe extern "C" fn cfg_on_set(_gname: *mut sys::str_, name: *mut sys::str_) {
+    // SAFETY: the core's callback argument, valid for this call.
+    guard("cfg set", (), || transport::runtime::on_set(unsafe { cfg::set_args(name) }))
+}
+
+unsafe extern "C" fn rpc_sctp_info(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
+    // SAFETY: the core's RPC arguments, valid for this call.
+    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
+        guard("sctp.info", (), || transport::rpc::info(&call))
+    }
+}
+
+unsafe extern "C" fn rpc_sctp_options(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
+    // SAFETY: the core's RPC arguments, valid for this call.
+    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
+        guard("sctp.options", (), || transport::rpc::options(&call))
+    }
 }
 
 unsafe extern "C" fn mod_destroy() {}
 
 unsafe extern "C" fn sctp_init() -> c_int {
-    0
+    guard("sctp init", -1, || transport::lifecycle::init_transport(&PARAMS.snapshot()))
 }
 
 unsafe extern "C" fn sctp_destroy() {}

@@ -55,6 +55,16 @@ pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = [
 ];
 
 impl ParamId {
+    /// Every parameter, in order (`ALL[id as usize] == id`).
+    pub const ALL: [ParamId; PARAM_COUNT] = {
+        use ParamId::*;
+        [
+            SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, AssocTracking, AssocReuse, MaxAssocs,
+            SrtoInitial, SrtoMax, SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt,
+            SackDelay, SackFreq, MaxBurst,
+        ]
+    };
+
     pub fn name(self) -> &'static str {
         PARAM_NAMES[self as usize].to_str().unwrap_or("?")
     }
@@ -129,6 +139,8 @@ pub struct ParamWarning(pub String);
 struct Checker<'a> {
     raw: &'a RawValues,
     warnings: Vec<ParamWarning>,
+    /// The raw values with the clamps applied.
+    adjusted: RawValues,
 }
 
 impl Checker<'_> {
@@ -160,6 +172,7 @@ impl Checker<'_> {
                     v,
                     u16::MAX
                 )));
+                self.adjusted[id as usize] = u16::MAX as i32;
                 u16::MAX
             } else {
                 v as u16
@@ -184,11 +197,20 @@ impl Checker<'_> {
     }
 }
 
+/// The outcome of a successful check.
+#[derive(Debug)]
+pub struct Validated {
+    pub settings: Settings,
+    pub warnings: Vec<ParamWarning>,
+    /// The parameter values in force: the raw ones with the clamps applied.
+    pub values: RawValues,
+}
+
 /// Checks every parameter. Refuses values that cannot be right; accepts every
 /// value the C module works with, clamping where it clamps (with a warning).
-pub fn validate(raw: &RawValues) -> Result<(Settings, Vec<ParamWarning>), ParamError> {
+pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
     use ParamId::*;
-    let mut c = Checker { raw, warnings: Vec::new() };
+    let mut c = Checker { raw, warnings: Vec::new(), adjusted: *raw };
 
     let autoclose_s = match c.val(Autoclose) {
         // -1: as long as the kernel allows (it caps at net.sctp.max_autoclose)
@@ -212,6 +234,7 @@ pub fn validate(raw: &RawValues) -> Result<(Settings, Vec<ParamWarning>), ParamE
             c.warnings.push(ParamWarning(format!(
                 "sctp_send_retries too high ({v}), setting it to {MAX_SEND_RETRIES}"
             )));
+            c.adjusted[SendRetries as usize] = MAX_SEND_RETRIES as i32;
             MAX_SEND_RETRIES
         }
         v => v as u32,
@@ -253,10 +276,11 @@ pub fn validate(raw: &RawValues) -> Result<(Settings, Vec<ParamWarning>), ParamE
         tos: None,
         freebind: false,
     };
-    Ok((
-        Settings { tuning, send_ttl_ms, send_retries, assoc_tracking, assoc_reuse, max_assocs },
-        c.warnings,
-    ))
+    Ok(Validated {
+        settings: Settings { tuning, send_ttl_ms, send_retries, assoc_tracking, assoc_reuse, max_assocs },
+        warnings: c.warnings,
+        values: c.adjusted,
+    })
 }
 
 #[cfg(test)]
@@ -273,11 +297,19 @@ mod tests {
     }
 
     fn ok(changes: &[(ParamId, i32)]) -> (Settings, Vec<ParamWarning>) {
-        validate(&with(changes)).expect("valid")
+        let v = validate(&with(changes)).expect("valid");
+        (v.settings, v.warnings)
     }
 
     fn refused(id: ParamId, val: i32) -> ParamError {
         validate(&with(&[(id, val)])).expect_err("must be refused")
+    }
+
+    #[test]
+    fn all_is_in_index_order() {
+        for (i, id) in ParamId::ALL.iter().enumerate() {
+            assert_eq!(*id as usize, i);
+        }
     }
 
     #[test]
@@ -308,7 +340,7 @@ mod tests {
             asocmaxrxt: Some(10),
             ..Default::default()
         };
-        let (s, _) = validate(&defaults(Some(&os))).unwrap();
+        let s = validate(&defaults(Some(&os))).unwrap().settings;
         assert_eq!(s.tuning.rcvbuf, Some(106496));
         assert_eq!(s.tuning.rto_initial_ms, Some(3000));
         assert_eq!(s.tuning.heartbeat, Heartbeat::IntervalMs(30000));
@@ -351,6 +383,7 @@ mod tests {
     fn send_retries_above_nine_is_clamped() {
         let (s, w) = ok(&[(SendRetries, 20)]);
         assert_eq!(s.send_retries, 9);
+        assert_eq!(validate(&with(&[(SendRetries, 20)])).unwrap().values[SendRetries as usize], 9);
         assert!(w[0].0.contains("sctp_send_retries too high (20)"));
         assert_eq!(ok(&[(SendRetries, 9)]).0.send_retries, 9);
     }
@@ -385,6 +418,7 @@ mod tests {
     fn sixteen_bit_options_are_clamped_with_a_warning() {
         let (s, w) = ok(&[(InitMaxTimeo, 70000)]);
         assert_eq!(s.tuning.init_max_timeo_ms, Some(65535));
+        assert_eq!(validate(&with(&[(InitMaxTimeo, 70000)])).unwrap().values[InitMaxTimeo as usize], 65535);
         assert!(w[0].0.contains("sctp_init_max_timeo 70000"));
     }
 

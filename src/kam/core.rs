@@ -52,6 +52,44 @@ pub fn bind_address() -> Option<SocketInfo> {
     unsafe { SocketInfo::from_ptr(sys::bind_address) }
 }
 
+/// Every SCTP listen socket (`sctp_listen`).
+pub fn sctp_listen() -> impl Iterator<Item = SocketInfo> {
+    // SAFETY: the list is built while parsing the config and then left alone.
+    let first = unsafe { SocketInfo::from_ptr(sys::sctp_listen) };
+    std::iter::successors(first, |s| s.next())
+}
+
+/// The SCTP socket the core sends from by default (IPv4 first, like `sctp.options default`).
+pub fn default_sctp_send_socket() -> Option<SocketInfo> {
+    // SAFETY: plain reads of pointers the core sets before forking.
+    unsafe { SocketInfo::from_ptr(sys::sendipv4_sctp).or_else(|| SocketInfo::from_ptr(sys::sendipv6_sctp)) }
+}
+
+/// Whether the core runs without SCTP (disabled, or no kernel support).
+pub fn sctp_disabled() -> bool {
+    // SAFETY: plain read of an int the core settles before modules initialise.
+    unsafe { sys::sctp_disable != 0 }
+}
+
+/// Blocklist reasons (`dst_blocklist.h`).
+#[derive(Clone, Copy, Debug)]
+pub enum BlocklistReason {
+    Send,
+    Connect,
+}
+
+/// Tells the core's destination blocklist that `to` failed over SCTP (honouring
+/// the core's use_dst_blocklist and ignore masks).
+pub fn blocklist(reason: BlocklistReason, to: &std::net::SocketAddr) {
+    let flags = match reason {
+        BlocklistReason::Send => sys::BLST_ERR_SEND,
+        BlocklistReason::Connect => sys::BLST_ERR_CONNECT,
+    } as u8;
+    let mut su = super::net::su_from_socket_addr(to);
+    // SAFETY: su is a complete sockaddr_union the core copies.
+    unsafe { sys::ksr_shim_blocklist_sctp(flags, &mut su) };
+}
+
 /// The core's `tos` setting (IP TOS / IPv6 traffic class for its sockets).
 pub fn ip_tos() -> i32 {
     // SAFETY: plain read of an int the core sets while parsing the config.

@@ -1,8 +1,13 @@
 //! The thin safe layer over the Kamailio core: its ABI (`sys`), logging, panic
-//! containment, the module's exported symbols, and views of core structs.
+//! containment, the module's exported symbols, shared memory, the config
+//! framework, counters, RPC, and views of core structs.
+pub mod cfg;
 pub mod core;
+pub mod counters;
 pub mod export;
 pub mod guard;
 pub mod log;
 pub mod net;
+pub mod rpc;
+pub mod shm;
 pub mod sys;

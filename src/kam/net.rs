@@ -56,6 +56,11 @@ fn su_from_raw(raw: &RawAddr) -> sys::sockaddr_union {
     su
 }
 
+/// A socket address in the core's sockaddr_union form.
+pub fn su_from_socket_addr(a: &SocketAddr) -> sys::sockaddr_union {
+    su_from_raw(&RawAddr::from_socket_addr(a))
+}
+
 fn su_to_socket_addr(su: &sys::sockaddr_union) -> Option<SocketAddr> {
     from_sockaddr_bytes(su, size_of::<sys::sockaddr_union>())
 }
@@ -130,6 +135,12 @@ impl SocketInfo {
             cur = ai.next;
             Some(ip_from_core(&ai.address).map(|ip| SocketAddr::new(ip, port)))
         })
+    }
+
+    /// The next socket in the core's list.
+    pub fn next(&self) -> Option<SocketInfo> {
+        // SAFETY: list links of the core point to live socket_infos or are null.
+        unsafe { SocketInfo::from_ptr(self.get().next) }
     }
 
     /// Marks the socket as SCTP and fills the sockaddr forms of its addresses,
@@ -222,6 +233,11 @@ impl<'a> Dest<'a> {
         su_to_socket_addr(&self.0.to)
     }
 
+    /// The connection id the core associates with the destination (0: none).
+    pub fn conn_id(&self) -> i32 {
+        self.0.id
+    }
+
     /// The socket to send from.
     pub fn send_sock(&self) -> Option<SocketInfo> {
         // SAFETY: the core's send_sock points to one of its live socket_infos.
@@ -294,6 +310,7 @@ mod tests {
         let di = sys::dest_info { to: su_from_raw(&RawAddr::from_socket_addr(&to)), id: 9, ..Default::default() };
         let d = unsafe { Dest::from_ptr(&di) }.unwrap();
         assert_eq!(d.to(), Some(to));
+        assert_eq!(d.conn_id(), 9);
         assert!(d.send_sock().is_none());
     }
 }

@@ -10,6 +10,14 @@ extern "C" {
     pub fn ksr_shim_log_level() -> core::ffi::c_int;
     /// See include/ksr_shim.h.
     pub fn ksr_shim_log(level: core::ffi::c_int, text: *const core::ffi::c_char, text_len: core::ffi::c_int);
+    /// See include/ksr_shim.h.
+    pub fn ksr_shim_shm_malloc0(size: core::ffi::c_ulong) -> *mut core::ffi::c_void;
+    /// See include/ksr_shim.h.
+    pub fn ksr_shim_shm_free(p: *mut core::ffi::c_void);
+    /// See include/ksr_shim.h.
+    pub fn ksr_shim_cfg_update();
+    /// See include/ksr_shim.h.
+    pub fn ksr_shim_blocklist_sctp(err_flags: u8, su: *mut sockaddr_union) -> core::ffi::c_int;
 }
 
 #[cfg(test)]
@@ -34,6 +42,35 @@ mod layout {
         assert_eq!(size_of::<cmd_export>(), 48);
         assert_eq!(size_of::<sctp_srapi>(), 48);
         assert_eq!(size_of::<advertise_info>(), 96);
+        assert_eq!(size_of::<cfg_def_t>(), 48);
+        assert_eq!(size_of::<cfg_mapping_t>(), 24);
+        assert_eq!(size_of::<cfg_group_t>(), 73);
+        assert_eq!(size_of::<cfg_block_t>(), 9);
+        assert_eq!(size_of::<cfg_child_cb_t>(), 64);
+        assert_eq!(size_of::<counter_def_t>(), 48);
+        assert_eq!(size_of::<rpc_t>(), 96);
+        assert_eq!(size_of::<rpc_export_t>(), 32);
+        assert_eq!(size_of::<sr_shm_api_t>(), 168);
+        assert_eq!(size_of::<gen_lock_t>(), 4);
+    }
+
+    #[test]
+    fn framework_offsets_match_the_core() {
+        assert_eq!(offset_of!(cfg_mapping_t, offset), 16);
+        assert_eq!(offset_of!(cfg_group_t, var_offset), 36);
+        assert_eq!(offset_of!(cfg_group_t, handle), 40);
+        assert_eq!(offset_of!(cfg_group_t, next), 56);
+        assert_eq!(offset_of!(cfg_group_t, name), 72);
+        assert_eq!(offset_of!(cfg_block_t, vars), 8);
+        assert_eq!(offset_of!(cfg_child_cb_t, cb), 40);
+        assert_eq!(offset_of!(cfg_child_cb_t, next), 56);
+        assert_eq!(offset_of!(rpc_t, scan), 24);
+        assert_eq!(offset_of!(rpc_t, struct_add), 40);
+        assert_eq!(offset_of!(sr_shm_api_t, xmalloc), 24);
+        assert_eq!(offset_of!(sr_shm_api_t, xmallocxz), 32);
+        assert_eq!(offset_of!(sr_shm_api_t, xfree), 72);
+        assert_eq!(offset_of!(counter_def_t, get_cbk), 24);
+        assert_eq!(offset_of!(counter_def_t, descr), 40);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub struct SndRcvInfo {
 
 /// `sinfo_flags` bits used here.
 pub const FLAG_UNORDERED: u16 = sys::SCTP_UNORDERED as u16;
+pub const FLAG_ABORT: u16 = sys::SCTP_ABORT as u16;
 
 impl From<&sys::sctp_sndrcvinfo> for SndRcvInfo {
     fn from(s: &sys::sctp_sndrcvinfo) -> Self {

@@ -138,58 +138,16 @@ pub fn apply(sock: SctpSocket, family: i32, t: &Tuning) -> Result<Vec<OptionErro
     soft(set(sock, SCTP, sys::SCTP_NODELAY, "SCTP_NODELAY", &1i32));
     soft(set(sock, SCTP, sys::SCTP_DISABLE_FRAGMENTS, "SCTP_DISABLE_FRAGMENTS", &0i32));
     // without autoclose, associations whose peer never closes them live forever
-    set(sock, SCTP, sys::SCTP_AUTOCLOSE, "SCTP_AUTOCLOSE", &t.autoclose_s)?;
-
-    if t.rto_initial_ms.is_some() || t.rto_max_ms.is_some() || t.rto_min_ms.is_some() {
-        // 0 leaves a value as it is
-        let rto = sys::sctp_rtoinfo {
-            srto_assoc_id: 0,
-            srto_initial: t.rto_initial_ms.unwrap_or(0),
-            srto_max: t.rto_max_ms.unwrap_or(0),
-            srto_min: t.rto_min_ms.unwrap_or(0),
-        };
-        soft(set(sock, SCTP, sys::SCTP_RTOINFO, "SCTP_RTOINFO", &rto));
-    }
-    if let Some(v) = t.asocmaxrxt {
-        let ap = sys::sctp_assocparams { sasoc_asocmaxrxt: v, ..Default::default() };
-        soft(set(sock, SCTP, sys::SCTP_ASSOCINFO, "SCTP_ASSOCINFO", &ap));
-    }
-    if t.init_max_attempts.is_some() || t.init_max_timeo_ms.is_some() {
-        let im = sys::sctp_initmsg {
-            sinit_max_attempts: t.init_max_attempts.unwrap_or(0),
-            sinit_max_init_timeo: t.init_max_timeo_ms.unwrap_or(0),
-            ..Default::default()
-        };
-        soft(set(sock, SCTP, sys::SCTP_INITMSG, "SCTP_INITMSG", &im));
-    }
-    if t.heartbeat != Heartbeat::OsDefault || t.pathmaxrxt.is_some() {
-        let mut pp = PeerAddrParams::for_family(family);
-        match t.heartbeat {
-            Heartbeat::OsDefault => {}
-            Heartbeat::Disabled => pp.flags |= sys::SPP_HB_DISABLE,
-            Heartbeat::IntervalMs(ms) => {
-                pp.hbinterval = ms;
-                pp.flags |= sys::SPP_HB_ENABLE;
-            }
-        }
-        if let Some(v) = t.pathmaxrxt {
-            pp.pathmaxrxt = v;
-            // Linux applies pathmaxrxt only together with a PMTUD flag
-            pp.flags |= sys::SPP_PMTUD_ENABLE;
-        }
-        soft(set(sock, SCTP, sys::SCTP_PEER_ADDR_PARAMS, "SCTP_PEER_ADDR_PARAMS", &pp));
-    }
-    if t.sack_delay_ms.is_some() || t.sack_freq.is_some() {
-        let si = sys::sctp_sack_info {
-            sack_assoc_id: 0,
-            sack_delay: t.sack_delay_ms.unwrap_or(0),
-            sack_freq: t.sack_freq.unwrap_or(0),
-        };
-        soft(set(sock, SCTP, sys::SCTP_DELAYED_SACK, "SCTP_DELAYED_SACK", &si));
-    }
-    if let Some(v) = t.max_burst {
-        let av = sys::sctp_assoc_value { assoc_id: 0, assoc_value: v };
-        soft(set(sock, SCTP, sys::SCTP_MAX_BURST, "SCTP_MAX_BURST", &av));
+    set_one(sock, family, &SockOpt::Autoclose(t.autoclose_s))?;
+    for opt in [
+        SockOpt::Rto { initial_ms: t.rto_initial_ms, max_ms: t.rto_max_ms, min_ms: t.rto_min_ms },
+        SockOpt::AsocMaxRxt(t.asocmaxrxt),
+        SockOpt::Init { max_attempts: t.init_max_attempts, max_timeo_ms: t.init_max_timeo_ms },
+        SockOpt::PeerAddr { heartbeat: t.heartbeat, pathmaxrxt: t.pathmaxrxt },
+        SockOpt::DelayedSack { delay_ms: t.sack_delay_ms, freq: t.sack_freq },
+        SockOpt::MaxBurst(t.max_burst),
+    ] {
+        soft(set_one(sock, family, &opt));
     }
 
     // the events the transport acts on or logs
@@ -205,6 +163,78 @@ pub fn apply(sock: SctpSocket, family: i32, t: &Tuning) -> Result<Vec<OptionErro
     };
     set(sock, SCTP, sys::SCTP_EVENTS, "SCTP_EVENTS", &ev)?;
     Ok(refused)
+}
+
+/// One association-level option. `None` parts are left as they are (the
+/// kernel reads 0 as "no change"); an option with nothing to change is not set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockOpt {
+    Autoclose(u32),
+    Rto { initial_ms: Option<u32>, max_ms: Option<u32>, min_ms: Option<u32> },
+    AsocMaxRxt(Option<u16>),
+    Init { max_attempts: Option<u16>, max_timeo_ms: Option<u16> },
+    PeerAddr { heartbeat: Heartbeat, pathmaxrxt: Option<u16> },
+    DelayedSack { delay_ms: Option<u32>, freq: Option<u32> },
+    MaxBurst(Option<u32>),
+}
+
+/// Sets one association-level option on `sock` (new associations inherit it).
+pub fn set_one(sock: SctpSocket, family: i32, opt: &SockOpt) -> Result<(), OptionError> {
+    match *opt {
+        SockOpt::Autoclose(s) => set(sock, SCTP, sys::SCTP_AUTOCLOSE, "SCTP_AUTOCLOSE", &s),
+        SockOpt::Rto { initial_ms: None, max_ms: None, min_ms: None } => Ok(()),
+        SockOpt::Rto { initial_ms, max_ms, min_ms } => {
+            let rto = sys::sctp_rtoinfo {
+                srto_assoc_id: 0,
+                srto_initial: initial_ms.unwrap_or(0),
+                srto_max: max_ms.unwrap_or(0),
+                srto_min: min_ms.unwrap_or(0),
+            };
+            set(sock, SCTP, sys::SCTP_RTOINFO, "SCTP_RTOINFO", &rto)
+        }
+        SockOpt::AsocMaxRxt(None) => Ok(()),
+        SockOpt::AsocMaxRxt(Some(v)) => {
+            let ap = sys::sctp_assocparams { sasoc_asocmaxrxt: v, ..Default::default() };
+            set(sock, SCTP, sys::SCTP_ASSOCINFO, "SCTP_ASSOCINFO", &ap)
+        }
+        SockOpt::Init { max_attempts: None, max_timeo_ms: None } => Ok(()),
+        SockOpt::Init { max_attempts, max_timeo_ms } => {
+            let im = sys::sctp_initmsg {
+                sinit_max_attempts: max_attempts.unwrap_or(0),
+                sinit_max_init_timeo: max_timeo_ms.unwrap_or(0),
+                ..Default::default()
+            };
+            set(sock, SCTP, sys::SCTP_INITMSG, "SCTP_INITMSG", &im)
+        }
+        SockOpt::PeerAddr { heartbeat: Heartbeat::OsDefault, pathmaxrxt: None } => Ok(()),
+        SockOpt::PeerAddr { heartbeat, pathmaxrxt } => {
+            let mut pp = PeerAddrParams::for_family(family);
+            match heartbeat {
+                Heartbeat::OsDefault => {}
+                Heartbeat::Disabled => pp.flags |= sys::SPP_HB_DISABLE,
+                Heartbeat::IntervalMs(ms) => {
+                    pp.hbinterval = ms;
+                    pp.flags |= sys::SPP_HB_ENABLE;
+                }
+            }
+            if let Some(v) = pathmaxrxt {
+                pp.pathmaxrxt = v;
+                // Linux applies pathmaxrxt only together with a PMTUD flag
+                pp.flags |= sys::SPP_PMTUD_ENABLE;
+            }
+            set(sock, SCTP, sys::SCTP_PEER_ADDR_PARAMS, "SCTP_PEER_ADDR_PARAMS", &pp)
+        }
+        SockOpt::DelayedSack { delay_ms: None, freq: None } => Ok(()),
+        SockOpt::DelayedSack { delay_ms, freq } => {
+            let si = sys::sctp_sack_info { sack_assoc_id: 0, sack_delay: delay_ms.unwrap_or(0), sack_freq: freq.unwrap_or(0) };
+            set(sock, SCTP, sys::SCTP_DELAYED_SACK, "SCTP_DELAYED_SACK", &si)
+        }
+        SockOpt::MaxBurst(None) => Ok(()),
+        SockOpt::MaxBurst(Some(v)) => {
+            let av = sys::sctp_assoc_value { assoc_id: 0, assoc_value: v };
+            set(sock, SCTP, sys::SCTP_MAX_BURST, "SCTP_MAX_BURST", &av)
+        }
+    }
 }
 
 /// The option values a socket has, as the kernel reports them (`None` where the

@@ -15,7 +15,7 @@
 use super::futex::FutexMutex;
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 const NIL: u32 = u32::MAX;
 pub const PARTITIONS: usize = 16;
@@ -47,6 +47,7 @@ impl From<&SocketAddr> for PeerAddr {
 }
 
 impl PeerAddr {
+    #[cfg(test)]
     pub fn to_socket_addr(self) -> Option<SocketAddr> {
         let ip = match self.family {
             4 => IpAddr::V4(Ipv4Addr::new(self.addr[0], self.addr[1], self.addr[2], self.addr[3])),
@@ -97,6 +98,8 @@ struct Header {
     shift: u32,
     seq: AtomicU32,
     tracked: AtomicU32,
+    /// Open associations (up minus down), tracked or not.
+    opened: AtomicI32,
     parts: [Partition; PARTITIONS],
 }
 
@@ -206,6 +209,21 @@ impl AssocTable {
         self.header().tracked.load(Ordering::Relaxed)
     }
 
+    /// Counts an association that came up; returns the new number open.
+    pub fn opened_inc(&self) -> i32 {
+        self.header().opened.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Counts an association that went down.
+    pub fn opened_dec(&self) {
+        self.header().opened.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Associations open now.
+    pub fn opened(&self) -> i32 {
+        self.header().opened.load(Ordering::Relaxed)
+    }
+
     /// Connection ids handed out since start.
     pub fn total_ids(&self) -> u32 {
         self.header().seq.load(Ordering::Relaxed)
@@ -277,6 +295,7 @@ impl AssocTable {
     }
 
     /// The connection id of an association, refreshing its last use.
+    #[cfg(test)]
     pub fn id_of(&self, key: AssocKey, now: u32) -> Option<u32> {
         let (p, bucket) = self.partition_of_key(key);
         self.with_partition(p, |l| {
@@ -347,6 +366,7 @@ impl AssocTable {
 
     /// Drops entries not used for more than `idle_limit_s` (associations whose
     /// end the module missed). Returns how many.
+    #[cfg(test)]
     pub fn expire_idle(&self, now: u32, idle_limit_s: u32) -> usize {
         (0..PARTITIONS).map(|p| self.with_partition(p, |l| l.expire(now, idle_limit_s))).sum()
     }
@@ -529,6 +549,16 @@ mod tests {
         assert_eq!(t.by_peer(6, &peer(1)), None, "other socket");
         assert_eq!(t.by_peer(5, &peer(2)), None, "other peer");
         assert_eq!(peer(1).to_socket_addr(), Some("127.0.0.1:10001".parse().unwrap()));
+    }
+
+    #[test]
+    fn opened_count_is_independent_of_tracking() {
+        let (_m, t) = table(64);
+        assert_eq!(t.opened_inc(), 1);
+        assert_eq!(t.opened_inc(), 2);
+        t.opened_dec();
+        assert_eq!(t.opened(), 1);
+        assert_eq!(t.tracked(), 0);
     }
 
     #[test]

@@ -26,7 +26,8 @@ fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
 }
 
 impl FutexMutex {
-    /// A free lock, for placing in zeroed shared memory.
+    /// A free lock (all-zero, as in freshly zeroed shared memory).
+    #[cfg(test)]
     pub const fn new() -> Self {
         FutexMutex { state: AtomicU32::new(0) }
     }

@@ -2,4 +2,5 @@
 //! pool, or any MAP_SHARED mapping in tests): a futex lock and the association
 //! table. Index-based, no pointers inside, so any process can map them anywhere.
 pub mod assoc_table;
+pub mod clock;
 pub mod futex;

@@ -1,9 +1,11 @@
 //! What the module does when the core loads it, initialises it and checks for
 //! SCTP support.
 
-use super::settings;
-use crate::config::params::{defaults, RawValues};
+use super::{assoc, runtime, settings, stats};
+use crate::config::params::{defaults, ParamId, RawValues};
+use crate::kam::cfg::{OnChange, OnSet};
 use crate::kam::core::{register_sctp_api, SctpCallbacks};
+use crate::kam::rpc::{self, RpcHandler};
 use crate::sctp::{options, socket};
 
 /// At load time (`mod_register`): set the parameter defaults, which modparam
@@ -24,15 +26,47 @@ pub fn register(store_defaults: impl FnOnce(&RawValues), callbacks: &SctpCallbac
     0
 }
 
-/// At mod_init: refuse the configuration when a parameter cannot be right.
-pub fn init_module(raw: &RawValues) -> i32 {
-    match settings::configure(raw) {
-        Ok(_) => 0,
-        Err(e) => {
-            log::error!("{e}");
-            -1
-        }
+/// The core initialises SCTP (before mod_init, only when SCTP is enabled):
+/// shared state and counters, before any fork.
+pub fn init_transport(raw: &RawValues) -> i32 {
+    let max_assocs = u32::try_from(raw[ParamId::MaxAssocs as usize]).ok();
+    if !assoc::init(max_assocs) {
+        return -1;
     }
+    if !stats::register() {
+        log::error!("failed to register the sctp counters");
+        return -1;
+    }
+    0
+}
+
+/// The RPC commands and their handlers.
+pub struct RpcHandlers {
+    pub info: RpcHandler,
+    pub options: RpcHandler,
+}
+
+/// At mod_init: refuse the configuration when a parameter cannot be right;
+/// declare the runtime configuration and the RPC commands.
+pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &RpcHandlers) -> i32 {
+    if let Err(e) = settings::configure(raw) {
+        log::error!("{e}");
+        return -1;
+    }
+    let values = settings::startup_values().copied().unwrap_or(*raw);
+    if !runtime::declare(&values, on_change, on_set) {
+        log::error!("could not register the sctp configuration");
+        return -1;
+    }
+    let methods = [
+        (c"sctp.options", rpcs.options, super::rpc::OPTIONS_DOC),
+        (c"sctp.info", rpcs.info, super::rpc::INFO_DOC),
+    ];
+    if !rpc::register(&methods) {
+        log::error!("could not register the sctp rpc commands");
+        return -1;
+    }
+    0
 }
 
 /// The core asks whether this OS supports SCTP.

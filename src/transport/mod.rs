@@ -1,8 +1,12 @@
 //! The SCTP transport: module lifecycle, listen sockets, the receive loop and the
 //! send path. Safe code over `kam` (the core) and `sctp` (the sockets).
+pub mod assoc;
 pub mod lifecycle;
 pub mod listen;
-pub mod notify;
+pub mod events;
 pub mod receive;
 pub mod send;
+pub mod rpc;
+pub mod runtime;
 pub mod settings;
+pub mod stats;

@@ -1,11 +1,13 @@
 //! The receive loop of one SCTP receiver process: every message read from the
 //! process's socket goes whole to the core, or is dropped with a log line.
 
-use super::notify::{self, FromAddr};
+use super::events::{self, FromAddr};
+use super::{assoc, runtime};
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
 use crate::sctp::socket::SctpSocket;
+use crate::shared::assoc_table::AssocKey;
 use crate::sockaddr::RawAddr;
 
 /// The largest SIP message the core handles (its BUF_SIZE).
@@ -62,6 +64,8 @@ pub fn run() -> i32 {
                 }
             },
         };
+        // see runtime config changes, run per-process config callbacks
+        runtime::refresh();
         let src = from.to_socket_addr();
         if next == Next::SkipRest {
             log::debug!("{sock}: dropping {} more bytes of a cut message from {}", got.len, FromAddr(src));
@@ -77,7 +81,7 @@ pub fn run() -> i32 {
             if !got.end_of_record {
                 log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
             }
-            notify::handle(sock, src, &buf[..got.len]);
+            events::handle(sock, src, &buf[..got.len]);
             continue;
         }
         if !got.end_of_record {
@@ -99,7 +103,7 @@ pub fn run() -> i32 {
                 i.assoc_id
             );
         }
-        deliver(sock, &mut buf, got.len, &from, src, &mut ri);
+        deliver(sock, &mut buf, got.len, &from, src, got.info.map(|i| i.assoc_id), &mut ri);
     }
 }
 
@@ -110,6 +114,7 @@ fn deliver(
     len: usize,
     from: &RawAddr,
     src: Option<std::net::SocketAddr>,
+    assoc_id: Option<i32>,
     ri: &mut ReceiveInfo,
 ) {
     let Some(src) = src else {
@@ -128,8 +133,12 @@ fn deliver(
         log::info!("{sock}: dropping 0 port packet from {src}");
         return;
     }
-    // association tracking (connection ids) comes with the next step; 0 = none
-    ri.set_source(from, &src, 0);
+    let rt = runtime::current();
+    let conn_id = match (rt.tracking, assoc_id) {
+        (true, Some(assoc_id)) => assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id }, &src, rt.autoclose_s),
+        _ => 0,
+    };
+    ri.set_source(from, &src, conn_id);
     receive_msg(buf, len, ri);
 }
 

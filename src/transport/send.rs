@@ -1,19 +1,19 @@
-//! The send path: one SIP message to `dst->to` from `dst->send_sock`, with an
-//! SCTP_SNDRCV control message carrying the time to live.
+//! The send path: one SIP message to `dst->to`, on the association the request
+//! came in on when sctp_assoc_reuse allows, within sctp_max_assocs, with an
+//! SCTP_SNDRCV control message carrying the time to live and the re-sends left.
 
-use super::settings;
-use crate::kam::net::Dest;
-use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_UNORDERED};
+use super::{assoc, runtime, stats};
+use crate::kam::net::{Dest, SocketInfo};
+use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
 use crate::sctp::socket::SctpSocket;
 use crate::sockaddr::RawAddr;
+use std::io;
+use std::net::SocketAddr;
 
 /// Sends `msg`; returns the bytes sent, or -1 (the core's failure code) after
 /// logging why.
 pub fn send(dst: &Dest, msg: &[u8]) -> i32 {
-    let Some(settings) = settings::get() else {
-        log::error!("sctp send before the module was initialised");
-        return -1;
-    };
+    let rt = runtime::current();
     let Some(to) = dst.to() else {
         log::error!("sctp send: destination address is neither IPv4 nor IPv6");
         return -1;
@@ -25,27 +25,74 @@ pub fn send(dst: &Dest, msg: &[u8]) -> i32 {
     let info = SndRcvInfo {
         // SIP needs no ordering between messages: no head-of-line blocking
         flags: FLAG_UNORDERED,
-        timetolive: settings.send_ttl_ms,
-        // retries left, handed back to us in SCTP_SEND_FAILED
-        context: settings.send_retries,
+        timetolive: rt.send_ttl_ms,
+        // re-sends left, handed back to us in SCTP_SEND_FAILED
+        context: rt.send_retries,
         ..Default::default()
     };
+
+    if dst.conn_id() != 0 && rt.reuse && rt.tracking {
+        if let Some(t) = assoc::lookup(dst.conn_id()) {
+            let s = SctpSocket::from_raw(t.key.sock);
+            let on_assoc = SndRcvInfo { assoc_id: t.key.assoc_id, ..info };
+            log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
+            return match send_to(s, None, msg, &on_assoc) {
+                Ok(n) => n as i32,
+                Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {
+                    // the association closed meanwhile: send to the address
+                    log::debug!("sctp: association {} closed (EPIPE), sending to {to}", t.key.assoc_id);
+                    finish(send_to(s, Some(&to), msg, &info), &to, sock, msg.len())
+                }
+                Err(e) => finish(Err(e), &to, sock, msg.len()),
+            };
+        }
+    }
+    if let (true, Some(max)) = (rt.tracking, rt.max_assocs) {
+        if assoc::tracked() >= max && !assoc::has_peer(sock.fd(), &to) {
+            log::error!("sctp send to {to}: maximum number of sctp associations exceeded (sctp_max_assocs {max})");
+            return -1;
+        }
+    }
+    finish(send_to(SctpSocket::from_raw(sock.fd()), Some(&to), msg, &info), &to, sock, msg.len())
+}
+
+fn send_to(s: SctpSocket, to: Option<&SocketAddr>, msg: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
     let mut ctrl = SendCmsgBuf::default();
-    let raw = RawAddr::from_socket_addr(&to);
-    match SctpSocket::from_raw(sock.fd()).send(msg, Some(&raw), &info, &mut ctrl) {
+    let raw = to.map(RawAddr::from_socket_addr);
+    s.send(msg, raw.as_ref(), info, &mut ctrl)
+}
+
+/// Logs and counts a failed send; turns the outcome into the core's code.
+fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo, len: usize) -> i32 {
+    match r {
         Ok(n) => n as i32,
         Err(e) => {
             let errno = e.raw_os_error().unwrap_or(0);
-            log::error!("sctp send of {} bytes to {to} from {sock} failed: {e} (errno {errno})", msg.len());
+            log::error!("sctp send of {len} bytes to {to} from {sock} failed: {e} (errno {errno})");
             match errno {
                 libc::EINVAL => log::error!(
                     "invalid sendmsg parameters: one possible reason is a socket bound to localhost \
                      sending to the network"
                 ),
-                libc::EAGAIN => log::error!("sctp send to {to}: send buffers full"),
+                libc::EAGAIN => {
+                    stats::SENDQ_FULL.inc();
+                    log::error!("sctp send to {to}: send buffers full");
+                }
                 _ => {}
             }
             -1
         }
     }
+}
+
+/// Sends again what the stack gave up, to the address (a new association if
+/// the old one is gone).
+pub fn resend(sock: SocketInfo, to: &SocketAddr, data: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
+    send_to(SctpSocket::from_raw(sock.fd()), Some(to), data, info)
+}
+
+/// Aborts association `assoc_id`, telling the peer `reason`.
+pub fn send_abort(sock: SocketInfo, to: Option<&SocketAddr>, assoc_id: i32, reason: &[u8]) -> io::Result<()> {
+    let info = SndRcvInfo { flags: FLAG_UNORDERED | FLAG_ABORT, assoc_id, ..Default::default() };
+    send_to(SctpSocket::from_raw(sock.fd()), to, reason, &info).map(drop)
 }

@@ -1,25 +1,35 @@
-//! The validated module settings of this Kamailio instance.
+//! The module settings fixed at startup.
 //!
-//! Fixed in the main process by mod_init, before the core forks its workers;
-//! every process then holds the same read-only copy. (Runtime changes through
-//! the config framework will live in the core's shared config instead.)
+//! Set in the main process by mod_init, before the core forks; every process
+//! then holds the same read-only copy. What can change at runtime is read
+//! through `runtime` instead.
 
 use crate::config::params::{validate, ParamError, RawValues, Settings};
 use std::sync::OnceLock;
 
-static SETTINGS: OnceLock<Settings> = OnceLock::new();
+struct Startup {
+    settings: Settings,
+    values: RawValues,
+}
+
+static STARTUP: OnceLock<Startup> = OnceLock::new();
 
 /// Validates the raw parameter values, logs what was adjusted, and fixes the
 /// settings for the rest of the process.
 pub fn configure(raw: &RawValues) -> Result<&'static Settings, ParamError> {
-    let (settings, warnings) = validate(raw)?;
-    for w in warnings {
+    let v = validate(raw)?;
+    for w in &v.warnings {
         log::warn!("{}", w.0);
     }
-    Ok(SETTINGS.get_or_init(|| settings))
+    Ok(&STARTUP.get_or_init(|| Startup { settings: v.settings, values: v.values }).settings)
 }
 
 /// The settings; `None` before mod_init ran.
 pub fn get() -> Option<&'static Settings> {
-    SETTINGS.get()
+    STARTUP.get().map(|s| &s.settings)
+}
+
+/// The parameter values in force at startup (clamps applied).
+pub fn startup_values() -> Option<&'static RawValues> {
+    STARTUP.get().map(|s| &s.values)
 }

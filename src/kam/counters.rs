@@ -1,0 +1,81 @@
+//! Kamailio counters (`counters.h`): a group of named counters, incremented per
+//! process, summed by the core when read (`kamcmd cnt.*`).
+
+use super::sys;
+use std::ffi::{c_void, CStr};
+use std::sync::atomic::{AtomicU16, Ordering};
+
+/// A counter handle; the core fills in the id at registration.
+pub struct Counter(AtomicU16);
+
+impl Counter {
+    pub const fn new() -> Self {
+        Counter(AtomicU16::new(0))
+    }
+
+    /// Adds one, in this process's row of counter values.
+    pub fn inc(&self) {
+        let id = self.0.load(Ordering::Relaxed) as isize;
+        // SAFETY: the core allocates one row of _cnts_row_len values per process
+        // before forking; process_no is this process's row and id a registered
+        // counter (< _cnts_row_len). Only this process writes its row.
+        unsafe {
+            if sys::_cnts_vals.is_null() || id >= sys::_cnts_row_len as isize {
+                return;
+            }
+            let v = sys::_cnts_vals.offset(sys::process_no as isize * sys::_cnts_row_len as isize + id);
+            (*v).v += 1;
+        }
+    }
+}
+
+/// How a counter's value is produced.
+pub enum Source {
+    /// Incremented through the handle.
+    Handle(&'static Counter),
+    /// Computed when read.
+    Read(fn() -> i64),
+}
+
+pub struct CounterDef {
+    pub name: &'static CStr,
+    pub doc: &'static CStr,
+    pub source: Source,
+}
+
+unsafe extern "C" fn read_trampoline(_h: sys::counter_handle_t, param: *mut c_void) -> sys::counter_val_t {
+    // SAFETY: `param` was made from a `fn() -> i64` in register_group.
+    let f: fn() -> i64 = unsafe { std::mem::transmute::<*mut c_void, fn() -> i64>(param) };
+    super::guard::guard("counter read", 0, f) as sys::counter_val_t
+}
+
+/// Registers the counters of `group` (before the core forks).
+pub fn register_group(group: &'static CStr, defs: &[CounterDef]) -> bool {
+    let mut table: Vec<sys::counter_def_t> = defs
+        .iter()
+        .map(|d| {
+            let (handle, get_cbk, param) = match d.source {
+                Source::Handle(c) => (c.0.as_ptr() as *mut sys::counter_handle_t, None, std::ptr::null_mut()),
+                Source::Read(f) => (
+                    std::ptr::null_mut(),
+                    Some(read_trampoline as unsafe extern "C" fn(_, _) -> _),
+                    f as *mut c_void,
+                ),
+            };
+            sys::counter_def_t {
+                handle,
+                name: d.name.as_ptr(),
+                flags: 0,
+                get_cbk,
+                get_cbk_param: param,
+                descr: d.doc.as_ptr(),
+            }
+        })
+        .collect();
+    // SAFETY: all-zero is the terminator entry.
+    table.push(unsafe { std::mem::zeroed() });
+    // the core keeps pointers into the table: it lives as long as the process
+    let table = Box::leak(table.into_boxed_slice());
+    // SAFETY: a terminated array of valid definitions with 'static strings.
+    unsafe { sys::counter_register_array(group.as_ptr(), table.as_mut_ptr()) == 0 }
+}

@@ -1,0 +1,9 @@
+//! A clock that every process reads alike: monotonic seconds since boot.
+
+/// Seconds of CLOCK_MONOTONIC (the same in every process of the host).
+pub fn monotonic_secs() -> u32 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: ts is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u32
+}

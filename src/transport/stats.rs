@@ -1,0 +1,42 @@
+//! The counter group `sctp`, with the C module's eleven counters.
+
+use super::assoc;
+use super::runtime;
+use crate::kam::counters::{register_group, Counter, CounterDef, Source};
+
+pub static ESTABLISHED: Counter = Counter::new();
+pub static CONNECT_FAILED: Counter = Counter::new();
+pub static LOCAL_REJECT: Counter = Counter::new();
+pub static REMOTE_SHUTDOWN: Counter = Counter::new();
+pub static ASSOC_SHUTDOWN: Counter = Counter::new();
+pub static COMM_LOST: Counter = Counter::new();
+pub static SENDQ_FULL: Counter = Counter::new();
+pub static SEND_FAILED: Counter = Counter::new();
+pub static SEND_FORCE_RETRY: Counter = Counter::new();
+
+fn opened() -> i64 {
+    assoc::opened() as i64
+}
+
+fn tracked() -> i64 {
+    assoc::tracked_for_display(runtime::current().tracking) as i64
+}
+
+/// Registers the group (before the core forks).
+pub fn register() -> bool {
+    use Source::*;
+    let defs = [
+        CounterDef { name: c"established", doc: c"incremented each time a new association is established.", source: Handle(&ESTABLISHED) },
+        CounterDef { name: c"connect_failed", doc: c"incremented each time a new outgoing connection fails.", source: Handle(&CONNECT_FAILED) },
+        CounterDef { name: c"local_reject", doc: c"number of rejected incoming connections.", source: Handle(&LOCAL_REJECT) },
+        CounterDef { name: c"remote_shutdown", doc: c"incremented each time an association is closed by the peer.", source: Handle(&REMOTE_SHUTDOWN) },
+        CounterDef { name: c"assoc_shutdown", doc: c"incremented each time an association is shutdown.", source: Handle(&ASSOC_SHUTDOWN) },
+        CounterDef { name: c"comm_lost", doc: c"incremented each time an established connection is closed due to some error.", source: Handle(&COMM_LOST) },
+        CounterDef { name: c"sendq_full", doc: c"number of failed send attempts due to exceeded buffering capacity (full kernel buffers).", source: Handle(&SENDQ_FULL) },
+        CounterDef { name: c"send_failed", doc: c"number of failed send attempts for any reason except full buffers.", source: Handle(&SEND_FAILED) },
+        CounterDef { name: c"send_force_retry", doc: c"incremented each time a failed send is force-retried (possible only if sctp_send_retries != 0).", source: Handle(&SEND_FORCE_RETRY) },
+        CounterDef { name: c"current_opened_connections", doc: c"number of currently opened associations.", source: Read(opened) },
+        CounterDef { name: c"current_tracked_connections", doc: c"number of currently tracked associations.", source: Read(tracked) },
+    ];
+    register_group(c"sctp", &defs)
+}
