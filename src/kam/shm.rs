@@ -20,3 +20,12 @@ pub fn new_assoc_table(wanted: usize) -> Option<crate::shared::assoc_table::Asso
     // while the module runs.
     Some(unsafe { AssocTable::init(mem.as_ptr(), cap) })
 }
+
+/// A new receive gate in shared memory (one per SCTP socket, before fork).
+pub fn new_receive_gate() -> Option<&'static crate::shared::receive_gate::ReceiveGate> {
+    use crate::shared::receive_gate::ReceiveGate;
+    let mem = alloc_zeroed(std::mem::size_of::<ReceiveGate>())?;
+    // SAFETY: zeroed shm is a valid, open gate (an unlocked futex word and no
+    // cut in progress); suitably aligned; never freed while the module runs.
+    Some(unsafe { &*(mem.as_ptr() as *const ReceiveGate) })
+}

@@ -14,7 +14,7 @@
 
 use super::futex::FutexMutex;
 use std::mem::size_of;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 
 const NIL: u32 = u32::MAX;
@@ -49,6 +49,7 @@ impl From<&SocketAddr> for PeerAddr {
 impl PeerAddr {
     #[cfg(test)]
     pub fn to_socket_addr(self) -> Option<SocketAddr> {
+        use std::net::{Ipv4Addr, Ipv6Addr};
         let ip = match self.family {
             4 => IpAddr::V4(Ipv4Addr::new(self.addr[0], self.addr[1], self.addr[2], self.addr[3])),
             6 => IpAddr::V6(Ipv6Addr::from(self.addr)),

@@ -4,3 +4,4 @@
 pub mod assoc_table;
 pub mod clock;
 pub mod futex;
+pub mod receive_gate;

@@ -1,6 +1,7 @@
 //! Setting up one `listen=sctp:...` socket: a one-to-many SCTP socket with the
 //! module's options, bound to every address of the listen, listening.
 
+use super::gates;
 use crate::config::params::Settings;
 use crate::kam::core::{ip_free_bind, ip_tos};
 use crate::kam::net::SocketInfo;
@@ -25,6 +26,8 @@ pub enum ListenError {
     Bind { sock: SocketInfo, addr: SocketAddr, source: io::Error, hint: &'static str },
     #[error("{sock}: listen failed: {source}")]
     Listen { sock: SocketInfo, source: io::Error },
+    #[error("{sock}: out of shared memory for the socket's receive gate")]
+    NoGate { sock: SocketInfo },
 }
 
 fn bind_hint(addr: &SocketAddr) -> &'static str {
@@ -44,6 +47,9 @@ pub fn init_socket(mut sock: SocketInfo, settings: &Settings) -> Result<(), List
     // from here the core owns the descriptor (and closes it on shutdown)
     sock.set_fd(fd);
     let s = SctpSocket::from_raw(fd);
+    if !gates::create(fd) {
+        return Err(ListenError::NoGate { sock });
+    }
     log::info!("sctp: socket {fd} initialized for {sock}");
 
     let mut tuning = settings.tuning;

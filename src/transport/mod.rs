@@ -4,6 +4,7 @@ pub mod assoc;
 pub mod lifecycle;
 pub mod listen;
 pub mod events;
+pub mod gates;
 pub mod receive;
 pub mod send;
 pub mod rpc;

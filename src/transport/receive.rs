@@ -2,12 +2,13 @@
 //! process's socket goes whole to the core, or is dropped with a log line.
 
 use super::events::{self, FromAddr};
-use super::{assoc, runtime};
+use super::{assoc, gates, runtime};
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
 use crate::sctp::socket::SctpSocket;
 use crate::shared::assoc_table::AssocKey;
+use crate::shared::receive_gate::Piece;
 use crate::sockaddr::RawAddr;
 
 /// The largest SIP message the core handles (its BUF_SIZE).
@@ -19,15 +20,6 @@ pub const MIN_SCTP_PACKET: usize = 32;
 /// headers around a returned message (SCTP_SEND_FAILED).
 const READ_LEN: usize = MAX_SIP_MSG + 1 + 1024;
 
-/// What the loop does with the next read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Next {
-    /// A new message or notification starts.
-    Start,
-    /// The rest of a message or notification already cut and dropped.
-    SkipRest,
-}
-
 /// Runs forever in a receiver process; returns only on a fatal socket error.
 pub fn run() -> i32 {
     let Some(sock) = bind_address() else {
@@ -38,16 +30,29 @@ pub fn run() -> i32 {
         log::error!("{sock}: cannot attach the receiver to the config framework");
         return -1;
     }
+    let Some(gate) = gates::get(sock.fd()) else {
+        log::error!("{sock}: no receive gate for socket {} (was it initialised?)", sock.fd());
+        return -1;
+    };
     let s = SctpSocket::from_raw(sock.fd());
     // one buffer for the life of the process, plus the 0 the core wants
     let mut buf = vec![0u8; READ_LEN + 1];
     let mut ctrl = RecvCmsgBuf::new();
     let mut from = RawAddr::empty();
     let mut ri = ReceiveInfo::for_socket(sock);
-    let mut next = Next::Start;
 
     loop {
-        let got = match s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl) {
+        let (res, piece) = {
+            // read under the socket's gate, so that the receivers of this
+            // socket agree on which piece belongs to a cut message
+            let passage = gate.enter();
+            let res = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
+            let piece = res.as_ref().map_or(Piece::Whole, |g| passage.classify(g.end_of_record));
+            (res, piece)
+        };
+        // see runtime config changes, run per-process config callbacks
+        runtime::refresh();
+        let got = match res {
             Ok(r) => r,
             Err(e) => match e.raw_os_error() {
                 Some(libc::EAGAIN) => {
@@ -64,46 +69,38 @@ pub fn run() -> i32 {
                 }
             },
         };
-        // see runtime config changes, run per-process config callbacks
-        runtime::refresh();
         let src = from.to_socket_addr();
-        if next == Next::SkipRest {
-            log::debug!("{sock}: dropping {} more bytes of a cut message from {}", got.len, FromAddr(src));
-            if got.end_of_record {
-                next = Next::Start;
+        match (piece, got.notification) {
+            (Piece::CutRest, _) => {
+                log::debug!("{sock}: dropping {} more bytes of a cut message from {}", got.len, FromAddr(src));
             }
-            continue;
-        }
-        if !got.end_of_record {
-            next = Next::SkipRest;
-        }
-        if got.notification {
-            if !got.end_of_record {
+            (Piece::CutStart, true) => {
                 log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
+                events::handle(sock, src, &buf[..got.len]);
             }
-            events::handle(sock, src, &buf[..got.len]);
-            continue;
+            (Piece::CutStart, false) => {
+                log::error!(
+                    "{sock}: message from {} does not fit in {READ_LEN} bytes (or arrived in parts): dropped, \
+                     the largest SIP message is {MAX_SIP_MSG} bytes",
+                    FromAddr(src)
+                );
+            }
+            (Piece::Whole, true) => events::handle(sock, src, &buf[..got.len]),
+            (Piece::Whole, false) => {
+                if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
+                    log::debug!(
+                        "{sock}: message from {} stream {} ppid {:x} flags {:x} tsn {} assoc_id {}",
+                        FromAddr(src),
+                        i.stream,
+                        i.ppid,
+                        i.flags,
+                        i.tsn,
+                        i.assoc_id
+                    );
+                }
+                deliver(sock, &mut buf, got.len, &from, src, got.info.map(|i| i.assoc_id), &mut ri);
+            }
         }
-        if !got.end_of_record {
-            log::error!(
-                "{sock}: message from {} does not fit in {READ_LEN} bytes (or arrived in parts): dropped, \
-                 the largest SIP message is {MAX_SIP_MSG} bytes",
-                FromAddr(src)
-            );
-            continue;
-        }
-        if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
-            log::debug!(
-                "{sock}: message from {} stream {} ppid {:x} flags {:x} tsn {} assoc_id {}",
-                FromAddr(src),
-                i.stream,
-                i.ppid,
-                i.flags,
-                i.tsn,
-                i.assoc_id
-            );
-        }
-        deliver(sock, &mut buf, got.len, &from, src, got.info.map(|i| i.assoc_id), &mut ri);
     }
 }
 
