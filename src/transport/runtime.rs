@@ -73,12 +73,21 @@ pub fn declare(values: &RawValues, on_change: OnChange, on_set: OnSet) -> bool {
             flags,
             min,
             max,
-            on_change: (flags & READONLY == 0).then_some(on_change),
+            // like the C module, only where a rule applies: the framework will
+            // not read a variable with a change callback over RPC (cfg.get)
+            on_change: has_rule(ParamId::ALL[i]).then_some(on_change),
             on_set: (flags & CB_ONLY_ONCE != 0).then_some(on_set),
             doc,
         }
     });
     CFG.declare(c"sctp", &defs, *values)
+}
+
+/// Whether changes of a variable go through `judge` (all but the read-only ones
+/// and those the C module lets through unchecked).
+fn has_rule(id: ParamId) -> bool {
+    use ParamId::*;
+    !matches!(id, SocketRcvbuf | SocketSndbuf | SendTtl | SendRetries | MaxAssocs)
 }
 
 fn id_of(var: &str) -> Option<ParamId> {

@@ -3,7 +3,7 @@
 # touched at all when every package is already installed).
 set -eu
 
-PACKAGES="kamailio kamailio-sctp-modules sip-tester lksctp-tools qemu-system-x86 busybox-static cpio binutils"
+PACKAGES="kamailio kamailio-sctp-modules sip-tester lksctp-tools python3 iproute2 qemu-system-x86 busybox-static cpio binutils"
 
 missing=""
 for p in $PACKAGES; do

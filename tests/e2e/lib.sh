@@ -8,7 +8,11 @@
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KAM_MPATH=${KAM_MPATH:-/usr/lib/x86_64-linux-gnu/kamailio/modules/}
 START_TIMEOUT=${E2E_START_TIMEOUT:-30}   # seconds for a Kamailio to listen
-declare -A KAM_PID=() KAM_LOG=()
+declare -A KAM_PID=() KAM_LOG=() CLIENT_PID=()
+# The ctl (kamcmd) sockets: unix sockets cannot be bound on the test VM's 9p
+# share (ENXIO), where the work directory is, so they live here (removed by
+# suite.sh at the end).
+CTL_DIR=${E2E_CTL_DIR:-${TMPDIR:-/tmp}/kamailio-sctp-e2e-ctl.$$}
 
 say() { echo "  $*"; }
 indent() { sed 's/^/    | /'; }
@@ -22,6 +26,7 @@ fill_config() {
 	for kv in "$@"; do
 		key=${kv%%=*} val=${kv#*=}
 		val=$(printf '%s' "$val" | sed 's/[\\|&]/\\&/g')
+		val=${val//$'\n'/\\n}   # a value may span lines (GNU sed: \n)
 		script+="s|@${key}@|${val}|g;"
 	done
 	sed "$script" "$tmpl" >"$out"
@@ -33,8 +38,10 @@ fill_config() {
 }
 
 # start_kamailio NAME TEMPLATE KEY=VALUE...: fill configs/TEMPLATE (with
-# MPATH added) and start Kamailio in the foreground (-DD -E) in its own
-# session, stderr to NAME/kamailio.log. SCTP_MODULE must be among the values.
+# MPATH, WORKDIR (= $SC_DIR/NAME) and CTL_SOCK ($CTL_DIR/NAME.sock) added) and
+# start Kamailio in the foreground (-DD -E) in its own session, stderr to
+# NAME/kamailio.log. SCTP_MODULE must be among the values. With KAM_NETNS
+# set, Kamailio runs in that network namespace (ip netns exec).
 start_kamailio() {
 	local name=$1 tmpl=$2 dir=$SC_DIR/$1 kv module=""
 	shift 2
@@ -46,13 +53,19 @@ start_kamailio() {
 		return 1
 	fi
 	mkdir -p "$dir/run"
-	fill_config "$E2E_DIR/configs/$tmpl" "$dir/kamailio.cfg" MPATH="$KAM_MPATH" "$@" || return 1
+	mkdir -p "$CTL_DIR"
+	rm -f "$CTL_DIR/$name.sock"
+	fill_config "$E2E_DIR/configs/$tmpl" "$dir/kamailio.cfg" MPATH="$KAM_MPATH" \
+		WORKDIR="$dir" CTL_SOCK="$CTL_DIR/$name.sock" "$@" || return 1
 	say "kamailio[$name] config $dir/kamailio.cfg (from configs/$tmpl, comments left out):"
 	grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$dir/kamailio.cfg" | indent
 	local cmd=(kamailio -f "$dir/kamailio.cfg" -DD -E -m 64 -M 8
 		-Y "$dir/run" -w "$dir" -P "$dir/kamailio.pid")
+	[ -z "${KAM_NETNS:-}" ] || cmd=(ip netns exec "$KAM_NETNS" "${cmd[@]}")
+	# A restarted instance (same NAME, same scenario) appends to its log.
+	[ -n "${KAM_LOG[$name]:-}" ] || : >"$dir/kamailio.log"
 	KAM_LOG[$name]=$dir/kamailio.log
-	setsid "${cmd[@]}" >"$dir/kamailio.log" 2>&1 </dev/null &
+	setsid "${cmd[@]}" >>"$dir/kamailio.log" 2>&1 </dev/null &
 	KAM_PID[$name]=$!
 	say "kamailio[$name] started (pid ${KAM_PID[$name]}): ${cmd[*]} 2>$dir/kamailio.log"
 }
@@ -78,11 +91,21 @@ group_alive() {
 		awk -v g="$1" '$5 == g && $3 != "Z" { f = 1 } END { exit !f }'
 }
 
+# in_ns CMD...: run CMD in network namespace KAM_NETNS if set, else here.
+in_ns() {
+	if [ -n "${KAM_NETNS:-}" ]; then
+		ip netns exec "$KAM_NETNS" "$@"
+	else
+		"$@"
+	fi
+}
+
 # listening PROTO PORT: is some socket of PROTO (sctp|udp) bound to PORT?
+# shellcheck disable=SC2016 # awk programs, through in_ns
 listening() {
 	case $1 in
-	sctp) awk -v p="$2" 'NR > 1 && $6 == p { f = 1 } END { exit !f }' /proc/net/sctp/eps 2>/dev/null ;;
-	udp) awk -v p="$(printf ':%04X' "$2")" 'NR > 1 && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+	sctp) in_ns awk -v p="$2" 'NR > 1 && $6 == p { f = 1 } END { exit !f }' /proc/net/sctp/eps 2>/dev/null ;;
+	udp) in_ns awk -v p="$(printf ':%04X' "$2")" 'NR > 1 && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
 		/proc/net/udp /proc/net/udp6 2>/dev/null ;;
 	*) return 1 ;;
 	esac
@@ -130,24 +153,117 @@ check_alive() {
 	fi
 }
 
-# stop_all: stop every Kamailio started (TERM to its process group, KILL
-# after 10 s), and forget them.
-stop_all() {
-	local name pid deadline
-	for name in "${!KAM_PID[@]}"; do
-		pid=${KAM_PID[$name]}
-		kill -TERM -- "-$pid" 2>/dev/null
-		deadline=$((SECONDS + 10))
-		while group_alive "$pid" && [ $SECONDS -lt $deadline ]; do
-			sleep 0.2
-		done
-		if group_alive "$pid"; then
-			say "kamailio[$name] ignored SIGTERM for 10 s, killing it"
-			kill -KILL -- "-$pid" 2>/dev/null
-		fi
-		wait "$pid" 2>/dev/null
-		unset "KAM_PID[$name]"
+# stop_kamailio NAME: stop Kamailio NAME (TERM to its process group, KILL
+# after 10 s) and forget its pid (its log stays listed for show_logs).
+stop_kamailio() {
+	local name=$1 pid deadline
+	pid=${KAM_PID[$name]:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM -- "-$pid" 2>/dev/null
+	deadline=$((SECONDS + 10))
+	while group_alive "$pid" && [ $SECONDS -lt $deadline ]; do
+		sleep 0.2
 	done
+	if group_alive "$pid"; then
+		say "kamailio[$name] ignored SIGTERM for 10 s, killing it"
+		kill -KILL -- "-$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	unset "KAM_PID[$name]"
+}
+
+# stop_all: stop every Kamailio and test client started, and forget them.
+stop_all() {
+	local name
+	for name in "${!CLIENT_PID[@]}"; do
+		kill -TERM "${CLIENT_PID[$name]}" 2>/dev/null
+		wait "${CLIENT_PID[$name]}" 2>/dev/null
+		unset "CLIENT_PID[$name]"
+	done
+	for name in "${!KAM_PID[@]}"; do
+		stop_kamailio "$name"
+	done
+}
+
+# The SCTP test client (sctp_client.py, see its --help). Its output goes to
+# $SC_DIR/client-LABEL.log; its last line is "RESULT key=value...".
+#
+# start_client LABEL ARGS...: start it in the background (at most 120 s).
+start_client() {
+	local label=$1
+	shift
+	say "run: sctp_client.py --label $label $* >$SC_DIR/client-$label.log &"
+	timeout -k 5 120 python3 "$E2E_DIR/sctp_client.py" --label "$label" "$@" \
+		>"$SC_DIR/client-$label.log" 2>&1 </dev/null &
+	CLIENT_PID[$label]=$!
+}
+
+# wait_client LABEL: wait for it to end, show its output; sets CLIENT_RESULT
+# (its RESULT line) and returns its exit code.
+wait_client() {
+	local label=$1 rc=0
+	wait "${CLIENT_PID[$label]}" || rc=$?
+	unset "CLIENT_PID[$label]"
+	say "client[$label] exited with code $rc; its output:"
+	indent <"$SC_DIR/client-$label.log"
+	CLIENT_RESULT=$(grep '^RESULT ' "$SC_DIR/client-$label.log" | tail -n 1)
+	return "$rc"
+}
+
+# run_client LABEL ARGS...: start_client, then wait_client.
+run_client() {
+	start_client "$@" && wait_client "$1"
+}
+
+# result_field KEY: the value of KEY in CLIENT_RESULT ("?" if absent).
+result_field() {
+	local v
+	v=$(printf '%s\n' "$CLIENT_RESULT" | tr ' ' '\n' | sed -n "s/^$1=//p")
+	echo "${v:-?}"
+}
+
+# wait_file FILE SECONDS: wait until FILE exists (returns 1 on timeout).
+wait_file() {
+	local deadline=$((SECONDS + $2))
+	while [ ! -e "$1" ]; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+# kam_rpc NAME METHOD [ARG...]: call an RPC method of Kamailio NAME through
+# its ctl socket (configs with @CTL_SOCK@) with kamcmd; prints the command,
+# its exit code and output, leaves the output in RPC_OUT; returns kamcmd's
+# exit code (also non-zero when the output is an error line).
+kam_rpc() {
+	local name=$1 sock=$CTL_DIR/$1.sock rc=0 t0
+	shift
+	for _ in $(seq 50); do
+		[ -S "$sock" ] && break
+		sleep 0.1
+	done
+	t0=$(now)
+	RPC_OUT=$(timeout -k 2 10 kamcmd -s "unix:$sock" "$@" 2>&1) || rc=$?
+	# kamcmd may exit 0 after printing an RPC fault.
+	if [ "$rc" = 0 ] && printf '%s\n' "$RPC_OUT" | grep -q '^error: '; then
+		rc=1
+	fi
+	say "kamcmd[$name] $* (exit code $rc, $(elapsed "$t0") s):"
+	printf '%s\n' "$RPC_OUT" | indent
+	return "$rc"
+}
+
+# rpc_field FIELD: the value of "FIELD: value" in RPC_OUT (kam_rpc), or "?".
+rpc_field() {
+	local v
+	v=$(printf '%s\n' "$RPC_OUT" | awk -v f="$1" '{ sub(/^[ \t]+/, "") }
+		index($0, f ":") == 1 { sub(/^[^:]*:[ \t]*/, ""); print; exit }')
+	echo "${v:-?}"
+}
+
+# rpc_names: the sorted field names ("name: value" lines) in RPC_OUT.
+rpc_names() {
+	printf '%s\n' "$RPC_OUT" | sed -n 's/^[[:space:]]*\([A-Za-z0-9_.]*\):.*/\1/p' | sort
 }
 
 # show_logs: the last 40 lines of each Kamailio log of the scenario.
@@ -159,38 +275,54 @@ show_logs() {
 	done
 }
 
-# run_sipp LABEL EXPECTED SIPP-ARGS...: run sipp (in $SC_DIR/sipp-LABEL/)
-# with statistics, screen and error traces added, then check that it exited
-# 0 and reported EXPECTED successful and 0 failed calls.
-run_sipp() {
-	local label=$1 expected=$2 dir=$SC_DIR/sipp-$1 t0 rc=0 limit stats ok failed
+# sipp_counts LABEL LIMIT SIPP-ARGS...: run sipp (in $SC_DIR/sipp-LABEL/)
+# with statistics, screen and error traces added, at most LIMIT seconds.
+# Sets SIPP_OK and SIPP_FAILED (successful / failed calls, "?" when
+# unknown), SIPP_RC (exit code) and SIPP_DIR; prints the command and counts.
+sipp_counts() {
+	local label=$1 limit=$2 t0 stats
+	SIPP_DIR=$SC_DIR/sipp-$1 SIPP_RC=0
 	shift 2
-	mkdir -p "$dir"
-	# Generous bounds so that sipp can never hang the suite.
-	limit=$((expected / 50 + 60))
-	local cmd=(sipp "$@" -nostdin -recv_timeout 20s -timeout "${limit}s" -timeout_error
-		-trace_stat -stf "$dir/stat.csv" -trace_screen -screen_file "$dir/screen.log"
-		-trace_err -error_file "$dir/errors.log")
+	mkdir -p "$SIPP_DIR"
+	local cmd=(sipp "$@" -nostdin -timeout "${limit}s" -timeout_error
+		-trace_stat -stf "$SIPP_DIR/stat.csv" -trace_screen -screen_file "$SIPP_DIR/screen.log"
+		-trace_err -error_file "$SIPP_DIR/errors.log")
+	[ -z "${SIPP_NETNS:-}" ] || cmd=(ip netns exec "$SIPP_NETNS" "${cmd[@]}")
 	say "run: ${cmd[*]}"
 	t0=$(now)
-	(cd "$dir" && timeout -k 5 $((limit + 30)) "${cmd[@]}" >"$dir/stdout.log" 2>&1) || rc=$?
+	(cd "$SIPP_DIR" && timeout -k 5 $((limit + 30)) "${cmd[@]}" >"$SIPP_DIR/stdout.log" 2>&1) || SIPP_RC=$?
 	# Cumulative SuccessfulCall/FailedCall from the last row of the stat file.
 	stats=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		{ s = $(c["SuccessfulCall(C)"]); f = $(c["FailedCall(C)"]) }
-		END { if (s != "") print s, f }' "$dir/stat.csv" 2>/dev/null)
-	read -r ok failed <<<"${stats:-? ?}"
-	say "sipp[$label]: $ok successful, $failed failed calls (expected $expected successful, 0 failed); exit code $rc; $(elapsed "$t0") s"
-	if [ "$rc" = 0 ] && [ "$ok" = "$expected" ] && [ "$failed" = 0 ]; then
+		END { if (s != "") print s, f }' "$SIPP_DIR/stat.csv" 2>/dev/null)
+	read -r SIPP_OK SIPP_FAILED <<<"${stats:-? ?}"
+	say "sipp[$label]: $SIPP_OK successful, $SIPP_FAILED failed calls; exit code $SIPP_RC; $(elapsed "$t0") s"
+}
+
+# sipp_explain: the first sipp errors and the end of its output.
+sipp_explain() {
+	if [ -s "$SIPP_DIR/errors.log" ]; then
+		# sipp runs its entries together: split them at each time stamp.
+		say "first entries of sipp errors $SIPP_DIR/errors.log:"
+		sed -E 's/([0-9]{4}-[0-9]{2}-[0-9]{2}\t)/\n\1/g' "$SIPP_DIR/errors.log" |
+			grep -v '^[[:space:]]*$' | head -n 10 | cut -c 1-300 | indent
+	fi
+	say "last lines of sipp output $SIPP_DIR/stdout.log:"
+	tail -n 15 "$SIPP_DIR/stdout.log" | indent
+}
+
+# run_sipp LABEL EXPECTED SIPP-ARGS...: run sipp (sipp_counts), then check
+# that it exited 0 and reported EXPECTED successful and 0 failed calls.
+run_sipp() {
+	local label=$1 expected=$2
+	shift 2
+	# Generous bounds so that sipp can never hang the suite.
+	sipp_counts "$label" $((expected / 50 + 60)) "$@" -recv_timeout 20s
+	say "sipp[$label]: expected $expected successful, 0 failed calls"
+	if [ "$SIPP_RC" = 0 ] && [ "$SIPP_OK" = "$expected" ] && [ "$SIPP_FAILED" = 0 ]; then
 		return 0
 	fi
 	say "ERROR: sipp[$label] did not complete every call"
-	if [ -s "$dir/errors.log" ]; then
-		# sipp runs its entries together: split them at each time stamp.
-		say "first entries of sipp errors $dir/errors.log:"
-		sed -E 's/([0-9]{4}-[0-9]{2}-[0-9]{2}\t)/\n\1/g' "$dir/errors.log" |
-			grep -v '^[[:space:]]*$' | head -n 10 | cut -c 1-300 | indent
-	fi
-	say "last lines of sipp output $dir/stdout.log:"
-	tail -n 15 "$dir/stdout.log" | indent
+	sipp_explain
 	return 1
 }

@@ -3,7 +3,8 @@
 # function sc_NAME (dashes as underscores); it returns 0 when it passed.
 # The suite stops the Kamailio instances afterwards.
 
-SCENARIOS="uac-ours uac-c k2k-ours-to-c k2k-c-to-ours multihomed ipv6 bad-param"
+SCENARIOS="uac-ours uac-c k2k-ours-to-c k2k-c-to-ours multihomed ipv6 bad-param oversize"
+# The parity scenarios (parity.sh) add theirs.
 
 CALLS=${E2E_CALLS:-2000}        # calls of the uac and k2k scenarios
 RATE=${E2E_RATE:-200}           # calls per second
@@ -48,10 +49,11 @@ sc_k2k_c_to_ours() { kamailio_to_kamailio "$C_MODULE" "$OUR_MODULE"; }
 
 # check_association PORT1 PORT2: an SCTP association joins the two ports.
 # /proc/net/sctp/assocs columns: ... LPORT (12) RPORT (13) LADDRS <-> RADDRS
+# shellcheck disable=SC2016 # awk programs, through in_ns
 check_association() {
 	say "/proc/net/sctp/assocs:"
-	indent </proc/net/sctp/assocs
-	if awk -v a="$1" -v b="$2" 'NR > 1 && (($12 == a && $13 == b) || ($12 == b && $13 == a)) { f = 1 }
+	in_ns cat /proc/net/sctp/assocs | indent
+	if in_ns awk -v a="$1" -v b="$2" 'NR > 1 && (($12 == a && $13 == b) || ($12 == b && $13 == a)) { f = 1 }
 		END { exit !f }' /proc/net/sctp/assocs; then
 		say "SCTP association between ports $1 and $2: present"
 	else
@@ -119,3 +121,29 @@ sc_bad_param() {
 	say "log lines naming sctp_send_ttl:"
 	grep sctp_send_ttl "$log" | head -n 5 | indent
 }
+
+# A 70000-byte message (more than the largest SIP message, 65535 bytes) must
+# be dropped with an error line, and the association and Kamailio must carry
+# on: a small OPTIONS on the same association right after it gets its 200.
+sc_oversize() {
+	start_kamailio uas uas.cfg SCTP_MODULE="$OUR_MODULE" LISTEN=sctp:127.0.0.1:5060 &&
+		wait_ready uas sctp:5060 || return 1
+	run_client big --oversize 70000 --requests 1 --timeout 5 127.0.0.1:5060
+	local ok
+	ok=$(result_field ok)
+	check_alive uas || return 1
+	say "log lines about the oversized message:"
+	grep -E -i 'does not fit|largest SIP message|partial|too (big|large)|buf' "${KAM_LOG[uas]}" | head -n 10 | cut -c 1-300 | indent
+	if ! grep -E -q 'does not fit|largest SIP message' "${KAM_LOG[uas]}"; then
+		say "ERROR: no error line about the dropped oversized message ('does not fit' / 'largest SIP message')"
+		return 1
+	fi
+	if [ "$ok" != 1 ]; then
+		say "ERROR: the OPTIONS sent after the oversized message got no 200"
+		return 1
+	fi
+	say "oversized message dropped with an error line; the next request was answered"
+}
+
+# shellcheck source-path=SCRIPTDIR
+. "$E2E_DIR/parity.sh"

@@ -6,7 +6,8 @@
 #   OUR_MODULE  the module under test (default: REPO/target/release/libkamailio_sctp.so)
 #   C_MODULE    Debian's C module, the reference
 #   E2E_WORK    work directory (default: $VM_OUT_DIR/work in the VM, else a new temp dir)
-#   E2E_CALLS, E2E_RATE, E2E_SMALL_CALLS, E2E_START_TIMEOUT: see scenarios.sh, lib.sh
+#   E2E_CALLS, E2E_RATE, E2E_SMALL_CALLS, E2E_START_TIMEOUT, E2E_DEBUG,
+#   E2E_CTL_DIR: see scenarios.sh, parity.sh, lib.sh
 #
 # Prints per scenario what ran and what was seen, then "N passed, N failed";
 # exits 1 if any scenario failed, 2 if the suite could not run at all.
@@ -50,8 +51,8 @@ if [ -z "${E2E_WORK:-}" ]; then
 fi
 mkdir -p "$E2E_WORK"
 
-trap stop_all EXIT
-trap 'stop_all; exit 130' INT TERM
+trap 'stop_all; rm -rf "$CTL_DIR"' EXIT
+trap 'stop_all; rm -rf "$CTL_DIR"; exit 130' INT TERM
 
 echo "e2e suite on $(uname -sr)${E2E_IN_VM:+ (test VM)}: $(kamailio -v | head -n 1); $(sipp -v 2>&1 | grep -o 'SIPp v[^ ]*' | head -n 1)"
 echo "OUR_MODULE=$OUR_MODULE $([ -f "$OUR_MODULE" ] || echo '(MISSING)')"

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""SIP-over-SCTP test client of the e2e suite (one-to-many SCTP socket).
+
+    sctp_client.py [options] HOST:PORT
+
+Opens a one-to-many (SOCK_SEQPACKET) SCTP socket, subscribes to the
+association, send-failure, peer-error and shutdown notifications, and then,
+in order:
+  --oversize N    sends one N-byte SIP-like INVITE (a huge body), expects
+                  nothing back;
+  --requests K    sends K small OPTIONS requests, one at a time, each waiting
+                  at most --timeout seconds for its final reply (an ABORT of
+                  the association ends the wait);
+  --interval S    seconds between two requests;
+  --hold S        then keeps the socket (and so its associations) open S
+                  more seconds, reporting notifications; SIGTERM or SIGINT
+                  ends the hold at once, and closing the socket shuts the
+                  association down (SCTP SHUTDOWN).
+  --go FILE       waits (at most 60 s) for FILE to exist before the first
+                  send, so that several clients can send at the same time;
+  --ready FILE    written (with the status of the first request, or "none")
+                  as soon as the first request is done.
+
+Everything it does and sees is printed, one line each; the last line is
+    RESULT sent=K replied=R ok=O comm_up=U comm_lost=L shutdown=S send_failed=F
+(ok: replies with status 200). Exit code 0 if every request got a 200.
+Only loopback destinations are accepted.
+"""
+
+import argparse
+import ipaddress
+import os
+import random
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+
+IPPROTO_SCTP = 132
+SCTP_EVENTS = 11
+MSG_NOTIFICATION = 0x8000
+
+SCTP_ASSOC_CHANGE = 0x8001
+SCTP_PEER_ADDR_CHANGE = 0x8002
+SCTP_SEND_FAILED = 0x8003
+SCTP_REMOTE_ERROR = 0x8004
+SCTP_SHUTDOWN_EVENT = 0x8005
+ASSOC_STATES = {0: "COMM_UP", 1: "COMM_LOST", 2: "RESTART", 3: "SHUTDOWN_COMP",
+                4: "CANT_STR_ASSOC"}
+
+T0 = time.monotonic()
+stop = False
+
+
+def log(label, text):
+    print("%7.3f client[%s]: %s" % (time.monotonic() - T0, label, text), flush=True)
+
+
+class Client:
+    def __init__(self, label, dest):
+        self.label = label
+        self.dest = dest
+        fam = socket.AF_INET6 if ":" in dest[0] else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_SEQPACKET, IPPROTO_SCTP)
+        # Room for the oversized message in one go.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        # struct sctp_event_subscribe: data_io, association, address,
+        # send_failure, peer_error, shutdown (the rest stays off).
+        self.sock.setsockopt(IPPROTO_SCTP, SCTP_EVENTS, bytes([0, 1, 0, 1, 1, 1]))
+        self.sock.bind(("::1" if fam == socket.AF_INET6 else "127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.counts = {"comm_up": 0, "comm_lost": 0, "shutdown": 0, "send_failed": 0}
+        self.aborted = False  # an association went down since the last check
+        log(label, "socket bound to local port %d, destination %s:%d" % (self.port, dest[0], dest[1]))
+
+    def notification(self, data):
+        typ, _flags, _length = struct.unpack_from("=HHI", data)
+        if typ == SCTP_ASSOC_CHANGE:
+            state, error, outs, ins, assoc = struct.unpack_from("=HHHHi", data, 8)
+            name = ASSOC_STATES.get(state, "state %d" % state)
+            log(self.label, "notification SCTP_ASSOC_CHANGE %s (error %d, assoc_id %d, streams %d/%d)"
+                % (name, error, assoc, outs, ins))
+            if state == 0:
+                self.counts["comm_up"] += 1
+            elif state in (1, 4):
+                self.counts["comm_lost"] += 1
+                self.aborted = True
+            elif state == 3:
+                self.aborted = True
+        elif typ == SCTP_SEND_FAILED:
+            flags, = struct.unpack_from("=H", data, 2)
+            error, = struct.unpack_from("=I", data, 8)
+            log(self.label, "notification SCTP_SEND_FAILED (error %d, flags %#x)" % (error, flags))
+            self.counts["send_failed"] += 1
+        elif typ == SCTP_SHUTDOWN_EVENT:
+            log(self.label, "notification SCTP_SHUTDOWN_EVENT (the peer shuts the association down)")
+            self.counts["shutdown"] += 1
+        elif typ == SCTP_REMOTE_ERROR:
+            log(self.label, "notification SCTP_REMOTE_ERROR")
+        else:
+            log(self.label, "notification type %#x" % typ)
+
+    def receive(self, timeout):
+        """One message or notification within timeout: (data, True if
+        notification) or None."""
+        r, _, _ = select.select([self.sock], [], [], max(timeout, 0))
+        if not r:
+            return None
+        data, _anc, flags, _addr = self.sock.recvmsg(1 << 17)
+        if flags & MSG_NOTIFICATION:
+            self.notification(data)
+            return data, True
+        return data, False
+
+    def send(self, data, what):
+        try:
+            self.sock.sendto(data, self.dest)
+            log(self.label, "sent %s (%d bytes)" % (what, len(data)))
+            return True
+        except OSError as e:
+            log(self.label, "sending %s failed: %s" % (what, e))
+            return False
+
+    def sip(self, method, n, body=b"", extra=""):
+        tag = "%08x" % random.getrandbits(32)
+        callid = "%s-%d-%08x@127.0.0.1" % (self.label, n, random.getrandbits(32))
+        host = "[%s]" % self.dest[0] if ":" in self.dest[0] else self.dest[0]
+        lhost = "[::1]" if ":" in self.dest[0] else "127.0.0.1"
+        head = ("%s sip:uas@%s:%d SIP/2.0\r\n"
+                "Via: SIP/2.0/SCTP %s:%d;branch=z9hG4bK-%s-%d\r\n"
+                "Max-Forwards: 70\r\n"
+                "From: <sip:%s@%s>;tag=%s\r\n"
+                "To: <sip:uas@%s:%d>\r\n"
+                "Call-ID: %s\r\n"
+                "CSeq: %d %s\r\n"
+                "Contact: <sip:%s@%s:%d;transport=sctp>\r\n"
+                "%s"
+                "Content-Length: %d\r\n\r\n"
+                % (method, host, self.dest[1], lhost, self.port, tag, n, self.label, lhost, tag,
+                   host, self.dest[1], callid, n, method, self.label, lhost, self.port, extra,
+                   len(body)))
+        return head.encode() + body, callid
+
+    def oversize(self, size):
+        """Send one INVITE of exactly size bytes (a plain-text body)."""
+        body_len = size
+        for _ in range(4):  # the Content-Length digits change the length
+            msg, _ = self.sip("INVITE", 1, b"x" * max(body_len, 0), "Content-Type: text/plain\r\n")
+            body_len += size - len(msg)
+        return self.send(msg, "an oversized INVITE")
+
+    def request(self, n, timeout):
+        """Send OPTIONS n and wait for its final reply: its status or None."""
+        msg, callid = self.sip("OPTIONS", n, b"")
+        self.aborted = False
+        if not self.send(msg, "OPTIONS #%d (Call-ID %s)" % (n, callid)):
+            return None
+        deadline = time.monotonic() + timeout
+        while not stop:
+            got = self.receive(deadline - time.monotonic())
+            if got is None:
+                log(self.label, "OPTIONS #%d: no reply within %.1f s" % (n, timeout))
+                return None
+            data, notif = got
+            if notif:
+                if self.aborted:
+                    log(self.label, "OPTIONS #%d: the association went down, no reply" % n)
+                    return None
+                continue
+            first = data.split(b"\r\n", 1)[0].decode("latin-1")
+            if callid.encode() not in data:
+                log(self.label, "ignoring a message of %d bytes: %s" % (len(data), first))
+                continue
+            parts = first.split(" ", 2)
+            if len(parts) >= 2 and parts[0] == "SIP/2.0" and parts[1].isdigit():
+                status = int(parts[1])
+                log(self.label, "OPTIONS #%d: reply '%s' after %.3f s"
+                    % (n, first, timeout - (deadline - time.monotonic())))
+                if status >= 200:
+                    return status
+        return None
+
+
+def main():
+    global stop
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dest", help="HOST:PORT (loopback only)")
+    ap.add_argument("--label", default="c")
+    ap.add_argument("--oversize", type=int, default=0)
+    ap.add_argument("--requests", type=int, default=1)
+    ap.add_argument("--interval", type=float, default=0.0)
+    ap.add_argument("--timeout", type=float, default=5.0)
+    ap.add_argument("--hold", type=float, default=0.0)
+    ap.add_argument("--go")
+    ap.add_argument("--ready")
+    a = ap.parse_args()
+
+    host, _, port = a.dest.rpartition(":")
+    host = host.strip("[]")
+    if not ipaddress.ip_address(host).is_loopback:
+        sys.exit("sctp_client: only loopback destinations, not %s" % host)
+
+    def on_signal(signum, _frame):
+        global stop
+        stop = True
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    c = Client(a.label, (host, int(port)))
+    if a.go:
+        log(c.label, "waiting for %s" % a.go)
+        end = time.monotonic() + 60
+        while not stop and not os.path.exists(a.go) and time.monotonic() < end:
+            time.sleep(0.02)
+    if a.oversize:
+        c.oversize(a.oversize)
+    sent = replied = ok = 0
+    for n in range(1, a.requests + 1):
+        if stop:
+            break
+        sent += 1
+        if n > 1 and a.interval > 0:
+            end = time.monotonic() + a.interval
+            while not stop and time.monotonic() < end:
+                c.receive(end - time.monotonic())
+        status = c.request(n, a.timeout)
+        if status is not None:
+            replied += 1
+            ok += status == 200
+        if n == 1 and a.ready:
+            with open(a.ready + ".tmp", "w") as f:
+                f.write("%s\n" % status)
+            os.rename(a.ready + ".tmp", a.ready)
+    if a.hold > 0:
+        log(c.label, "holding the socket open for at most %.1f s" % a.hold)
+        end = time.monotonic() + a.hold
+        while not stop and time.monotonic() < end:
+            try:
+                c.receive(min(end - time.monotonic(), 0.5))
+            except InterruptedError:
+                pass
+        log(c.label, "hold ended (%s)" % ("signal" if stop else "time"))
+    result = ("RESULT sent=%d replied=%d ok=%d comm_up=%d comm_lost=%d shutdown=%d send_failed=%d"
+              % (sent, replied, ok, c.counts["comm_up"], c.counts["comm_lost"],
+                 c.counts["shutdown"], c.counts["send_failed"]))
+    c.sock.close()
+    log(c.label, "socket closed")
+    print(result, flush=True)
+    sys.exit(0 if ok == a.requests else 1)
+
+
+if __name__ == "__main__":
+    main()
