@@ -40,6 +40,21 @@ expect() {
 	fi
 }
 
+# expect_counter_at_least INSTANCE COUNTER MIN: the sctp counter of a running
+# instance (kamcmd cnt.get) is a number >= MIN.
+expect_counter_at_least() {
+	local v="?"
+	if kam_rpc "$1" cnt.get sctp "$2"; then
+		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
+	fi
+	if [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ]; then
+		say "ok: $2 = $v"
+	else
+		say "ERROR: $2 = $v, expected >= $3"
+		return 1
+	fi
+}
+
 # ---------------------------------------------------------------------------
 # options-parity: for one config (a few parameters set, the rest default),
 # both modules must give the same sctp.options (the values Kamailio holds)
@@ -214,17 +229,7 @@ max_assocs() {
 	expect "peer 1: 200 replies" "$(result_field ok)" 10 || bad=1
 	expect "peer 1: lost associations" "$(result_field comm_lost)" 0 || bad=1
 	kam_rpc k cnt.grp_get_all sctp || true
-	if kam_rpc k cnt.get sctp local_reject; then
-		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
-	else
-		v="?"
-	fi
-	if [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge 1 ]; then
-		say "ok: local_reject = $v"
-	else
-		say "ERROR: local_reject = $v, expected >= 1"
-		bad=1
-	fi
+	expect_counter_at_least k local_reject 1 || bad=1
 	check_alive k || bad=1
 	[ $bad = 0 ]
 }
@@ -301,13 +306,7 @@ send_retry_steps() {
 		grep -E -i 'notification|SEND_FAILED|COMM_LOST|COMM_UP|RETRY|retr|sendmsg|EPIPE|ECONNRESET|error' |
 		cut -c 1-250 | head -n 40 | indent
 	kam_rpc A cnt.grp_get_all sctp || true
-	kam_rpc A cnt.get sctp send_force_retry && v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]') || v="?"
-	if [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge 1 ]; then
-		say "ok: send_force_retry = $v"
-	else
-		say "ERROR: send_force_retry = $v, expected >= 1"
-		bad=1
-	fi
+	expect_counter_at_least A send_force_retry 1 || bad=1
 	check_alive A || bad=1
 	[ $bad = 0 ]
 }
