@@ -77,15 +77,16 @@ impl<const N: usize> IntGroup<N> {
     pub fn values(&self) -> Option<[i32; N]> {
         let p = self.handle.load(Ordering::Relaxed) as *const [i32; N];
         // SAFETY: the core points the handle at N ints of this group in its
-        // current config block, which stays alive while referenced.
-        (!p.is_null()).then(|| unsafe { std::ptr::read_volatile(p) })
+        // current config block, which stays alive while referenced; the block
+        // is packed, so no alignment is assumed.
+        (!p.is_null()).then(|| unsafe { std::ptr::read_unaligned(p) })
     }
 
     /// One current value.
     pub fn get(&self, i: usize) -> Option<i32> {
         let p = self.handle.load(Ordering::Relaxed) as *const i32;
         // SAFETY: as in values(), i < N.
-        (!p.is_null() && i < N).then(|| unsafe { std::ptr::read_volatile(p.add(i)) })
+        (!p.is_null() && i < N).then(|| unsafe { std::ptr::read_unaligned(p.add(i)) })
     }
 }
 
@@ -100,7 +101,7 @@ impl Change<'_> {
     /// Another variable of the group, in the configuration being changed.
     pub fn other(&self, i: usize) -> i32 {
         // SAFETY: `group` points to the group's ints in the block being built.
-        unsafe { std::ptr::read_volatile(self.group.add(i)) }
+        unsafe { std::ptr::read_unaligned(self.group.add(i)) }
     }
 }
 
