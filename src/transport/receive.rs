@@ -4,6 +4,7 @@
 use super::events::{self, FromAddr};
 use super::{assoc, gates, runtime};
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
+use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
 use crate::sctp::socket::SctpSocket;
@@ -76,7 +77,7 @@ pub fn run() -> i32 {
             }
             (Piece::CutStart, true) => {
                 log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
-                events::handle(sock, src, &buf[..got.len]);
+                guard("sctp notification", (), || events::handle(sock, src, &buf[..got.len]));
             }
             (Piece::CutStart, false) => {
                 log::error!(
@@ -85,7 +86,7 @@ pub fn run() -> i32 {
                     FromAddr(src)
                 );
             }
-            (Piece::Whole, true) => events::handle(sock, src, &buf[..got.len]),
+            (Piece::Whole, true) => guard("sctp notification", (), || events::handle(sock, src, &buf[..got.len])),
             (Piece::Whole, false) => {
                 if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
                     log::debug!(
@@ -98,7 +99,10 @@ pub fn run() -> i32 {
                         i.assoc_id
                     );
                 }
-                deliver(sock, &mut buf, got.len, &from, src, got.info.map(|i| i.assoc_id), &mut ri);
+                // a failure on one message must not end the receiver
+                guard("sctp receive", (), || {
+                    deliver(sock, &mut buf, got.len, &from, src, got.info.map(|i| i.assoc_id), &mut ri)
+                });
             }
         }
     }
