@@ -10,7 +10,7 @@
 SCENARIOS+=" options-parity runtime-cfg-ours runtime-cfg-c"
 SCENARIOS+=" reuse-on-ours reuse-off-ours reuse-on-c reuse-off-c"
 SCENARIOS+=" max-assocs-ours max-assocs-c send-retry-ours send-retry-c"
-SCENARIOS+=" tracking-ours tracking-c"
+SCENARIOS+=" tracking-ours tracking-c max-assocs-out-ours"
 
 # modparam lines for @SCTP_PARAMS@: sctp_params NAME=VALUE...
 sctp_params() {
@@ -443,3 +443,45 @@ tracking() {
 }
 sc_tracking_ours() { tracking "$OUR_MODULE"; }
 sc_tracking_c() { tracking "$C_MODULE"; }
+
+# ---------------------------------------------------------------------------
+# max-assocs-out-ours: sctp_max_assocs 1 with tracking on: a send that would
+# open a second association fails before any packet leaves, while the open
+# association keeps working. Kamailio A (our module) routes UDP requests by
+# their Request-URI to B1 (5080) or B2 (5081) over SCTP. Ours only: the C
+# module's build (no SCTP_ADDR_HASH) does not enforce the limit on sends,
+# although its manual says it does.
+
+max_assocs_out() {
+	local module=$1 bad=0 code mark
+	start_kamailio B1 rpc-uas.cfg SCTP_MODULE="$C_MODULE" DEBUG=2 LISTEN=sctp:127.0.0.1:5080 SCTP_PARAMS= &&
+		start_kamailio B2 rpc-uas.cfg SCTP_MODULE="$C_MODULE" DEBUG=2 LISTEN=sctp:127.0.0.1:5081 SCTP_PARAMS= &&
+		start_kamailio A rpc-router.cfg SCTP_MODULE="$module" DEBUG=2 \
+			LISTEN_UDP=udp:127.0.0.1:5060 LISTEN_SCTP=sctp:127.0.0.1:5070 \
+			SCTP_PARAMS="$(sctp_params max_assocs=1)" &&
+		wait_ready B1 sctp:5080 && wait_ready B2 sctp:5081 && wait_ready A udp:5060 sctp:5070 || return 1
+	code=$(python3 "$E2E_DIR/udp_options.py" 5060 "sip:b1@127.0.0.1:5080;transport=sctp" 5)
+	expect "OPTIONS via A to B1 (opens the one association allowed)" "$code" 200 || bad=1
+	check_association 5070 5080 || bad=1
+	mark=$(wc -l <"${KAM_LOG[A]}")
+	code=$(python3 "$E2E_DIR/udp_options.py" 5060 "sip:b2@127.0.0.1:5081;transport=sctp" 3)
+	expect "OPTIONS via A to B2 (would open a second association)" "$code" timeout || bad=1
+	if [ -n "$(assocs_between 5070 5081)$(assocs_between 5081 5070)" ]; then
+		say "ERROR: an association between A (5070) and B2 (5081) was opened"
+		bad=1
+	else
+		say "ok: no association between A (5070) and B2 (5081)"
+	fi
+	if tail -n +"$((mark + 1))" "${KAM_LOG[A]}" | grep -q 'maximum number of sctp associations exceeded'; then
+		say "ok: A's log says why:"
+		tail -n +"$((mark + 1))" "${KAM_LOG[A]}" | grep 'maximum number of sctp associations' | head -n 2 | indent
+	else
+		say "ERROR: A's log does not mention the association limit"
+		bad=1
+	fi
+	code=$(python3 "$E2E_DIR/udp_options.py" 5060 "sip:b1@127.0.0.1:5080;transport=sctp" 5)
+	expect "OPTIONS via A to B1 again (its association is open)" "$code" 200 || bad=1
+	check_alive A || bad=1
+	[ $bad = 0 ]
+}
+sc_max_assocs_out_ours() { max_assocs_out "$OUR_MODULE"; }
