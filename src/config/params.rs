@@ -79,35 +79,43 @@ pub const MAX_SEND_RETRIES: u32 = 9;
 /// The raw integer of every parameter, as modparam leaves them.
 pub type RawValues = [i32; PARAM_COUNT];
 
-fn clamp_i32(v: u32) -> i32 {
-    v.min(i32::MAX as u32) as i32
+/// The values of the options a kernel holds, read from a socket, as parameter
+/// values; 0 for the options the kernel does not hold or would not report.
+pub fn kernel_values(c: &Current) -> RawValues {
+    use ParamId::*;
+    fn n<T: Into<i64>>(x: Option<T>) -> i32 {
+        x.map_or(0, |v| v.into().clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+    }
+    let mut v = [0; PARAM_COUNT];
+    v[SocketRcvbuf as usize] = n(c.rcvbuf);
+    v[SocketSndbuf as usize] = n(c.sndbuf);
+    v[Autoclose as usize] = n(c.autoclose_s);
+    v[SrtoInitial as usize] = n(c.rto_initial_ms);
+    v[SrtoMax as usize] = n(c.rto_max_ms);
+    v[SrtoMin as usize] = n(c.rto_min_ms);
+    v[Asocmaxrxt as usize] = n(c.asocmaxrxt);
+    v[InitMaxAttempts as usize] = n(c.init_max_attempts);
+    v[InitMaxTimeo as usize] = n(c.init_max_timeo_ms);
+    v[Hbinterval as usize] = n(c.hbinterval_ms);
+    v[Pathmaxrxt as usize] = n(c.pathmaxrxt);
+    v[SackDelay as usize] = n(c.sack_delay_ms);
+    v[SackFreq as usize] = n(c.sack_freq);
+    v[MaxBurst as usize] = n(c.max_burst);
+    v
 }
 
 /// The defaults: the C module's fixed ones, and for the socket-level options the
 /// values a fresh socket of this kernel has (0, "leave the OS default", where the
 /// kernel cannot tell, e.g. without SCTP).
 pub fn defaults(os: Option<&Current>) -> RawValues {
-    let c = os.copied().unwrap_or_default();
-    let mut v = [0; PARAM_COUNT];
-    v[ParamId::SocketRcvbuf as usize] = c.rcvbuf.unwrap_or(0);
-    v[ParamId::SocketSndbuf as usize] = c.sndbuf.unwrap_or(0);
-    v[ParamId::Autoclose as usize] = DEFAULT_AUTOCLOSE_S;
-    v[ParamId::SendTtl as usize] = DEFAULT_SEND_TTL_MS;
-    v[ParamId::SendRetries as usize] = DEFAULT_SEND_RETRIES;
-    v[ParamId::AssocTracking as usize] = 1;
-    v[ParamId::AssocReuse as usize] = 1;
-    v[ParamId::MaxAssocs as usize] = -1;
-    v[ParamId::SrtoInitial as usize] = clamp_i32(c.rto_initial_ms.unwrap_or(0));
-    v[ParamId::SrtoMax as usize] = clamp_i32(c.rto_max_ms.unwrap_or(0));
-    v[ParamId::SrtoMin as usize] = clamp_i32(c.rto_min_ms.unwrap_or(0));
-    v[ParamId::Asocmaxrxt as usize] = c.asocmaxrxt.unwrap_or(0) as i32;
-    v[ParamId::InitMaxAttempts as usize] = c.init_max_attempts.unwrap_or(0) as i32;
-    v[ParamId::InitMaxTimeo as usize] = c.init_max_timeo_ms.unwrap_or(0) as i32;
-    v[ParamId::Hbinterval as usize] = clamp_i32(c.hbinterval_ms.unwrap_or(0));
-    v[ParamId::Pathmaxrxt as usize] = c.pathmaxrxt.unwrap_or(0) as i32;
-    v[ParamId::SackDelay as usize] = clamp_i32(c.sack_delay_ms.unwrap_or(0));
-    v[ParamId::SackFreq as usize] = clamp_i32(c.sack_freq.unwrap_or(0));
-    v[ParamId::MaxBurst as usize] = clamp_i32(c.max_burst.unwrap_or(0));
+    use ParamId::*;
+    let mut v = kernel_values(&os.copied().unwrap_or_default());
+    v[Autoclose as usize] = DEFAULT_AUTOCLOSE_S;
+    v[SendTtl as usize] = DEFAULT_SEND_TTL_MS;
+    v[SendRetries as usize] = DEFAULT_SEND_RETRIES;
+    v[AssocTracking as usize] = 1;
+    v[AssocReuse as usize] = 1;
+    v[MaxAssocs as usize] = -1;
     v
 }
 
@@ -346,6 +354,18 @@ mod tests {
         assert_eq!(s.tuning.heartbeat, Heartbeat::IntervalMs(30000));
         assert_eq!(s.tuning.asocmaxrxt, Some(10));
         assert_eq!(s.tuning.sndbuf, None);
+    }
+
+    #[test]
+    fn kernel_values_hold_only_kernel_options() {
+        let c = Current { autoclose_s: Some(60), hbinterval_ms: Some(u32::MAX), pathmaxrxt: Some(5), ..Default::default() };
+        let v = kernel_values(&c);
+        assert_eq!(v[Autoclose as usize], 60);
+        assert_eq!(v[Hbinterval as usize], i32::MAX);
+        assert_eq!(v[Pathmaxrxt as usize], 5);
+        assert_eq!(v[SendTtl as usize], 0);
+        assert_eq!(v[MaxAssocs as usize], 0);
+        assert_eq!(v[SrtoMin as usize], 0);
     }
 
     #[test]

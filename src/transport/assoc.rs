@@ -41,7 +41,13 @@ fn idle_limit(autoclose_s: i32) -> Option<u32> {
     (autoclose_s > 0).then(|| (autoclose_s as u32).max(60).saturating_mul(2))
 }
 
-/// Open associations now (-1 before init).
+/// Tracks (or refreshes) an association; its connection id, `None` when the
+/// table is full even after dropping idle entries.
+fn track(t: &AssocTable, key: AssocKey, peer: &SocketAddr, autoclose_s: i32) -> Option<u32> {
+    t.upsert(key, &PeerAddr::from(peer), monotonic_secs(), idle_limit(autoclose_s))
+}
+
+/// Open associations now (0 before init).
 pub fn opened() -> i32 {
     table().map_or(0, |t| t.opened())
 }
@@ -65,7 +71,7 @@ pub fn came_up(key: AssocKey, peer: Option<&SocketAddr>, tracking: bool, autoclo
     let Some(t) = table() else { return 0 };
     let open = t.opened_inc();
     if let (true, Some(peer)) = (tracking, peer) {
-        if t.upsert(key, &PeerAddr::from(peer), monotonic_secs(), idle_limit(autoclose_s)).is_none() {
+        if track(t, key, peer, autoclose_s).is_none() {
             log::warn!("association table full: association {} to {peer} is not tracked", key.assoc_id);
         }
     }
@@ -85,8 +91,7 @@ pub fn went_down(key: AssocKey, tracking: bool) {
 /// it is not yet: its COMM_UP may be handled by another process right now).
 pub fn conn_id_for(key: AssocKey, peer: &SocketAddr, autoclose_s: i32) -> i32 {
     let Some(t) = table() else { return 0 };
-    t.upsert(key, &PeerAddr::from(peer), monotonic_secs(), idle_limit(autoclose_s))
-        .map_or(0, |id| id as i32)
+    track(t, key, peer, autoclose_s).map_or(0, |id| id as i32)
 }
 
 /// The open association behind a connection id.

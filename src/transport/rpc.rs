@@ -2,7 +2,7 @@
 //! names, order and value semantics.
 
 use super::{assoc, runtime};
-use crate::config::params::{RawValues, PARAM_COUNT, PARAM_NAMES};
+use crate::config::params::{kernel_values, PARAM_NAMES};
 use crate::kam::core::{default_sctp_send_socket, sctp_disabled, sctp_listen};
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::Call;
@@ -35,7 +35,7 @@ pub fn options(call: &Call) {
     let values = match call.optional_string() {
         None => runtime::values(),
         Some(param) => match socket_for(&param) {
-            Ok(sock) if sock.fd() >= 0 => from_kernel(sock),
+            Ok(sock) if sock.fd() >= 0 => kernel_values(&options::read(SctpSocket::from_raw(sock.fd()), sock.family())),
             Ok(_) => return call.fault(500, "could not find a sctp socket"),
             Err(msg) => return call.fault(500, &msg),
         },
@@ -44,29 +44,6 @@ pub fn options(call: &Call) {
     for (name, v) in PARAM_NAMES.iter().zip(values) {
         s.int(name, v);
     }
-}
-
-/// The options a socket has in the kernel; 0 for the module-only ones.
-fn from_kernel(sock: SocketInfo) -> RawValues {
-    use crate::config::params::ParamId::*;
-    let c = options::read(SctpSocket::from_raw(sock.fd()), sock.family());
-    let mut v = [0; PARAM_COUNT];
-    let mut put = |id: crate::config::params::ParamId, x: Option<i64>| v[id as usize] = x.unwrap_or(0) as i32;
-    put(SocketRcvbuf, c.rcvbuf.map(i64::from));
-    put(SocketSndbuf, c.sndbuf.map(i64::from));
-    put(Autoclose, c.autoclose_s.map(i64::from));
-    put(SrtoInitial, c.rto_initial_ms.map(i64::from));
-    put(SrtoMax, c.rto_max_ms.map(i64::from));
-    put(SrtoMin, c.rto_min_ms.map(i64::from));
-    put(Asocmaxrxt, c.asocmaxrxt.map(i64::from));
-    put(InitMaxAttempts, c.init_max_attempts.map(i64::from));
-    put(InitMaxTimeo, c.init_max_timeo_ms.map(i64::from));
-    put(Hbinterval, c.hbinterval_ms.map(i64::from));
-    put(Pathmaxrxt, c.pathmaxrxt.map(i64::from));
-    put(SackDelay, c.sack_delay_ms.map(i64::from));
-    put(SackFreq, c.sack_freq.map(i64::from));
-    put(MaxBurst, c.max_burst.map(i64::from));
-    v
 }
 
 fn socket_for(param: &str) -> Result<SocketInfo, String> {
