@@ -1,24 +1,34 @@
-//! Kamailio shared memory: visible to every process forked after allocation.
+//! Kamailio shared memory: visible to every process forked after allocation,
+//! at the same address in each (the core maps its pool before forking).
 
 use super::sys;
+use crate::shared::assoc_table::SharedAlloc;
 use std::ptr::NonNull;
 
 /// Allocates `size` zeroed bytes of shared memory (8-aligned, as the core's
 /// allocators are). `None` when the pool is exhausted.
 pub fn alloc_zeroed(size: usize) -> Option<NonNull<u8>> {
-    // SAFETY: the core's allocator, initialised before modules load.
+    // SAFETY: the core's allocator, initialised before modules load; it takes
+    // its own lock, so any process may call it.
     NonNull::new(unsafe { sys::ksr_shim_shm_malloc0(size as libc::c_ulong) } as *mut u8)
 }
 
-/// A new, empty association table in shared memory, for `wanted` entries.
-pub fn new_assoc_table(wanted: usize) -> Option<crate::shared::assoc_table::AssocTable> {
-    use crate::shared::assoc_table::AssocTable;
-    let cap = AssocTable::capacity_for(wanted);
-    let mem = alloc_zeroed(AssocTable::size_for(cap))?;
-    // SAFETY: fresh zeroed shm of the size the table needs, 8-aligned by the
-    // core's allocator, shared with every process forked later, never freed
-    // while the module runs.
-    Some(unsafe { AssocTable::init(mem.as_ptr(), cap) })
+/// The core's shm pool, for the association table's entries.
+#[derive(Clone, Copy)]
+pub struct Shm;
+
+// SAFETY: shm_malloc0 returns zeroed, 8-aligned blocks that stay valid until
+// shm_free, mapped at the same address in every Kamailio process.
+unsafe impl SharedAlloc for Shm {
+    fn alloc(self, size: usize) -> Option<NonNull<u8>> {
+        alloc_zeroed(size)
+    }
+
+    unsafe fn free(self, block: NonNull<u8>, _size: usize) {
+        // SAFETY: the block came from shm_malloc0 and is not used again
+        // (caller's contract).
+        unsafe { sys::ksr_shim_shm_free(block.as_ptr().cast()) }
+    }
 }
 
 /// A new receive gate in shared memory (one per SCTP socket, before fork).

@@ -3,5 +3,6 @@
 pub mod cmsg;
 pub mod notification;
 pub mod options;
+pub mod readiness;
 pub mod socket;
 pub mod sys;

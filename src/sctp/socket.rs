@@ -81,9 +81,10 @@ impl SctpSocket {
         cvt(unsafe { libc::listen(self.0, backlog) }).map(drop)
     }
 
-    /// Receives one message (or notification, or piece of either). Blocks.
-    /// The source address lands in `from`, the control data in `ctrl`.
-    pub fn recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf) -> io::Result<Received> {
+    /// Receives one message (or notification, or piece of either) if one is
+    /// queued, else fails with EAGAIN (never blocks). The source address lands
+    /// in `from`, the control data in `ctrl`.
+    pub fn try_recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf) -> io::Result<Received> {
         let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
         from.len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
@@ -96,7 +97,7 @@ impl SctpSocket {
         msg.msg_controllen = ctrl.0.len();
         // SAFETY: every buffer msg points to is valid and writable for the lengths
         // given, and lives across the call.
-        let n = unsafe { libc::recvmsg(self.0, &mut msg, 0) };
+        let n = unsafe { libc::recvmsg(self.0, &mut msg, libc::MSG_DONTWAIT) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }

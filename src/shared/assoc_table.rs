@@ -3,22 +3,55 @@
 //! `receive_info.proto_reserved1` and `dest_info.id`) to the association (socket
 //! and kernel association id) and its peer address, and back.
 //!
-//! Layout: a header, two bucket arrays and an entry array, in one block of shared
-//! memory, linked by indices. The table is split into partitions, each with its
-//! own lock, its own slice of buckets and entries: an entry lives in the
-//! partition its (socket, association id) hashes to, and its connection id
-//! encodes its index, so lookups by key or by id take one partition lock and
-//! processes working on different associations rarely meet. Lookups by peer
-//! address (only needed when the association limit is reached) visit every
-//! partition.
+//! Entries are allocated one per association from memory every process sees at
+//! the same address (Kamailio's shm), like the C module does, so the table has
+//! no capacity of its own: it holds what shared memory can hold. Three hash
+//! indexes lead to an entry: by (socket, association id), by connection id and
+//! by (socket, peer address). The bucket arrays are split into partitions, each
+//! with its own lock, so processes working on different associations rarely
+//! meet:
+//! - the key and id chains of an entry live in the partition its key hashes to
+//!   (the connection id carries that partition in its low bits), under the
+//!   partition's `lock`;
+//! - its peer chain lives in the partition its peer hashes to, under that
+//!   partition's `peer_lock`.
+//!
+//! Lock order: `lock` before `peer_lock`, never the other way round; lookups by
+//! peer take only a `peer_lock`. Every operation takes at most one of each and
+//! walks one chain per index, so the work per call is bounded by the chain
+//! length (the bucket count is sized for the expected associations).
 
 use super::futex::FutexMutex;
-use std::mem::size_of;
+use std::mem::{align_of, size_of};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering::Relaxed};
 
-const NIL: u32 = u32::MAX;
-pub const PARTITIONS: usize = 16;
+/// Partitions (locks) per index; a power of two.
+pub const PARTITIONS: usize = 64;
+const PART_BITS: u32 = PARTITIONS.trailing_zeros();
+/// Buckets per index when nothing asks for more.
+pub const DEFAULT_BUCKETS: usize = 16384;
+/// The most buckets per index (8 MiB of bucket heads per index).
+const MAX_BUCKETS: usize = 1 << 20;
+/// Connection ids are positive `int`s in the core.
+const ID_MASK: u32 = 0x7fff_ffff;
+
+/// Memory every process using the table sees at the same address.
+///
+/// # Safety
+/// `alloc` must return `None` or a zeroed block of at least `size` bytes,
+/// aligned to 8, that stays valid (and at the same address in every process
+/// using the table) until it is given to `free`.
+pub unsafe trait SharedAlloc: Copy + Send + Sync {
+    fn alloc(self, size: usize) -> Option<NonNull<u8>>;
+    /// Gives a block back.
+    ///
+    /// # Safety
+    /// `block` came from `alloc` of this allocator with this `size` and is not
+    /// used afterwards.
+    unsafe fn free(self, block: NonNull<u8>, size: usize);
+}
 
 /// A peer address in a fixed, comparable form.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -73,35 +106,49 @@ pub struct Tracked {
     pub peer: PeerAddr,
 }
 
+/// Why an association is not tracked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TrackError {
+    #[error("shared memory is exhausted")]
+    NoMemory,
+}
+
+/// One tracked association. `id`, `key` and `peer` are written before the
+/// entry is linked and never change; the links change under the locks.
 #[repr(C)]
 struct Entry {
-    id: u32, // 0: free
-    sock: i32,
-    assoc_id: i32,
+    id: u32,
+    key: AssocKey,
     peer: PeerAddr,
-    last_seen: u32,
-    next_key: u32, // next in the key bucket, or in the free list
-    next_peer: u32,
+    next_key: AtomicPtr<Entry>,
+    next_id: AtomicPtr<Entry>,
+    next_peer: AtomicPtr<Entry>,
 }
 
 #[repr(C)]
 struct Partition {
+    /// Guards the key and id chains of this partition's buckets.
     lock: FutexMutex,
-    free: u32,
-    /// Whether the free list was built (zeroed memory starts with none).
-    ready: u32,
+    /// Guards the peer chains of this partition's buckets.
+    peer_lock: FutexMutex,
 }
 
 #[repr(C)]
 struct Header {
-    capacity: u32,
-    per_part: u32,
-    shift: u32,
+    /// Buckets per index (a power of two, a multiple of PARTITIONS).
+    buckets: u32,
     seq: AtomicU32,
     tracked: AtomicU32,
     /// Open associations (up minus down), tracked or not.
     opened: AtomicI32,
     parts: [Partition; PARTITIONS],
+}
+
+/// Chain heads of the three indexes, one after the other.
+struct Buckets<'a> {
+    key: &'a [AtomicPtr<Entry>],
+    id: &'a [AtomicPtr<Entry>],
+    peer: &'a [AtomicPtr<Entry>],
 }
 
 fn mix(mut h: u64) -> u64 {
@@ -118,576 +165,305 @@ fn key_hash(k: AssocKey) -> u64 {
 }
 
 fn peer_hash(sock: i32, p: &PeerAddr) -> u64 {
-    let a = u64::from_ne_bytes(p.addr[..8].try_into().unwrap());
-    let b = u64::from_ne_bytes(p.addr[8..].try_into().unwrap());
-    mix(a ^ mix(b ^ mix(((sock as u32 as u64) << 32) | ((p.port as u64) << 16) | p.family as u64)))
+    let mut a = [0u8; 8];
+    let mut b = [0u8; 8];
+    a.copy_from_slice(&p.addr[..8]);
+    b.copy_from_slice(&p.addr[8..]);
+    let tail = ((sock as u32 as u64) << 32) | ((p.port as u64) << 16) | p.family as u64;
+    mix(u64::from_ne_bytes(a) ^ mix(u64::from_ne_bytes(b) ^ mix(tail)))
 }
 
 /// A handle to a table in shared memory; cheap to copy into every process.
 #[derive(Clone, Copy)]
-pub struct AssocTable {
-    base: *mut u8,
+pub struct AssocTable<A: SharedAlloc> {
+    header: NonNull<Header>,
+    alloc: A,
 }
 
-// SAFETY: all shared state behind `base` is reached through the partition locks
-// or atomics.
-unsafe impl Send for AssocTable {}
-unsafe impl Sync for AssocTable {}
+// SAFETY: the table is built for sharing: every field behind `header` is an
+// atomic or a lock, or is written before it is published and read-only after.
+unsafe impl<A: SharedAlloc> Send for AssocTable<A> {}
+// SAFETY: as for Send.
+unsafe impl<A: SharedAlloc> Sync for AssocTable<A> {}
 
-impl AssocTable {
-    /// Rounds a wanted capacity to what the table holds (a power of two, at
-    /// least one entry per partition bucket).
-    pub fn capacity_for(wanted: usize) -> usize {
-        wanted.max(PARTITIONS * 4).next_power_of_two()
+impl<A: SharedAlloc> AssocTable<A> {
+    /// Bucket count per index for about `expected` associations.
+    pub fn buckets_for(expected: usize) -> usize {
+        expected.clamp(DEFAULT_BUCKETS, MAX_BUCKETS).next_power_of_two()
     }
 
-    /// Bytes needed for a table of `capacity` (from `capacity_for`) entries.
-    pub fn size_for(capacity: usize) -> usize {
-        size_of::<Header>() + 2 * capacity * size_of::<u32>() + capacity * size_of::<Entry>()
+    fn block_size(buckets: usize) -> usize {
+        size_of::<Header>() + 3 * buckets * size_of::<AtomicPtr<Entry>>()
     }
 
-    /// Sets up a table in `mem`.
-    ///
-    /// # Safety
-    /// `mem` must be zeroed, 8-aligned, `size_for(capacity)` bytes, shared by
-    /// every process that will use the table and alive as long as they do;
-    /// `capacity` must come from `capacity_for`.
-    pub unsafe fn init(mem: *mut u8, capacity: usize) -> Self {
-        let h = &mut *(mem as *mut Header);
-        h.capacity = capacity as u32;
-        h.per_part = (capacity / PARTITIONS) as u32;
-        h.shift = capacity.trailing_zeros();
-        let t = AssocTable { base: mem };
-        let key_b = t.key_buckets();
-        let peer_b = t.peer_buckets();
-        for i in 0..capacity {
-            *key_b.add(i) = NIL;
-            *peer_b.add(i) = NIL;
-        }
-        for p in 0..PARTITIONS {
-            let part = &mut h.parts[p];
-            let first = p as u32 * h.per_part;
-            part.free = first;
-            for i in first..first + h.per_part {
-                let e = &mut *t.entries().add(i as usize);
-                e.id = 0;
-                e.next_key = if i + 1 < first + h.per_part { i + 1 } else { NIL };
-            }
-            part.ready = 1;
-        }
-        t
+    /// A new, empty table with `buckets` (from `buckets_for`) buckets per
+    /// index, in memory from `alloc`. `None` when that memory is exhausted.
+    pub fn new(alloc: A, buckets: usize) -> Option<Self> {
+        debug_assert!(buckets.is_power_of_two() && buckets >= PARTITIONS);
+        let block = alloc.alloc(Self::block_size(buckets))?;
+        const { assert!(align_of::<Header>() <= 8 && size_of::<Header>() % align_of::<AtomicPtr<Entry>>() == 0) };
+        let header = block.cast::<Header>();
+        // SAFETY: a fresh, zeroed, 8-aligned block big enough for the header
+        // (alloc's contract), not yet shared. All-zero is a valid Header (free
+        // locks, zero counters, null bucket heads); only `buckets` needs a value.
+        unsafe { ptr::addr_of_mut!((*header.as_ptr()).buckets).write(buckets as u32) };
+        Some(AssocTable { header, alloc })
     }
 
     fn header(&self) -> &Header {
-        // SAFETY: init's contract: base points to an initialised header.
-        unsafe { &*(self.base as *const Header) }
+        // SAFETY: `new` initialised the header; the block lives as long as any
+        // process uses the table (alloc's contract; the table is never freed).
+        unsafe { self.header.as_ref() }
     }
 
-    fn key_buckets(&self) -> *mut u32 {
-        // SAFETY: within the block (size_for).
-        unsafe { self.base.add(size_of::<Header>()) as *mut u32 }
+    fn buckets(&self) -> Buckets<'_> {
+        let n = self.header().buckets as usize;
+        // SAFETY: the block holds 3 * n bucket heads right after the header
+        // (block_size), zeroed (null) at allocation, aligned (the header's size
+        // is a multiple of a pointer's), alive as long as the header.
+        let all = unsafe {
+            let first = self.header.as_ptr().add(1).cast::<AtomicPtr<Entry>>();
+            std::slice::from_raw_parts(first, 3 * n)
+        };
+        let (key, rest) = all.split_at(n);
+        let (id, peer) = rest.split_at(n);
+        Buckets { key, id, peer }
     }
 
-    fn peer_buckets(&self) -> *mut u32 {
-        let cap = self.capacity();
-        // SAFETY: within the block (size_for).
-        unsafe { self.key_buckets().add(cap) }
+    fn mask(&self) -> u64 {
+        self.header().buckets as u64 - 1
     }
 
-    fn entries(&self) -> *mut Entry {
-        let cap = self.capacity();
-        // SAFETY: within the block; Header and the u32 arrays keep 4-alignment,
-        // and Entry needs 4.
-        unsafe { self.peer_buckets().add(cap) as *mut Entry }
+    /// The bucket of a key; its partition is `bucket % PARTITIONS`.
+    fn key_bucket(&self, k: AssocKey) -> usize {
+        (key_hash(k) & self.mask()) as usize
     }
 
-    pub fn capacity(&self) -> usize {
-        self.header().capacity as usize
+    /// The bucket of a connection id: in the partition the id names.
+    fn id_bucket(&self, id: u32) -> usize {
+        let part = (id as usize) % PARTITIONS;
+        let rows = self.header().buckets as usize / PARTITIONS;
+        ((mix(id as u64 >> PART_BITS) as usize) % rows) * PARTITIONS + part
+    }
+
+    fn peer_bucket(&self, sock: i32, peer: &PeerAddr) -> usize {
+        (peer_hash(sock, peer) & self.mask()) as usize
+    }
+
+    fn part(&self, bucket: usize) -> &Partition {
+        &self.header().parts[bucket % PARTITIONS]
     }
 
     /// Associations currently tracked.
     pub fn tracked(&self) -> u32 {
-        self.header().tracked.load(Ordering::Relaxed)
+        self.header().tracked.load(Relaxed)
     }
 
     /// Counts an association that came up; returns the new number open.
     pub fn opened_inc(&self) -> i32 {
-        self.header().opened.fetch_add(1, Ordering::Relaxed) + 1
+        self.header().opened.fetch_add(1, Relaxed) + 1
     }
 
     /// Counts an association that went down.
     pub fn opened_dec(&self) {
-        self.header().opened.fetch_sub(1, Ordering::Relaxed);
+        self.header().opened.fetch_sub(1, Relaxed);
     }
 
     /// Associations open now.
     pub fn opened(&self) -> i32 {
-        self.header().opened.load(Ordering::Relaxed)
+        self.header().opened.load(Relaxed)
     }
 
     /// Connection ids handed out since start.
     pub fn total_ids(&self) -> u32 {
-        self.header().seq.load(Ordering::Relaxed)
-    }
-
-    fn partition_of_key(&self, k: AssocKey) -> (usize, u32) {
-        let h = key_hash(k);
-        let per = self.header().per_part as u64;
-        let p = (h % PARTITIONS as u64) as usize;
-        (p, p as u32 * per as u32 + ((h / PARTITIONS as u64) % per) as u32)
-    }
-
-    fn peer_bucket(&self, p: usize, sock: i32, peer: &PeerAddr) -> u32 {
-        let per = self.header().per_part;
-        p as u32 * per + (peer_hash(sock, peer) % per as u64) as u32
-    }
-
-    /// Runs `f` with partition `p` locked; gives it the partition's state.
-    fn with_partition<R>(&self, p: usize, f: impl FnOnce(&mut Locked) -> R) -> R {
-        let part = &self.header().parts[p];
-        let _g = part.lock.lock();
-        let mut l = Locked { t: self, p };
-        f(&mut l)
+        self.header().seq.load(Relaxed)
     }
 
     /// Tracks an association seen up or carrying data: returns its connection
-    /// id, new or existing. `None` when the table is full even after dropping
-    /// entries idle for more than `idle_limit_s`.
-    pub fn upsert(&self, key: AssocKey, peer: &PeerAddr, now: u32, idle_limit_s: Option<u32>) -> Option<u32> {
-        let (p, bucket) = self.partition_of_key(key);
-        self.with_partition(p, |l| {
-            if let Some(i) = l.find_key(bucket, key) {
-                let e = l.entry(i);
-                if e.peer == *peer {
-                    e.last_seen = now;
-                    return Some(e.id);
-                }
-                // the kernel reused the association id for another peer
-                l.remove_at(bucket, i);
+    /// id, new or existing.
+    pub fn upsert(&self, key: AssocKey, peer: &PeerAddr) -> Result<u32, TrackError> {
+        let b = self.buckets();
+        let kb = self.key_bucket(key);
+        let _g = self.part(kb).lock.lock();
+        if let Some(e) = find(&b.key[kb], |e| e.key == key, |e| &e.next_key) {
+            // SAFETY: linked entries are alive while the partition lock is held.
+            let e = unsafe { e.as_ref() };
+            if e.peer == *peer {
+                return Ok(e.id);
             }
-            let i = match l.pop_free() {
-                Some(i) => i,
-                None => {
-                    let limit = idle_limit_s?;
-                    l.expire(now, limit);
-                    l.pop_free()?
-                }
-            };
-            let id = l.t.new_id(i);
-            let pb = l.t.peer_bucket(p, key.sock, peer);
-            // SAFETY: bucket indices are within the partition's slice.
-            let (kb, pbp) = unsafe { (&mut *l.t.key_buckets().add(bucket as usize), &mut *l.t.peer_buckets().add(pb as usize)) };
-            let e = l.entry(i);
-            *e = Entry { id, sock: key.sock, assoc_id: key.assoc_id, peer: *peer, last_seen: now, next_key: *kb, next_peer: *pbp };
-            *kb = i;
-            *pbp = i;
-            l.t.header().tracked.fetch_add(1, Ordering::Relaxed);
-            Some(id)
-        })
+            // the kernel reused the association id for another peer
+            // SAFETY: e is linked in this partition, whose lock we hold.
+            unsafe { self.unlink_and_free(&b, kb, NonNull::from(e)) };
+        }
+        let id = self.new_id(&b, kb % PARTITIONS);
+        let block = self.alloc.alloc(size_of::<Entry>()).ok_or(TrackError::NoMemory)?;
+        let e = block.cast::<Entry>();
+        let ib = self.id_bucket(id);
+        let pb = self.peer_bucket(key.sock, peer);
+        let entry = Entry {
+            id,
+            key,
+            peer: *peer,
+            next_key: AtomicPtr::new(b.key[kb].load(Relaxed)),
+            next_id: AtomicPtr::new(b.id[ib].load(Relaxed)),
+            next_peer: AtomicPtr::new(ptr::null_mut()),
+        };
+        // SAFETY: a fresh block of Entry's size and alignment (8), unshared.
+        unsafe { e.as_ptr().write(entry) };
+        b.key[kb].store(e.as_ptr(), Relaxed);
+        b.id[ib].store(e.as_ptr(), Relaxed);
+        {
+            let _pg = self.part(pb).peer_lock.lock();
+            // SAFETY: e is ours and alive; its peer link is set before it is
+            // reachable through the peer chain.
+            unsafe { e.as_ref() }.next_peer.store(b.peer[pb].load(Relaxed), Relaxed);
+            b.peer[pb].store(e.as_ptr(), Relaxed);
+        }
+        self.header().tracked.fetch_add(1, Relaxed);
+        Ok(id)
     }
 
     /// Forgets an association (it went down). Returns its connection id.
     pub fn remove(&self, key: AssocKey) -> Option<u32> {
-        let (p, bucket) = self.partition_of_key(key);
-        self.with_partition(p, |l| {
-            let i = l.find_key(bucket, key)?;
-            Some(l.remove_at(bucket, i))
-        })
+        let b = self.buckets();
+        let kb = self.key_bucket(key);
+        let _g = self.part(kb).lock.lock();
+        let e = find(&b.key[kb], |e| e.key == key, |e| &e.next_key)?;
+        // SAFETY: linked entries are alive while the partition lock is held.
+        let id = unsafe { e.as_ref() }.id;
+        // SAFETY: e is linked in this partition, whose lock we hold.
+        unsafe { self.unlink_and_free(&b, kb, e) };
+        Some(id)
     }
 
-    /// The connection id of an association, refreshing its last use.
+    /// The connection id of an association.
     #[cfg(test)]
-    pub fn id_of(&self, key: AssocKey, now: u32) -> Option<u32> {
-        let (p, bucket) = self.partition_of_key(key);
-        self.with_partition(p, |l| {
-            let i = l.find_key(bucket, key)?;
-            let e = l.entry(i);
-            e.last_seen = now;
-            Some(e.id)
-        })
+    pub fn id_of(&self, key: AssocKey) -> Option<u32> {
+        let b = self.buckets();
+        let kb = self.key_bucket(key);
+        let _g = self.part(kb).lock.lock();
+        // SAFETY: linked entries are alive while the partition lock is held.
+        find(&b.key[kb], |e| e.key == key, |e| &e.next_key).map(|e| unsafe { e.as_ref() }.id)
     }
 
-    /// The association behind a connection id, refreshing its last use.
-    pub fn by_id(&self, id: u32, now: u32) -> Option<Tracked> {
-        if id == 0 {
+    /// The association behind a connection id.
+    pub fn by_id(&self, id: u32) -> Option<Tracked> {
+        if id == 0 || id > ID_MASK {
             return None;
         }
-        let i = id & (self.header().capacity - 1);
-        let p = (i / self.header().per_part) as usize;
-        self.with_partition(p, |l| {
-            let e = l.entry(i);
-            if e.id != id {
-                return None;
-            }
-            e.last_seen = now;
-            Some(Tracked { key: AssocKey { sock: e.sock, assoc_id: e.assoc_id }, peer: e.peer })
-        })
+        let b = self.buckets();
+        let ib = self.id_bucket(id);
+        let _g = self.part(ib).lock.lock();
+        let e = find(&b.id[ib], |e| e.id == id, |e| &e.next_id)?;
+        // SAFETY: linked entries are alive while the partition lock is held.
+        let e = unsafe { e.as_ref() };
+        Some(Tracked { key: e.key, peer: e.peer })
     }
 
-    /// The connection id and association id of an open association to `peer`
-    /// on socket `sock`, if any.
+    /// The connection id and association id of a tracked association to
+    /// `peer` on socket `sock`, if any.
     pub fn by_peer(&self, sock: i32, peer: &PeerAddr) -> Option<(u32, i32)> {
-        (0..PARTITIONS).find_map(|p| {
-            let b = self.peer_bucket(p, sock, peer);
-            self.with_partition(p, |l| {
-                // SAFETY: b is within the partition's slice.
-                let mut i = unsafe { *l.t.peer_buckets().add(b as usize) };
-                while i != NIL {
-                    let e = l.entry(i);
-                    if e.sock == sock && e.peer == *peer {
-                        return Some((e.id, e.assoc_id));
-                    }
-                    i = e.next_peer;
-                }
-                None
-            })
-        })
+        let b = self.buckets();
+        let pb = self.peer_bucket(sock, peer);
+        let _g = self.part(pb).peer_lock.lock();
+        let e = find(&b.peer[pb], |e| e.key.sock == sock && e.peer == *peer, |e| &e.next_peer)?;
+        // SAFETY: an entry is unlinked from its peer chain (under this lock)
+        // before it is freed, so a linked one is alive here.
+        let e = unsafe { e.as_ref() };
+        Some((e.id, e.key.assoc_id))
     }
 
     /// Forgets everything (tracking turned off). Returns how many were dropped.
     pub fn flush(&self) -> usize {
-        (0..PARTITIONS)
-            .map(|p| {
-                self.with_partition(p, |l| {
-                    let per = l.t.header().per_part;
-                    let first = p as u32 * per;
-                    let mut n = 0;
-                    for i in first..first + per {
-                        if l.entry(i).id != 0 {
-                            let bucket = l.t.partition_of_key(l.key_at(i)).1;
-                            l.remove_at(bucket, i);
-                            n += 1;
-                        }
-                    }
-                    n
-                })
-            })
-            .sum()
-    }
-
-    /// Drops entries not used for more than `idle_limit_s` (associations whose
-    /// end the module missed). Returns how many.
-    #[cfg(test)]
-    pub fn expire_idle(&self, now: u32, idle_limit_s: u32) -> usize {
-        (0..PARTITIONS).map(|p| self.with_partition(p, |l| l.expire(now, idle_limit_s))).sum()
-    }
-
-    fn new_id(&self, index: u32) -> u32 {
-        let h = self.header();
-        loop {
-            let seq = h.seq.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-            let id = ((seq << h.shift) | index) & 0x7fff_ffff;
-            if id != 0 {
-                return id;
-            }
-        }
-    }
-}
-
-/// A partition while its lock is held.
-struct Locked<'a> {
-    t: &'a AssocTable,
-    p: usize,
-}
-
-impl Locked<'_> {
-    fn entry(&mut self, i: u32) -> &mut Entry {
-        debug_assert!(i / self.t.header().per_part == self.p as u32);
-        // SAFETY: i is an index of this partition, whose lock we hold.
-        unsafe { &mut *self.t.entries().add(i as usize) }
-    }
-
-    fn part(&mut self) -> &mut Partition {
-        let h = self.t.base as *mut Header;
-        // SAFETY: we hold this partition's lock; only its non-lock fields are
-        // written, by lock holders.
-        unsafe { &mut (*h).parts[self.p] }
-    }
-
-    fn key_at(&mut self, i: u32) -> AssocKey {
-        let e = self.entry(i);
-        AssocKey { sock: e.sock, assoc_id: e.assoc_id }
-    }
-
-    fn find_key(&mut self, bucket: u32, key: AssocKey) -> Option<u32> {
-        // SAFETY: bucket is within this partition's slice.
-        let mut i = unsafe { *self.t.key_buckets().add(bucket as usize) };
-        while i != NIL {
-            let e = self.entry(i);
-            if e.sock == key.sock && e.assoc_id == key.assoc_id {
-                return Some(i);
-            }
-            i = e.next_key;
-        }
-        None
-    }
-
-    fn pop_free(&mut self) -> Option<u32> {
-        let i = self.part().free;
-        if i == NIL {
-            return None;
-        }
-        self.part().free = self.entry(i).next_key;
-        Some(i)
-    }
-
-    /// Unlinks entry `i` (in key bucket `bucket`) from both chains and frees it.
-    fn remove_at(&mut self, bucket: u32, i: u32) -> u32 {
-        let (sock, peer, next_key, next_peer, id) = {
-            let e = self.entry(i);
-            (e.sock, e.peer, e.next_key, e.next_peer, e.id)
-        };
-        // SAFETY: both bucket slots are within this partition's slices.
-        unsafe {
-            unlink(self.t.key_buckets().add(bucket as usize), i, next_key, |j| &mut (*self.t.entries().add(j as usize)).next_key);
-            let pb = self.t.peer_bucket(self.p, sock, &peer);
-            unlink(self.t.peer_buckets().add(pb as usize), i, next_peer, |j| &mut (*self.t.entries().add(j as usize)).next_peer);
-        }
-        let free = self.part().free;
-        let e = self.entry(i);
-        e.id = 0;
-        e.next_key = free;
-        self.part().free = i;
-        self.t.header().tracked.fetch_sub(1, Ordering::Relaxed);
-        id
-    }
-
-    fn expire(&mut self, now: u32, idle_limit_s: u32) -> usize {
-        let per = self.t.header().per_part;
-        let first = self.p as u32 * per;
+        let b = self.buckets();
         let mut n = 0;
-        for i in first..first + per {
-            let e = self.entry(i);
-            if e.id != 0 && now.wrapping_sub(e.last_seen) > idle_limit_s {
-                let bucket = self.t.partition_of_key(self.key_at(i)).1;
-                self.remove_at(bucket, i);
-                n += 1;
+        for p in 0..PARTITIONS {
+            let _g = self.header().parts[p].lock.lock();
+            for kb in (p..b.key.len()).step_by(PARTITIONS) {
+                while let Some(e) = NonNull::new(b.key[kb].load(Relaxed)) {
+                    // SAFETY: e is linked in partition p, whose lock we hold.
+                    unsafe { self.unlink_and_free(&b, kb, e) };
+                    n += 1;
+                }
             }
         }
         n
     }
+
+    /// A connection id for a new entry of partition `part` (its lock held):
+    /// positive, not in use, carrying the partition in its low bits.
+    fn new_id(&self, b: &Buckets, part: usize) -> u32 {
+        loop {
+            let seq = self.header().seq.fetch_add(1, Relaxed).wrapping_add(1);
+            let id = ((seq << PART_BITS) | part as u32) & ID_MASK;
+            if id == 0 {
+                continue;
+            }
+            // after 2^25 ids the sequence wraps: skip ids still in use
+            if find(&b.id[self.id_bucket(id)], |e| e.id == id, |e| &e.next_id).is_none() {
+                return id;
+            }
+        }
+    }
+
+    /// Unlinks `e` from its three chains and frees it.
+    ///
+    /// # Safety
+    /// `e` is linked in key bucket `kb`, whose partition lock the caller holds.
+    unsafe fn unlink_and_free(&self, b: &Buckets, kb: usize, e: NonNull<Entry>) {
+        // SAFETY: linked, so alive (caller's contract).
+        let entry = unsafe { e.as_ref() };
+        let ib = self.id_bucket(entry.id);
+        let pb = self.peer_bucket(entry.key.sock, &entry.peer);
+        unlink(&b.key[kb], e, |x| &x.next_key);
+        unlink(&b.id[ib], e, |x| &x.next_id);
+        {
+            let _pg = self.part(pb).peer_lock.lock();
+            unlink(&b.peer[pb], e, |x| &x.next_peer);
+        }
+        self.header().tracked.fetch_sub(1, Relaxed);
+        // SAFETY: no chain leads to e any more and every reader of a chain
+        // holds its lock, so nobody else can reach it; it came from alloc.
+        unsafe { self.alloc.free(e.cast(), size_of::<Entry>()) };
+    }
 }
 
-/// Removes `i` from the singly linked chain starting at `*head`, whose links are
-/// reached through `link`.
-///
-/// # Safety
-/// `head` and every index on the chain must be valid; the caller holds the lock.
-unsafe fn unlink(head: *mut u32, i: u32, next_of_i: u32, link: impl Fn(u32) -> *mut u32) {
-    if *head == i {
-        *head = next_of_i;
-        return;
+/// The first entry of a chain for which `hit` holds. The chain's lock must be
+/// held by the caller.
+fn find(
+    head: &AtomicPtr<Entry>,
+    hit: impl Fn(&Entry) -> bool,
+    next: impl Fn(&Entry) -> &AtomicPtr<Entry>,
+) -> Option<NonNull<Entry>> {
+    let mut cur = head.load(Relaxed);
+    while let Some(e) = NonNull::new(cur) {
+        // SAFETY: entries reachable from a chain are alive while its lock is
+        // held (they are unlinked under it before being freed).
+        let r = unsafe { e.as_ref() };
+        if hit(r) {
+            return Some(e);
+        }
+        cur = next(r).load(Relaxed);
     }
-    let mut j = *head;
-    while j != NIL {
-        let l = link(j);
-        if *l == i {
-            *l = next_of_i;
+    None
+}
+
+/// Takes `e` out of the chain at `head` (lock held by the caller).
+fn unlink(head: &AtomicPtr<Entry>, e: NonNull<Entry>, next: impl Fn(&Entry) -> &AtomicPtr<Entry>) {
+    let mut link = head;
+    loop {
+        let cur = link.load(Relaxed);
+        let Some(c) = NonNull::new(cur) else { return };
+        // SAFETY: reachable from the chain, so alive (see find).
+        let r = unsafe { c.as_ref() };
+        if c == e {
+            link.store(next(r).load(Relaxed), Relaxed);
             return;
         }
-        j = *l;
+        link = next(r);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A table in a MAP_SHARED anonymous mapping, as processes would share it.
-    struct SharedMem {
-        ptr: *mut u8,
-        len: usize,
-    }
-
-    impl SharedMem {
-        fn new(len: usize) -> Self {
-            let ptr = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                )
-            };
-            assert_ne!(ptr, libc::MAP_FAILED);
-            SharedMem { ptr: ptr as *mut u8, len }
-        }
-    }
-
-    impl Drop for SharedMem {
-        fn drop(&mut self) {
-            unsafe { libc::munmap(self.ptr as *mut _, self.len) };
-        }
-    }
-
-    fn table(wanted: usize) -> (SharedMem, AssocTable) {
-        let cap = AssocTable::capacity_for(wanted);
-        let mem = SharedMem::new(AssocTable::size_for(cap));
-        let t = unsafe { AssocTable::init(mem.ptr, cap) };
-        (mem, t)
-    }
-
-    fn peer(n: u16) -> PeerAddr {
-        PeerAddr::from(&SocketAddr::new("127.0.0.1".parse().unwrap(), 10000 + n))
-    }
-
-    fn key(sock: i32, assoc_id: i32) -> AssocKey {
-        AssocKey { sock, assoc_id }
-    }
-
-    #[test]
-    fn insert_and_look_up_both_ways() {
-        let (_m, t) = table(1024);
-        let id = t.upsert(key(5, 7), &peer(1), 100, None).unwrap();
-        assert_ne!(id, 0);
-        assert_eq!(t.tracked(), 1);
-        assert_eq!(t.upsert(key(5, 7), &peer(1), 101, None), Some(id), "same association, same id");
-        assert_eq!(t.id_of(key(5, 7), 102), Some(id));
-        assert_eq!(t.by_id(id, 103), Some(Tracked { key: key(5, 7), peer: peer(1) }));
-        assert_eq!(t.by_peer(5, &peer(1)), Some((id, 7)));
-        assert_eq!(t.by_peer(6, &peer(1)), None, "other socket");
-        assert_eq!(t.by_peer(5, &peer(2)), None, "other peer");
-        assert_eq!(peer(1).to_socket_addr(), Some("127.0.0.1:10001".parse().unwrap()));
-    }
-
-    #[test]
-    fn opened_count_is_independent_of_tracking() {
-        let (_m, t) = table(64);
-        assert_eq!(t.opened_inc(), 1);
-        assert_eq!(t.opened_inc(), 2);
-        t.opened_dec();
-        assert_eq!(t.opened(), 1);
-        assert_eq!(t.tracked(), 0);
-    }
-
-    #[test]
-    fn expiry_by_removal() {
-        let (_m, t) = table(1024);
-        let id = t.upsert(key(5, 7), &peer(1), 0, None).unwrap();
-        assert_eq!(t.remove(key(5, 7)), Some(id));
-        assert_eq!(t.tracked(), 0);
-        assert_eq!(t.by_id(id, 1), None);
-        assert_eq!(t.id_of(key(5, 7), 1), None);
-        assert_eq!(t.by_peer(5, &peer(1)), None);
-        assert_eq!(t.remove(key(5, 7)), None);
-        let id2 = t.upsert(key(5, 7), &peer(1), 2, None).unwrap();
-        assert_ne!(id2, id, "a new association gets a new id");
-    }
-
-    #[test]
-    fn reused_assoc_id_with_another_peer_is_a_new_association() {
-        let (_m, t) = table(1024);
-        let id = t.upsert(key(5, 7), &peer(1), 0, None).unwrap();
-        let id2 = t.upsert(key(5, 7), &peer(2), 0, None).unwrap();
-        assert_ne!(id, id2);
-        assert_eq!(t.tracked(), 1);
-        assert_eq!(t.by_id(id, 0), None);
-        assert_eq!(t.by_peer(5, &peer(1)), None);
-        assert_eq!(t.by_peer(5, &peer(2)), Some((id2, 7)));
-    }
-
-    #[test]
-    fn flush_forgets_everything() {
-        let (_m, t) = table(1024);
-        let ids: Vec<_> = (0..300).map(|i| t.upsert(key(3, i), &peer(i as u16), 0, None).unwrap()).collect();
-        assert_eq!(t.tracked(), 300);
-        assert_eq!(t.flush(), 300);
-        assert_eq!(t.tracked(), 0);
-        assert!(ids.iter().all(|id| t.by_id(*id, 0).is_none()));
-        // and the space is usable again
-        assert!((0..300).all(|i| t.upsert(key(3, i), &peer(i as u16), 0, None).is_some()));
-    }
-
-    #[test]
-    fn full_partition_reclaims_idle_entries_only() {
-        let (_m, t) = table(64); // 4 entries per partition
-        let mut inserted = 0;
-        let mut first_fail = None;
-        for i in 0..1000 {
-            match t.upsert(key(1, i), &peer(1), 10, None) {
-                Some(_) => inserted += 1,
-                None => {
-                    first_fail.get_or_insert(i);
-                }
-            }
-        }
-        assert_eq!(inserted, 64, "capacity is a hard limit without idle expiry");
-        let i = first_fail.unwrap();
-        assert_eq!(t.upsert(key(1, i), &peer(1), 15, Some(10)), None, "nothing idle long enough yet");
-        assert!(t.upsert(key(1, i), &peer(1), 100, Some(10)).is_some(), "idle entries give way");
-        assert!(t.tracked() <= 64);
-    }
-
-    #[test]
-    fn expire_idle_drops_only_old_entries() {
-        let (_m, t) = table(1024);
-        t.upsert(key(1, 1), &peer(1), 0, None).unwrap();
-        let fresh = t.upsert(key(1, 2), &peer(2), 50, None).unwrap();
-        assert_eq!(t.expire_idle(60, 30), 1);
-        assert_eq!(t.tracked(), 1);
-        assert!(t.by_id(fresh, 60).is_some());
-    }
-
-    #[test]
-    fn ids_map_to_their_entries_across_many_associations() {
-        let (_m, t) = table(4096);
-        let ids: Vec<_> = (0..3000).map(|i| (i, t.upsert(key(i % 7, i), &peer(i as u16), 0, None).unwrap())).collect();
-        for (i, id) in &ids {
-            assert_eq!(t.by_id(*id, 0).unwrap().key, key(i % 7, *i));
-            assert!(*id > 0 && *id <= 0x7fff_ffff);
-        }
-        for (i, _) in ids.iter().filter(|(i, _)| i % 2 == 0) {
-            t.remove(key(i % 7, *i)).unwrap();
-        }
-        assert_eq!(t.tracked(), 1500);
-        for (i, id) in &ids {
-            assert_eq!(t.by_id(*id, 0).is_some(), i % 2 == 1);
-        }
-    }
-
-    #[test]
-    fn concurrent_use_from_several_processes() {
-        let (_m, t) = table(8192);
-        const PROCS: i32 = 4;
-        const PER: i32 = 2000;
-        let mut pids = vec![];
-        for p in 0..PROCS {
-            let pid = unsafe { libc::fork() };
-            assert!(pid >= 0);
-            if pid == 0 {
-                // child: churn associations of its own socket, keep the odd ones
-                let mut ok = true;
-                for round in 0..3 {
-                    for i in 0..PER {
-                        let id = t.upsert(key(p, i), &peer(i as u16), round, None);
-                        ok &= id.is_some() && t.by_id(id.unwrap(), round).map(|x| x.key) == Some(key(p, i));
-                    }
-                    for i in (0..PER).filter(|i| i % 2 == 0) {
-                        ok &= t.remove(key(p, i)).is_some();
-                    }
-                }
-                unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-            }
-            pids.push(pid);
-        }
-        for pid in pids {
-            let mut status = 0;
-            unsafe { libc::waitpid(pid, &mut status, 0) };
-            assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child failed");
-        }
-        assert_eq!(t.tracked(), (PROCS * PER / 2) as u32);
-        for p in 0..PROCS {
-            for i in 0..PER {
-                let id = t.id_of(key(p, i), 0);
-                assert_eq!(id.is_some(), i % 2 == 1);
-                if let Some(id) = id {
-                    assert_eq!(t.by_id(id, 0).unwrap().key, key(p, i));
-                    assert_eq!(t.by_peer(p, &peer(i as u16)), Some((id, i)));
-                }
-            }
-        }
-        assert_eq!(t.flush(), (PROCS * PER / 2) as usize);
-    }
-}
+#[path = "assoc_table_tests.rs"]
+mod tests;

@@ -5,3 +5,5 @@ pub mod assoc_table;
 pub mod clock;
 pub mod futex;
 pub mod receive_gate;
+#[cfg(test)]
+pub mod test_alloc;

@@ -33,6 +33,12 @@ pub struct Passage<'a> {
 }
 
 impl ReceiveGate {
+    /// An open gate outside shared memory, for tests.
+    #[cfg(test)]
+    pub fn new_for_test() -> Self {
+        ReceiveGate { lock: FutexMutex::new(), cut_in_progress: AtomicU32::new(0) }
+    }
+
     /// Enter before reading; the read happens while the passage is held.
     pub fn enter(&self) -> Passage<'_> {
         Passage { gate: self, _guard: self.lock.lock() }
@@ -58,7 +64,7 @@ mod tests {
     use super::*;
 
     fn gate() -> ReceiveGate {
-        ReceiveGate { lock: FutexMutex::new(), cut_in_progress: AtomicU32::new(0) }
+        ReceiveGate::new_for_test()
     }
 
     #[test]

@@ -1,27 +1,34 @@
 //! Association accounting and tracking for the whole instance: the shared table
 //! (created before the core forks), and what the receive, event and send paths
 //! ask of it.
+//!
+//! Receivers call `came_up`, `went_down` and `conn_id_for` while they hold the
+//! socket's receive gate, so the table sees each association's events in the
+//! order the kernel queued them (a data message is never tracked after the
+//! SHUTDOWN_COMP that follows it), and the counts stay exact.
 
-use crate::kam::shm::new_assoc_table;
-use crate::shared::assoc_table::{AssocKey, AssocTable, PeerAddr, Tracked};
-use crate::shared::clock::monotonic_secs;
+use super::ratelimit::Every;
+use crate::kam::shm::Shm;
+use crate::shared::assoc_table::{AssocKey, AssocTable, PeerAddr, SharedAlloc, TrackError, Tracked};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-/// Entries when sctp_max_assocs does not ask for more (about 1 MiB of shm).
-const DEFAULT_CAPACITY: usize = 16384;
+type Table = AssocTable<Shm>;
 
-static TABLE: OnceLock<AssocTable> = OnceLock::new();
+static TABLE: OnceLock<Table> = OnceLock::new();
+static UNTRACKED_LOG: Every = Every::new(10);
 
-/// Creates the shared table (main process, before fork).
+/// Creates the shared table (main process, before fork), with hash buckets for
+/// about a quarter of sctp_max_assocs (chains of 4 at the limit), at least
+/// the default.
 pub fn init(max_assocs: Option<u32>) -> bool {
     if TABLE.get().is_some() {
         return true;
     }
-    let wanted = DEFAULT_CAPACITY.max(max_assocs.unwrap_or(0) as usize * 2);
-    match new_assoc_table(wanted) {
+    let buckets = Table::buckets_for(max_assocs.unwrap_or(0) as usize / 4);
+    match Table::new(Shm, buckets) {
         Some(t) => {
-            log::debug!("association table for {} entries", t.capacity());
+            log::debug!("association table with {buckets} buckets per index");
             TABLE.set(t).is_ok()
         }
         None => {
@@ -31,20 +38,26 @@ pub fn init(max_assocs: Option<u32>) -> bool {
     }
 }
 
-fn table() -> Option<&'static AssocTable> {
+fn table() -> Option<&'static Table> {
     TABLE.get()
 }
 
-/// How long an entry may stay unused before it is assumed dead (its end missed),
-/// given sctp_autoclose: associations idle longer are closed by the kernel.
-fn idle_limit(autoclose_s: i32) -> Option<u32> {
-    (autoclose_s > 0).then(|| (autoclose_s as u32).max(60).saturating_mul(2))
-}
-
-/// Tracks (or refreshes) an association; its connection id, `None` when the
-/// table is full even after dropping idle entries.
-fn track(t: &AssocTable, key: AssocKey, peer: &SocketAddr, autoclose_s: i32) -> Option<u32> {
-    t.upsert(key, &PeerAddr::from(peer), monotonic_secs(), idle_limit(autoclose_s))
+/// Tracks (or finds) an association; its connection id, 0 when it cannot be
+/// tracked (logged, at most once per interval).
+fn track<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) -> u32 {
+    match t.upsert(key, &PeerAddr::from(peer)) {
+        Ok(id) => id,
+        Err(e @ TrackError::NoMemory) => {
+            if let Some(more) = UNTRACKED_LOG.due() {
+                log::error!(
+                    "association {} with {peer} cannot be tracked: {e} ({more} more since the last such line); \
+                     replies go by address, raise shm (-m)",
+                    key.assoc_id
+                );
+            }
+            0
+        }
+    }
 }
 
 /// Open associations now (0 before init).
@@ -66,38 +79,47 @@ pub fn total_ids() -> u32 {
     table().map_or(0, |t| t.total_ids())
 }
 
-/// An association came up; returns how many are open now.
-pub fn came_up(key: AssocKey, peer: Option<&SocketAddr>, tracking: bool, autoclose_s: i32) -> i32 {
-    let Some(t) = table() else { return 0 };
+/// An association came up; returns how many are open now. Receive gate held.
+pub fn came_up(key: AssocKey, peer: Option<&SocketAddr>, tracking: bool) -> i32 {
+    table().map_or(0, |t| came_up_in(t, key, peer, tracking))
+}
+
+/// An association went down (closed, lost, or autoclosed). Receive gate held.
+pub fn went_down(key: AssocKey, tracking: bool) {
+    if let Some(t) = table() {
+        went_down_in(t, key, tracking)
+    }
+}
+
+/// The connection id for a message received on an association, tracking it if
+/// it is not yet (tracking was turned on after it came up). Receive gate held.
+pub fn conn_id_for(key: AssocKey, peer: &SocketAddr) -> i32 {
+    table().map_or(0, |t| conn_id_for_in(t, key, peer))
+}
+
+pub(crate) fn conn_id_for_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) -> i32 {
+    track(t, key, peer) as i32
+}
+
+pub(crate) fn came_up_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: Option<&SocketAddr>, tracking: bool) -> i32 {
     let open = t.opened_inc();
     if let (true, Some(peer)) = (tracking, peer) {
-        if track(t, key, peer, autoclose_s).is_none() {
-            log::warn!("association table full: association {} to {peer} is not tracked", key.assoc_id);
-        }
+        track(t, key, peer);
     }
     open
 }
 
-/// An association went down (closed, lost, or autoclosed).
-pub fn went_down(key: AssocKey, tracking: bool) {
-    let Some(t) = table() else { return };
+pub(crate) fn went_down_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, tracking: bool) {
     t.opened_dec();
     if tracking {
         t.remove(key);
     }
 }
 
-/// The connection id for a message received on an association (tracking it if
-/// it is not yet: its COMM_UP may be handled by another process right now).
-pub fn conn_id_for(key: AssocKey, peer: &SocketAddr, autoclose_s: i32) -> i32 {
-    let Some(t) = table() else { return 0 };
-    track(t, key, peer, autoclose_s).map_or(0, |id| id as i32)
-}
-
 /// The open association behind a connection id.
 pub fn lookup(conn_id: i32) -> Option<Tracked> {
     (conn_id > 0).then_some(())?;
-    table()?.by_id(conn_id as u32, monotonic_secs())
+    table()?.by_id(conn_id as u32)
 }
 
 /// Whether an association to `peer` from socket `sock` is tracked.
@@ -117,3 +139,7 @@ pub fn flush() {
         log::debug!("association tracking flushed ({n} entries)");
     }
 }
+
+#[cfg(test)]
+#[path = "assoc_order_tests.rs"]
+mod order_tests;

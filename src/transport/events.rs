@@ -2,53 +2,79 @@
 //! coming and going, enforce sctp_max_assocs, re-send what the stack gave up
 //! (sctp_send_retries), tell the core's blocklist, count, and log (debug level,
 //! like the C module).
+//!
+//! Two steps: `account` runs while the receiver holds the socket's receive
+//! gate, so that the association table sees the events in the kernel's order;
+//! `handle` runs after, for everything that may take longer (sends, logs).
 
-use super::send::{resend, send_abort};
+use super::ratelimit::Every;
+use super::send::{resend, send_abort, RetryContext};
 use super::{assoc, runtime, stats};
 use crate::kam::core::{blocklist, BlocklistReason};
 use crate::kam::net::SocketInfo;
 use crate::sctp::cmsg::{SndRcvInfo, FLAG_UNORDERED};
-use crate::sctp::notification::{parse, AssocState, Notification};
+use crate::sctp::notification::{AssocState, Notification};
 use crate::shared::assoc_table::AssocKey;
 use std::net::SocketAddr;
 
 /// The reason sent with the ABORT of an association over the limit.
 pub const ABORT_REASON_MAX_ASSOCS: &[u8] = b"Maximum configured number of open associations exceeded";
 
-pub fn handle(sock: SocketInfo, from: Option<SocketAddr>, bytes: &[u8]) {
-    let src = FromAddr(from);
-    let n = match parse(bytes) {
-        Ok(n) => n,
-        Err(e) => {
-            log::debug!("bad sctp notification from {src} on {sock}: {e}");
-            return;
+static FRAGMENT_LOG: Every = Every::new(10);
+
+/// What `account` found out, for `handle`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Accounted {
+    /// Associations open right after this one came up (COMM_UP only).
+    pub open_after_up: Option<i32>,
+}
+
+/// Accounts for an association event in queue order (receive gate held): the
+/// open count and the association table. Nothing slow here.
+pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt: &runtime::Runtime) -> Accounted {
+    let Notification::AssocChange { state, assoc_id, .. } = *n else { return Accounted::default() };
+    let key = AssocKey { sock: sock.fd(), assoc_id };
+    match state {
+        AssocState::CommUp => Accounted { open_after_up: Some(assoc::came_up(key, from.as_ref(), rt.tracking)) },
+        AssocState::CommLost | AssocState::ShutdownComplete => {
+            assoc::went_down(key, rt.tracking);
+            Accounted::default()
         }
-    };
+        _ => Accounted::default(),
+    }
+}
+
+/// Acts on a notification after `account` (receive gate released).
+pub fn handle(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, done: Accounted, rt: &runtime::Runtime) {
+    let src = FromAddr(from);
     match n {
         Notification::PartialDelivery { .. } => {
             log::error!("sctp notification from {src} on {sock}: {n}: partial delivery is not supported")
         }
         _ => log::debug!("sctp notification from {src} on {sock}: {n}"),
     }
-    let rt = runtime::current();
-    match n {
-        Notification::AssocChange { state, assoc_id, .. } => {
-            assoc_change(sock, from, state, AssocKey { sock: sock.fd(), assoc_id }, &rt)
-        }
-        Notification::SendFailed { error, info, data, .. } => send_failed(sock, from, error, &info, data, &rt),
+    match *n {
+        Notification::AssocChange { state, assoc_id, .. } => assoc_change(sock, from, state, assoc_id, done, rt),
+        Notification::SendFailed { error, ref info, data, .. } => send_failed(sock, from, error, info, data, rt),
         Notification::Shutdown { .. } => stats::REMOTE_SHUTDOWN.inc(),
         _ => {}
     }
 }
 
-fn assoc_change(sock: SocketInfo, from: Option<SocketAddr>, state: AssocState, key: AssocKey, rt: &runtime::Runtime) {
+fn assoc_change(
+    sock: SocketInfo,
+    from: Option<SocketAddr>,
+    state: AssocState,
+    assoc_id: i32,
+    done: Accounted,
+    rt: &runtime::Runtime,
+) {
     match state {
         AssocState::CommUp => {
             stats::ESTABLISHED.inc();
-            let open = assoc::came_up(key, from.as_ref(), rt.tracking, rt.autoclose_s);
-            if let Some(max) = rt.max_assocs {
+            if let (Some(max), Some(open)) = (rt.max_assocs, done.open_after_up) {
                 if open > 0 && open as u32 > max {
-                    reject(sock, from, key.assoc_id, max);
+                    reject(sock, from, assoc_id, max);
                 }
             }
         }
@@ -59,12 +85,8 @@ fn assoc_change(sock: SocketInfo, from: Option<SocketAddr>, state: AssocState, k
             if let (0, Some(to)) = (rt.send_retries, from) {
                 blocklist(BlocklistReason::Send, &to);
             }
-            assoc::went_down(key, rt.tracking);
         }
-        AssocState::ShutdownComplete => {
-            stats::ASSOC_SHUTDOWN.inc();
-            assoc::went_down(key, rt.tracking);
-        }
+        AssocState::ShutdownComplete => stats::ASSOC_SHUTDOWN.inc(),
         AssocState::CantStartAssoc => {
             stats::CONNECT_FAILED.inc();
             if let (0, Some(to)) = (rt.send_retries, from) {
@@ -89,18 +111,34 @@ fn reject(sock: SocketInfo, from: Option<SocketAddr>, assoc_id: i32, max: u32) {
     }
 }
 
-/// The stack gave up a message. `info.context` carries the re-sends left.
+/// The stack gave up a message, or one DATA chunk of it. `info.context`
+/// carries the re-sends left and the length of the whole message.
 fn send_failed(sock: SocketInfo, from: Option<SocketAddr>, error: u32, info: &SndRcvInfo, data: &[u8], rt: &runtime::Runtime) {
     stats::SEND_FAILED.inc();
-    let retries = info.context;
+    let ctx = RetryContext::decode(info.context);
     let Some(to) = from else { return };
-    if retries > 0 && error == 0 && !data.is_empty() {
+    if ctx.retries_left > 0 && error == 0 && !data.is_empty() {
+        if data.len() != ctx.message_len {
+            // The kernel split the message into several DATA chunks and hands
+            // each back on its own: a chunk is not a SIP message, and the
+            // pieces cannot be put together here. Give the message up.
+            if let Some(more) = FRAGMENT_LOG.due() {
+                log::error!(
+                    "{sock}: a {}-byte message to {to} failed in pieces (this one {} bytes): not re-sent, \
+                     only whole messages are ({more} more such pieces since the last line)",
+                    ctx.message_len,
+                    data.len()
+                );
+            }
+            blocklist(BlocklistReason::Send, &to);
+            return;
+        }
         stats::SEND_FORCE_RETRY.inc();
-        log::debug!("{sock}: re-sending {} bytes to {to} ({retries} retries left)", data.len());
+        log::debug!("{sock}: re-sending {} bytes to {to} ({} retries left)", data.len(), ctx.retries_left);
         let again = SndRcvInfo {
             flags: FLAG_UNORDERED,
             timetolive: rt.send_ttl_ms,
-            context: retries - 1,
+            context: RetryContext { retries_left: ctx.retries_left - 1, message_len: data.len() }.encode(),
             ..Default::default()
         };
         if let Err(e) = resend(sock, &to, data, &again) {

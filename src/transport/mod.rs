@@ -5,6 +5,7 @@ pub mod lifecycle;
 pub mod listen;
 pub mod events;
 pub mod gates;
+pub mod ratelimit;
 pub mod receive;
 pub mod send;
 pub mod rpc;

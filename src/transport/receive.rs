@@ -1,16 +1,26 @@
 //! The receive loop of one SCTP receiver process: every message read from the
 //! process's socket goes whole to the core, or is dropped with a log line.
+//!
+//! The receivers of one socket wait for input each on their own, with no lock
+//! held (a stopped or busy receiver holds up nobody), then read one message
+//! without blocking inside the socket's receive gate, a short critical
+//! section in shared memory. Inside it they also judge whether the read was a
+//! piece of a cut message (the next piece may go to any receiver) and update
+//! the association table, so both follow the kernel's queue order.
 
-use super::events::{self, FromAddr};
+use super::events::{self, Accounted, FromAddr};
 use super::{assoc, gates, runtime};
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
-use crate::sctp::socket::SctpSocket;
+use crate::sctp::notification::{parse, Notification};
+use crate::sctp::readiness::ReadWaiter;
+use crate::sctp::socket::{Received, SctpSocket};
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::receive_gate::Piece;
 use crate::sockaddr::RawAddr;
+use std::net::SocketAddr;
 
 /// The largest SIP message the core handles (its BUF_SIZE).
 pub const MAX_SIP_MSG: usize = 65535;
@@ -20,6 +30,10 @@ pub const MIN_SCTP_PACKET: usize = 32;
 /// one shows as too big rather than as a fit, and slack for notification
 /// headers around a returned message (SCTP_SEND_FAILED).
 const READ_LEN: usize = MAX_SIP_MSG + 1 + 1024;
+/// A waiting receiver looks at the socket at least this often, even when it
+/// was not woken: the wake-up for a message may have gone to a receiver that
+/// stopped before it read it.
+const RESCAN_MS: i32 = 1000;
 
 /// Runs forever in a receiver process; returns only on a fatal socket error.
 pub fn run() -> i32 {
@@ -36,6 +50,13 @@ pub fn run() -> i32 {
         return -1;
     };
     let s = SctpSocket::from_raw(sock.fd());
+    let waiter = match ReadWaiter::new(s.fd()) {
+        Ok(w) => w,
+        Err(e) => {
+            log::error!("{sock}: cannot wait for input on socket {} (epoll): {e}", s.fd());
+            return -1;
+        }
+    };
     // one buffer for the life of the process, plus the 0 the core wants
     let mut buf = vec![0u8; READ_LEN + 1];
     let mut ctrl = RecvCmsgBuf::new();
@@ -43,24 +64,28 @@ pub fn run() -> i32 {
     let mut ri = ReceiveInfo::for_socket(sock);
 
     loop {
-        let (res, piece) = {
-            // read under the socket's gate, so that the receivers of this
-            // socket agree on which piece belongs to a cut message
+        if let Err(e) = waiter.wait(RESCAN_MS) {
+            log::error!("{sock}: waiting for input on socket {} failed, receiver stops: {e}", s.fd());
+            return -1;
+        }
+        let rt = runtime::current();
+        let read = {
             let passage = gate.enter();
-            let res = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
-            let piece = res.as_ref().map_or(Piece::Whole, |g| passage.classify(g.end_of_record));
-            (res, piece)
+            s.try_recv(&mut buf[..READ_LEN], &mut from, &mut ctrl).map(|got| {
+                let piece = passage.classify(got.end_of_record);
+                let src = from.to_socket_addr();
+                let early = account_in_order(sock, &got, piece, src, &buf[..got.len], &rt);
+                (got, piece, src, early)
+            })
         };
         // see runtime config changes, run per-process config callbacks
         runtime::refresh();
-        let got = match res {
+        let (got, piece, src, early) = match read {
             Ok(r) => r,
             Err(e) => match e.raw_os_error() {
-                Some(libc::EAGAIN) => {
-                    log::debug!("{sock}: EAGAIN on sctp socket");
-                    continue;
-                }
-                Some(libc::EINTR) | Some(libc::ECONNREFUSED) => {
+                // another receiver took it, or a timeout with nothing queued
+                Some(libc::EAGAIN) | Some(libc::EINTR) => continue,
+                Some(libc::ECONNREFUSED) => {
                     log::error!("{sock}: recvmsg on socket {}: {e}", s.fd());
                     continue;
                 }
@@ -70,24 +95,28 @@ pub fn run() -> i32 {
                 }
             },
         };
-        let src = from.to_socket_addr();
-        match (piece, got.notification) {
+        let rt = runtime::current();
+        match (piece, early) {
             (Piece::CutRest, _) => {
                 log::debug!("{sock}: dropping {} more bytes of a cut message from {}", got.len, FromAddr(src));
             }
-            (Piece::CutStart, true) => {
-                log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
-                guard("sctp notification", (), || events::handle(sock, src, &buf[..got.len]));
-            }
-            (Piece::CutStart, false) => {
+            (_, Early::Nothing) => {
                 log::error!(
                     "{sock}: message from {} does not fit in {READ_LEN} bytes (or arrived in parts): dropped, \
                      the largest SIP message is {MAX_SIP_MSG} bytes",
                     FromAddr(src)
                 );
             }
-            (Piece::Whole, true) => guard("sctp notification", (), || events::handle(sock, src, &buf[..got.len])),
-            (Piece::Whole, false) => {
+            (_, Early::Notification(done)) => {
+                if piece == Piece::CutStart {
+                    log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
+                }
+                guard("sctp notification", (), || match parse(&buf[..got.len]) {
+                    Ok(n) => events::handle(sock, src, &n, done, &rt),
+                    Err(e) => log::debug!("bad sctp notification from {} on {sock}: {e}", FromAddr(src)),
+                });
+            }
+            (_, Early::Data { conn_id }) => {
                 if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
                     log::debug!(
                         "{sock}: message from {} stream {} ppid {:x} flags {:x} tsn {} assoc_id {}",
@@ -100,10 +129,47 @@ pub fn run() -> i32 {
                     );
                 }
                 // a failure on one message must not end the receiver
-                guard("sctp receive", (), || {
-                    deliver(sock, &mut buf, got.len, &from, src, got.info.map(|i| i.assoc_id), &mut ri)
-                });
+                guard("sctp receive", (), || deliver(sock, &mut buf, got.len, &from, src, conn_id, &mut ri));
             }
+        }
+    }
+}
+
+/// What was settled about a read while the gate was held.
+enum Early {
+    Notification(Accounted),
+    Data { conn_id: i32 },
+    Nothing,
+}
+
+/// The part of handling a read that must follow the kernel's queue order (runs
+/// with the gate held, so keep it short): association accounting for a
+/// notification, the connection id for a data message.
+fn account_in_order(
+    sock: SocketInfo,
+    got: &Received,
+    piece: Piece,
+    src: Option<SocketAddr>,
+    bytes: &[u8],
+    rt: &runtime::Runtime,
+) -> Early {
+    match (piece, got.notification) {
+        (Piece::CutRest, _) | (Piece::CutStart, false) => Early::Nothing,
+        (_, true) => {
+            let done = guard("sctp notification", Accounted::default(), || match parse(bytes) {
+                Ok(ref n @ Notification::AssocChange { .. }) => events::account(sock, src, n, rt),
+                _ => Accounted::default(),
+            });
+            Early::Notification(done)
+        }
+        (Piece::Whole, false) => {
+            let conn_id = match (rt.tracking, got.info, src) {
+                (true, Some(i), Some(src)) if src.port() != 0 => {
+                    guard("sctp tracking", 0, || assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id: i.assoc_id }, &src))
+                }
+                _ => 0,
+            };
+            Early::Data { conn_id }
         }
     }
 }
@@ -114,8 +180,8 @@ fn deliver(
     buf: &mut [u8],
     len: usize,
     from: &RawAddr,
-    src: Option<std::net::SocketAddr>,
-    assoc_id: Option<i32>,
+    src: Option<SocketAddr>,
+    conn_id: i32,
     ri: &mut ReceiveInfo,
 ) {
     let Some(src) = src else {
@@ -134,12 +200,6 @@ fn deliver(
         log::info!("{sock}: dropping 0 port packet from {src}");
         return;
     }
-    let rt = runtime::current();
-    let conn_id = match (rt.tracking, assoc_id) {
-        (true, Some(assoc_id)) => assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id }, &src, rt.autoclose_s),
-        _ => 0,
-    };
     ri.set_source(from, &src, conn_id);
     receive_msg(buf, len, ri);
 }
-

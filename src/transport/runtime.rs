@@ -107,7 +107,6 @@ pub struct Runtime {
     pub tracking: bool,
     pub reuse: bool,
     pub max_assocs: Option<u32>,
-    pub autoclose_s: i32,
 }
 
 pub fn current() -> Runtime {
@@ -119,7 +118,6 @@ pub fn current() -> Runtime {
         tracking: get(ParamId::AssocTracking) != 0,
         reuse: get(ParamId::AssocReuse) != 0,
         max_assocs: u32::try_from(get(ParamId::MaxAssocs)).ok(),
-        autoclose_s: get(ParamId::Autoclose),
     }
 }
 

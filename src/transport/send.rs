@@ -10,6 +10,35 @@ use crate::sockaddr::RawAddr;
 use std::io;
 use std::net::SocketAddr;
 
+/// What a message carries in `sinfo_context`, handed back with it in
+/// SCTP_SEND_FAILED: the re-sends it has left (sctp_send_retries, at most 9)
+/// and its length, which tells a whole message from one DATA chunk of a
+/// message the kernel split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryContext {
+    pub retries_left: u32,
+    pub message_len: usize,
+}
+
+impl RetryContext {
+    const RETRY_BITS: u32 = 4;
+    /// Longer messages (none the core sends) are recorded as length 0, so they
+    /// are never taken for whole on return.
+    const MAX_LEN: usize = (1 << (32 - Self::RETRY_BITS)) - 1;
+
+    pub fn encode(self) -> u32 {
+        let len = if self.message_len > Self::MAX_LEN { 0 } else { self.message_len as u32 };
+        self.retries_left.min((1 << Self::RETRY_BITS) - 1) | (len << Self::RETRY_BITS)
+    }
+
+    pub fn decode(context: u32) -> Self {
+        RetryContext {
+            retries_left: context & ((1 << Self::RETRY_BITS) - 1),
+            message_len: (context >> Self::RETRY_BITS) as usize,
+        }
+    }
+}
+
 /// Sends `msg`; returns the bytes sent, or -1 (the core's failure code) after
 /// logging why.
 pub fn send(dst: &Dest, msg: &[u8]) -> i32 {
@@ -26,8 +55,8 @@ pub fn send(dst: &Dest, msg: &[u8]) -> i32 {
         // SIP needs no ordering between messages: no head-of-line blocking
         flags: FLAG_UNORDERED,
         timetolive: rt.send_ttl_ms,
-        // re-sends left, handed back to us in SCTP_SEND_FAILED
-        context: rt.send_retries,
+        // re-sends left and length, handed back to us in SCTP_SEND_FAILED
+        context: RetryContext { retries_left: rt.send_retries, message_len: msg.len() }.encode(),
         ..Default::default()
     };
 
@@ -95,4 +124,19 @@ pub fn resend(sock: SocketInfo, to: &SocketAddr, data: &[u8], info: &SndRcvInfo)
 pub fn send_abort(sock: SocketInfo, to: Option<&SocketAddr>, assoc_id: i32, reason: &[u8]) -> io::Result<()> {
     let info = SndRcvInfo { flags: FLAG_UNORDERED | FLAG_ABORT, assoc_id, ..Default::default() };
     send_to(SctpSocket::from_raw(sock.fd()), to, reason, &info).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RetryContext;
+
+    #[test]
+    fn retry_context_round_trips_and_refuses_oversize_lengths() {
+        for (r, len) in [(0, 0), (9, 65535), (1, 1 << 27), (15, (1 << 28) - 1)] {
+            let c = RetryContext { retries_left: r, message_len: len };
+            assert_eq!(RetryContext::decode(c.encode()), c);
+        }
+        let big = RetryContext::decode(RetryContext { retries_left: 3, message_len: 1 << 28 }.encode());
+        assert_eq!(big, RetryContext { retries_left: 3, message_len: 0 });
+    }
 }

@@ -1,0 +1,181 @@
+use super::*;
+use std::sync::atomic::AtomicUsize;
+
+use crate::shared::test_alloc::{heap, Heap};
+
+fn table(buckets: usize) -> (AssocTable<Heap>, Heap) {
+    let h = heap();
+    (AssocTable::new(h, buckets).unwrap(), h)
+}
+
+fn peer(n: u16) -> PeerAddr {
+    PeerAddr::from(&SocketAddr::new("127.0.0.1".parse().unwrap(), 10000 + n))
+}
+
+fn key(sock: i32, assoc_id: i32) -> AssocKey {
+    AssocKey { sock, assoc_id }
+}
+
+#[test]
+fn insert_and_look_up_every_way() {
+    let (t, _) = table(DEFAULT_BUCKETS);
+    let id = t.upsert(key(5, 7), &peer(1)).unwrap();
+    assert_ne!(id, 0);
+    assert_eq!(t.tracked(), 1);
+    assert_eq!(t.upsert(key(5, 7), &peer(1)), Ok(id), "same association, same id");
+    assert_eq!(t.id_of(key(5, 7)), Some(id));
+    assert_eq!(t.by_id(id), Some(Tracked { key: key(5, 7), peer: peer(1) }));
+    assert_eq!(t.by_peer(5, &peer(1)), Some((id, 7)));
+    assert_eq!(t.by_peer(6, &peer(1)), None, "other socket");
+    assert_eq!(t.by_peer(5, &peer(2)), None, "other peer");
+    assert_eq!(t.by_id(id + 1), None);
+    assert_eq!(t.by_id(0), None);
+    assert_eq!(t.by_id(u32::MAX), None);
+    assert_eq!(peer(1).to_socket_addr(), Some("127.0.0.1:10001".parse().unwrap()));
+}
+
+#[test]
+fn opened_count_is_independent_of_tracking() {
+    let (t, _) = table(DEFAULT_BUCKETS);
+    assert_eq!(t.opened_inc(), 1);
+    assert_eq!(t.opened_inc(), 2);
+    t.opened_dec();
+    assert_eq!(t.opened(), 1);
+    assert_eq!(t.tracked(), 0);
+}
+
+#[test]
+fn removal_forgets_every_way_and_frees_the_entry() {
+    let (t, h) = table(DEFAULT_BUCKETS);
+    let empty = h.in_use();
+    let id = t.upsert(key(5, 7), &peer(1)).unwrap();
+    assert!(h.in_use() > empty);
+    assert_eq!(t.remove(key(5, 7)), Some(id));
+    assert_eq!(h.in_use(), empty, "memory back to where it was");
+    assert_eq!(t.tracked(), 0);
+    assert_eq!(t.by_id(id), None);
+    assert_eq!(t.id_of(key(5, 7)), None);
+    assert_eq!(t.by_peer(5, &peer(1)), None);
+    assert_eq!(t.remove(key(5, 7)), None);
+    let id2 = t.upsert(key(5, 7), &peer(1)).unwrap();
+    assert_ne!(id2, id, "a new association gets a new id");
+    assert_eq!(t.total_ids(), 2);
+}
+
+#[test]
+fn reused_assoc_id_with_another_peer_is_a_new_association() {
+    let (t, _) = table(DEFAULT_BUCKETS);
+    let id = t.upsert(key(5, 7), &peer(1)).unwrap();
+    let id2 = t.upsert(key(5, 7), &peer(2)).unwrap();
+    assert_ne!(id, id2);
+    assert_eq!(t.tracked(), 1);
+    assert_eq!(t.by_id(id), None);
+    assert_eq!(t.by_peer(5, &peer(1)), None);
+    assert_eq!(t.by_peer(5, &peer(2)), Some((id2, 7)));
+}
+
+#[test]
+fn flush_forgets_everything() {
+    let (t, h) = table(DEFAULT_BUCKETS);
+    let empty = h.in_use();
+    let n = if cfg!(miri) { 60 } else { 3000 };
+    let ids: Vec<_> = (0..n).map(|i| t.upsert(key(3, i), &peer(i as u16)).unwrap()).collect();
+    assert_eq!(t.tracked(), n as u32);
+    assert_eq!(t.flush(), n as usize);
+    assert_eq!(t.tracked(), 0);
+    assert_eq!(h.in_use(), empty);
+    assert!(ids.iter().all(|id| t.by_id(*id).is_none()));
+    assert!((0..n).all(|i| t.by_peer(3, &peer(i as u16)).is_none()));
+    assert!((0..n).all(|i| t.upsert(key(3, i), &peer(i as u16)).is_ok()), "usable again");
+}
+
+#[test]
+fn far_more_associations_than_buckets() {
+    // no capacity of its own: 16 entries per bucket on average still work
+    let (t, _) = table(PARTITIONS);
+    let n = if cfg!(miri) { 200 } else { 1024 };
+    let ids: Vec<_> = (0..n).map(|i| (i, t.upsert(key(i % 7, i), &peer(i as u16)).unwrap())).collect();
+    for (i, id) in &ids {
+        assert_eq!(t.by_id(*id).unwrap().key, key(i % 7, *i));
+        assert_eq!(t.by_peer(i % 7, &peer(*i as u16)), Some((*id, *i)));
+        assert!(*id > 0 && *id <= ID_MASK);
+    }
+    for (i, _) in ids.iter().filter(|(i, _)| i % 2 == 0) {
+        t.remove(key(i % 7, *i)).unwrap();
+    }
+    assert_eq!(t.tracked(), n as u32 / 2);
+    for (i, id) in &ids {
+        assert_eq!(t.by_id(*id).is_some(), i % 2 == 1);
+        assert_eq!(t.by_peer(i % 7, &peer(*i as u16)).is_some(), i % 2 == 1);
+    }
+}
+
+#[test]
+fn ids_stay_unique_when_the_sequence_wraps() {
+    let (t, _) = table(DEFAULT_BUCKETS);
+    let first = t.upsert(key(1, 1), &peer(1)).unwrap();
+    // jump the sequence to just before it wraps onto the first id
+    t.header().seq.store((ID_MASK >> PART_BITS).wrapping_sub(PARTITIONS as u32 * 2), Relaxed);
+    let mut seen = std::collections::HashSet::from([first]);
+    for i in 2..(PARTITIONS as i32 * 8) {
+        let id = t.upsert(key(1, i), &peer(1)).unwrap();
+        assert!(id != 0 && id <= ID_MASK);
+        assert!(seen.insert(id), "id {id} handed out twice");
+    }
+}
+
+#[test]
+fn out_of_memory_is_an_error_not_an_id() {
+    #[derive(Clone, Copy)]
+    struct Stingy(Heap, &'static AtomicUsize);
+    // SAFETY: forwards to Heap, or refuses.
+    unsafe impl SharedAlloc for Stingy {
+        fn alloc(self, size: usize) -> Option<NonNull<u8>> {
+            (self.1.fetch_sub(1, Relaxed) > 0).then(|| self.0.alloc(size)).flatten()
+        }
+        unsafe fn free(self, block: NonNull<u8>, size: usize) {
+            // SAFETY: caller's contract, passed on.
+            unsafe { self.0.free(block, size) }
+        }
+    }
+    let budget: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(2)));
+    let t = AssocTable::new(Stingy(heap(), budget), DEFAULT_BUCKETS).unwrap();
+    let id = t.upsert(key(1, 1), &peer(1)).unwrap();
+    assert_eq!(t.upsert(key(1, 2), &peer(2)), Err(TrackError::NoMemory));
+    assert_eq!(t.tracked(), 1);
+    assert_eq!(t.by_id(id).map(|x| x.key), Some(key(1, 1)));
+}
+
+#[test]
+fn concurrent_use_from_several_threads() {
+    let (t, h) = table(DEFAULT_BUCKETS);
+    let empty = h.in_use();
+    let per: i32 = if cfg!(miri) { 20 } else { 3000 };
+    std::thread::scope(|s| {
+        for p in 0..4 {
+            s.spawn(move || {
+                for round in 0..3 {
+                    for i in 0..per {
+                        let id = t.upsert(key(p, i), &peer(i as u16)).unwrap();
+                        assert_eq!(t.by_id(id).map(|x| x.key), Some(key(p, i)), "round {round}");
+                    }
+                    for i in (0..per).filter(|i| i % 2 == 0) {
+                        assert!(t.remove(key(p, i)).is_some());
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(t.tracked(), 4 * per as u32 / 2);
+    for p in 0..4 {
+        for i in 0..per {
+            let id = t.id_of(key(p, i));
+            assert_eq!(id.is_some(), i % 2 == 1);
+            if let Some(id) = id {
+                assert_eq!(t.by_peer(p, &peer(i as u16)), Some((id, i)));
+            }
+        }
+    }
+    assert_eq!(t.flush(), 4 * per as usize / 2);
+    assert_eq!(h.in_use(), empty);
+}
