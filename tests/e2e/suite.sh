@@ -20,6 +20,7 @@ C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/lib.sh"
 . "$E2E_DIR/scenarios.sh"
+. "$E2E_DIR/scale.sh"
 
 # Which scenarios.
 selected=${*:-$SCENARIOS}
