@@ -7,7 +7,6 @@ use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
-use crate::sctp::socket::SctpSocket;
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::receive_gate::Piece;
 use crate::sockaddr::RawAddr;
@@ -27,15 +26,18 @@ pub fn run() -> i32 {
         log::error!("sctp receive loop started without a socket (bind_address is not set)");
         return -1;
     };
-    if !cfg_child_init() {
+    let Some(cfg) = cfg_child_init() else {
         log::error!("{sock}: cannot attach the receiver to the config framework");
         return -1;
-    }
+    };
     let Some(gate) = gates::get(sock.fd()) else {
         log::error!("{sock}: no receive gate for socket {} (was it initialised?)", sock.fd());
         return -1;
     };
-    let s = SctpSocket::from_raw(sock.fd());
+    let Some(s) = sock.sctp_socket() else {
+        log::error!("{sock}: the socket has no descriptor (was it initialised?)");
+        return -1;
+    };
     // one buffer for the life of the process, plus the 0 the core wants
     let mut buf = vec![0u8; READ_LEN + 1];
     let mut ctrl = RecvCmsgBuf::new();
@@ -52,7 +54,7 @@ pub fn run() -> i32 {
             (res, piece)
         };
         // see runtime config changes, run per-process config callbacks
-        runtime::refresh();
+        runtime::refresh(&cfg);
         let got = match res {
             Ok(r) => r,
             Err(e) => match e.raw_os_error() {
@@ -110,13 +112,13 @@ pub fn run() -> i32 {
 
 /// Sanity checks and hand-over of one whole message.
 fn deliver(
-    sock: SocketInfo,
+    sock: SocketInfo<'_>,
     buf: &mut [u8],
     len: usize,
     from: &RawAddr,
     src: Option<std::net::SocketAddr>,
     assoc_id: Option<i32>,
-    ri: &mut ReceiveInfo,
+    ri: &mut ReceiveInfo<'_>,
 ) {
     let Some(src) = src else {
         log::error!("{sock}: dropping a message from a source address that is neither IPv4 nor IPv6");
