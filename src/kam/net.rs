@@ -387,6 +387,24 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "needs a real descriptor")]
+    fn adopted_descriptor_belongs_to_the_socket_info() {
+        use std::os::fd::{AsRawFd, FromRawFd};
+        let mut si = sys::socket_info { socket: -1, ..Default::default() };
+        let udp = OwnedFd::from(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+        let raw = udp.as_raw_fd();
+        // SAFETY: `si` outlives the handles, has no strings or list, and only
+        // they touch it until dropped.
+        let mut init = unsafe { InitSocket::from_ptr(&mut si) }.unwrap();
+        let s = init.adopt_fd(udp);
+        assert_eq!(s.fd(), raw);
+        assert_eq!(init.socket().sctp_socket().map(|s| s.fd()), Some(raw));
+        assert_eq!(si.socket, raw);
+        // SAFETY: the descriptor is owned by `si`, which is going away.
+        drop(unsafe { OwnedFd::from_raw_fd(si.socket) });
+    }
+
+    #[test]
     fn ipv6_names_get_brackets() {
         let name = b"::1";
         let mut si = sys::socket_info {

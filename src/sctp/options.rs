@@ -311,6 +311,18 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "needs a real socket")]
+    fn a_socket_that_is_not_sctp_fails_cleanly() {
+        use std::os::fd::AsFd;
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let s = SctpSocket::new(udp.as_fd());
+        let c = read(s, libc::AF_INET);
+        assert_eq!((c.rto_initial_ms, c.autoclose_s, c.hbinterval_ms), (None, None, None));
+        assert!(c.rcvbuf.is_some(), "socket-level options work on any socket");
+        assert!(set_one(s, libc::AF_INET, &SockOpt::Autoclose(5)).is_err());
+    }
+
+    #[test]
     fn other_option_structs_have_kernel_sizes() {
         assert_eq!(size_of::<sys::sctp_rtoinfo>(), 16);
         assert_eq!(size_of::<sys::sctp_initmsg>(), 8);
