@@ -8,5 +8,6 @@ sh scripts/build.sh
 [ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
 echo "== unit tests"
 cargo test --release
+sh scripts/lint.sh
 echo "== end-to-end tests"
 exec sh tests/e2e/run.sh

@@ -2,8 +2,12 @@
 //! looks up (`exports`, `mod_register`, version strings) and the SCTP transport
 //! callbacks to their implementations in `transport`.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod config;
 mod kam;
+mod pod;
 mod sctp;
 mod shared;
 mod sockaddr;
@@ -76,8 +80,9 @@ unsafe extern "C" fn cfg_on_change(
     val: *mut *mut c_void,
 ) -> c_int {
     guard("cfg change", -1, || {
-        // SAFETY: the core's callback arguments, valid for this call.
-        let change = unsafe { cfg::change_args(group, name, val) };
+        // SAFETY: the core's callback arguments, valid for this call, for the
+        // group of PARAM_COUNT ints declared by transport::runtime.
+        let change = unsafe { cfg::change_args::<PARAM_COUNT>(group, name, val) };
         let mut v = change.value;
         let r = transport::runtime::on_change(&change, &mut v);
         if r == 0 && v != change.value {
@@ -122,10 +127,10 @@ unsafe extern "C" fn sctp_check_support() -> c_int {
 
 unsafe extern "C" fn sctp_init_sock(si: *mut sys::socket_info) -> c_int {
     guard("init_sock", -1, || {
-        // SAFETY: the core passes one of its listen sockets, alive for the process.
-        let Some(sock) = (unsafe { core_api::socket_info_arg(si) }) else { return -1 };
+        // SAFETY: this is the init_sock callback and `si` its argument.
+        let Some(sock) = (unsafe { core_api::init_sock_arg(si) }) else { return -1 };
         let Some(settings) = transport::settings::get() else {
-            log::error!("{sock}: socket initialisation before the module was initialised");
+            log::error!("{}: socket initialisation before the module was initialised", sock.socket());
             return -1;
         };
         match transport::listen::init_socket(sock, settings) {

@@ -4,6 +4,7 @@
 
 use super::sys;
 use std::ffi::{c_int, c_void, CStr};
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 pub const ATOMIC: u32 = sys::CFG_ATOMIC;
@@ -94,49 +95,79 @@ impl<const N: usize> IntGroup<N> {
 pub struct Change<'a> {
     pub var: &'a str,
     pub value: i32,
+    /// The group's ints in the configuration being changed, `vars` of them.
     group: *const i32,
+    vars: usize,
 }
 
 impl Change<'_> {
-    /// Another variable of the group, in the configuration being changed.
+    /// Variable `i` of the group, in the configuration being changed. Panics
+    /// when the group has no variable `i`.
     pub fn other(&self, i: usize) -> i32 {
-        // SAFETY: `group` points to the group's ints in the block being built.
+        assert!(i < self.vars, "variable {i} of a group of {}", self.vars);
+        // SAFETY: change_args' contract: `group` points to `vars` ints, valid for
+        // the callback; i < vars. The block is packed: no alignment assumed.
         unsafe { std::ptr::read_unaligned(self.group.add(i)) }
     }
 }
 
-fn str_arg<'a>(s: *const sys::str_) -> &'a str {
-    // SAFETY: the core passes valid str's (or null) for the callback's duration.
+/// The text of a `str` argument of the core ("" when null, empty or not UTF-8).
+///
+/// # Safety
+/// `s` is null or points to a `str` whose `s` is null or points to `len`
+/// readable bytes, all unchanged for `'a`.
+unsafe fn str_arg<'a>(s: *const sys::str_) -> &'a str {
+    // SAFETY: the caller's promise.
     let Some(s) = (unsafe { s.as_ref() }) else { return "" };
     if s.s.is_null() || s.len <= 0 {
         return "";
     }
-    // SAFETY: s.s is valid for s.len bytes.
+    // SAFETY: the caller's promise: s.s is valid for s.len (> 0) bytes.
     let b = unsafe { std::slice::from_raw_parts(s.s as *const u8, s.len as usize) };
     std::str::from_utf8(b).unwrap_or("")
 }
 
 /// # Safety
-/// The arguments of an OnChange callback, for its duration.
-pub unsafe fn change_args<'a>(group: *mut c_void, name: *mut sys::str_, val: *mut *mut c_void) -> Change<'a> {
-    Change { var: str_arg(name), value: (*val) as isize as i32, group: group as *const i32 }
+/// The arguments of an OnChange callback of a group of `N` int variables, used
+/// only for the callback's duration (`'a`); `val` is not null.
+pub unsafe fn change_args<'a, const N: usize>(group: *mut c_void, name: *mut sys::str_, val: *mut *mut c_void) -> Change<'a> {
+    // SAFETY: the core passes the variable's name (a valid str) and a valid
+    // pointer to the value (ints are passed in the pointer itself).
+    let (var, value) = unsafe { (str_arg(name), (*val) as isize as i32) };
+    Change { var, value, group: group as *const i32, vars: N }
 }
 
 /// # Safety
 /// `val` is the value argument of an OnChange callback.
 pub unsafe fn set_change_value(val: *mut *mut c_void, v: i32) {
-    *val = v as isize as *mut c_void;
+    // SAFETY: the caller's promise: a valid, writable pointer slot.
+    unsafe { *val = v as isize as *mut c_void };
 }
 
 /// # Safety
-/// The name argument of an OnSet callback.
+/// The name argument of an OnSet callback, used only for the callback's
+/// duration (`'a`).
 pub unsafe fn set_args<'a>(name: *mut sys::str_) -> &'a str {
-    str_arg(name)
+    // SAFETY: the core passes the variable's name, a valid str.
+    unsafe { str_arg(name) }
 }
 
-/// Brings this process's view of the configuration up to date and runs the
-/// pending per-process callbacks (the core's cfg_update()).
-pub fn update() {
-    // SAFETY: the process is attached to the framework (cfg_child_init).
-    unsafe { sys::ksr_shim_cfg_update() }
+/// Proof that this process is attached to the config framework
+/// (`core::cfg_child_init` succeeded). Not `Send`: it stays in its process.
+pub struct Attached(PhantomData<*const ()>);
+
+impl Attached {
+    /// # Safety
+    /// The core's cfg_child_init() succeeded in this process.
+    pub(super) unsafe fn new() -> Self {
+        Attached(PhantomData)
+    }
+
+    /// Brings this process's view of the configuration up to date and runs the
+    /// pending per-process callbacks (the core's cfg_update()).
+    pub fn update(&self) {
+        // SAFETY: the process is attached (the token exists): the core's
+        // per-process callback list it walks is set up.
+        unsafe { sys::ksr_shim_cfg_update() }
+    }
 }

@@ -1,7 +1,9 @@
 //! Calls into the core and reads of its globals.
 
-use super::net::{Dest, ReceiveInfo, SocketInfo};
+use super::net::{Dest, InitSocket, ReceiveInfo, SocketInfo};
 use super::sys;
+use crate::sctp::socket::SctpSocket;
+use std::os::fd::RawFd;
 
 /// The SCTP transport callbacks, registered with the core's SCTP API.
 pub struct SctpCallbacks {
@@ -29,15 +31,21 @@ pub fn register_sctp_api(cb: &SctpCallbacks) -> bool {
 }
 
 /// Attaches this process to the config framework (each receiver must, before
-/// it hands messages to the core, which reads its configuration).
-pub fn cfg_child_init() -> bool {
-    // SAFETY: the core's per-process initialisation, called once per receiver.
-    unsafe { sys::cfg_child_init() == 0 }
+/// it hands messages to the core, which reads its configuration). `None` when
+/// the core refused.
+pub fn cfg_child_init() -> Option<super::cfg::Attached> {
+    // SAFETY: the core's per-process initialisation; the framework is set up
+    // before any module code runs.
+    if unsafe { sys::cfg_child_init() } != 0 {
+        return None;
+    }
+    // SAFETY: it succeeded, in this process.
+    Some(unsafe { super::cfg::Attached::new() })
 }
 
 /// Passes one SIP message to the core. `buf` must have one byte of room after
 /// `len`: the core wants the message 0-terminated.
-pub fn receive_msg(buf: &mut [u8], len: usize, ri: &mut ReceiveInfo) -> i32 {
+pub fn receive_msg(buf: &mut [u8], len: usize, ri: &mut ReceiveInfo<'_>) -> i32 {
     assert!(len < buf.len(), "receive_msg needs room for the terminating 0");
     buf[len] = 0;
     // SAFETY: buf is valid and writable for len+1 bytes, ri is a complete
@@ -46,22 +54,32 @@ pub fn receive_msg(buf: &mut [u8], len: usize, ri: &mut ReceiveInfo) -> i32 {
 }
 
 /// The socket of this receiver process (the core's `bind_address`).
-pub fn bind_address() -> Option<SocketInfo> {
-    // SAFETY: the core sets bind_address to one of its socket_infos before it
-    // calls the receive loop; reading the pointer is a plain load.
+pub fn bind_address() -> Option<SocketInfo<'static>> {
+    // SAFETY: a plain load of a pointer the core sets, before it calls the
+    // receive loop, to one of its socket_infos, which it keeps (with their
+    // descriptors) for the rest of the process.
     unsafe { SocketInfo::from_ptr(sys::bind_address) }
 }
 
 /// Every SCTP listen socket (`sctp_listen`).
-pub fn sctp_listen() -> impl Iterator<Item = SocketInfo> {
-    // SAFETY: the list is built while parsing the config and then left alone.
+pub fn sctp_listen() -> impl Iterator<Item = SocketInfo<'static>> {
+    // SAFETY: the list is built while parsing the config and kept for the rest
+    // of the process; only init_sock writes its entries (through InitSocket).
     let first = unsafe { SocketInfo::from_ptr(sys::sctp_listen) };
     std::iter::successors(first, |s| s.next())
 }
 
+/// The SCTP listen socket with descriptor `fd` (as recorded, e.g., in the
+/// association table), found among the core's SCTP listen sockets: so only a
+/// descriptor the core owns for the rest of the process is ever used.
+pub fn sctp_socket_by_fd(fd: RawFd) -> Option<SctpSocket<'static>> {
+    sctp_listen().find(|s| fd >= 0 && s.fd() == fd)?.sctp_socket()
+}
+
 /// The SCTP socket the core sends from by default (IPv4 first, like `sctp.options default`).
-pub fn default_sctp_send_socket() -> Option<SocketInfo> {
-    // SAFETY: plain reads of pointers the core sets before forking.
+pub fn default_sctp_send_socket() -> Option<SocketInfo<'static>> {
+    // SAFETY: plain reads of pointers the core sets before forking, to
+    // socket_infos it keeps for the rest of the process.
     unsafe { SocketInfo::from_ptr(sys::sendipv4_sctp).or_else(|| SocketInfo::from_ptr(sys::sendipv6_sctp)) }
 }
 
@@ -103,16 +121,23 @@ pub fn ip_free_bind() -> bool {
 }
 
 /// # Safety
-/// For the exported callbacks only: `p` is the core's socket_info argument.
-pub unsafe fn socket_info_arg(p: *mut sys::socket_info) -> Option<SocketInfo> {
-    SocketInfo::from_ptr(p)
+/// For the init_sock callback only: `p` is its socket_info argument, for the
+/// duration of the call.
+pub unsafe fn init_sock_arg<'a>(p: *mut sys::socket_info) -> Option<InitSocket<'a>> {
+    // SAFETY: the core calls init_sock once per socket, before it forks, with a
+    // socket_info it keeps for the rest of the process and that nothing else
+    // writes during the call; its descriptor is -1 until we set it.
+    unsafe { InitSocket::from_ptr(p) }
 }
 
 /// # Safety
 /// For the exported callbacks only: `p` is the core's dest_info argument,
 /// valid for the duration of the call.
 pub unsafe fn dest_arg<'a>(p: *const sys::dest_info) -> Option<Dest<'a>> {
-    Dest::from_ptr(p)
+    // SAFETY: the core's dest_info is initialised by the core (whole sockaddrs
+    // copied into `to`) and its send_sock, when set, is one of the core's
+    // socket_infos.
+    unsafe { Dest::from_ptr(p) }
 }
 
 /// # Safety
@@ -122,6 +147,7 @@ pub unsafe fn message_arg<'a>(buf: *const libc::c_char, len: libc::c_uint) -> &'
     if buf.is_null() || len == 0 {
         &[]
     } else {
-        std::slice::from_raw_parts(buf as *const u8, len as usize)
+        // SAFETY: the caller's promise; buf is not null.
+        unsafe { std::slice::from_raw_parts(buf as *const u8, len as usize) }
     }
 }

@@ -117,13 +117,17 @@ mod tests {
     #[test]
     fn table_points_at_the_store() {
         let t = &TABLE.0;
+        // SAFETY: names are 'static C strings.
         assert_eq!(unsafe { CStr::from_ptr(t[1].name) }, c"b");
         assert_eq!(t[0].type_, sys::PARAM_INT);
         assert!(t[2].name.is_null());
         // what the core does on modparam("...", "b", 42)
+        // SAFETY: the pointer is to an AtomicI32 of the static STORE, which only
+        // this test uses.
         unsafe { *(t[1].param_pointer as *mut i32) = 42 };
         assert_eq!(STORE.snapshot(), [0, 42]);
         STORE.store_all(&[7, 8]);
+        // SAFETY: as above.
         assert_eq!(unsafe { *(t[0].param_pointer as *const i32) }, 7);
     }
 }

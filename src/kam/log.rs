@@ -16,7 +16,7 @@ static LOGGER: KamailioLogger = KamailioLogger;
 
 fn core_level(level: log::Level) -> i32 {
     match level {
-        log::Level::Error => sys::L_ERR as i32,
+        log::Level::Error => sys::L_ERR,
         log::Level::Warn => sys::L_WARN as i32,
         log::Level::Info => sys::L_INFO as i32,
         log::Level::Debug | log::Level::Trace => sys::L_DBG as i32,

@@ -1,9 +1,14 @@
 //! Raw declarations of the Kamailio core ABI: the bindgen output of the hand-written
 //! `kamailio-headers/kamailio_abi.h`, plus the C helpers of `include/ksr_shim.h`.
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case, dead_code, unused_imports)]
-#![allow(clippy::all)]
+#![allow(clippy::all, clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 include!(concat!(env!("OUT_DIR"), "/kamailio_sys.rs"));
+
+// glibc's sockaddr_storage: a u16 family, 118 chars and an unsigned long, 128
+// bytes without padding.
+crate::pod::unsafe_impl_pod!(as_bytes: sockaddr_storage);
+const _: () = assert!(core::mem::size_of::<sockaddr_storage>() == 2 + 118 + 8);
 
 extern "C" {
     /// See include/ksr_shim.h.

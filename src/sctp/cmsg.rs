@@ -5,6 +5,7 @@
 //! parser works on any byte slice and is unit-tested without a socket.
 
 use super::sys;
+use crate::pod::{self, write_field};
 use std::mem::size_of;
 
 /// Per-message SCTP information (`struct sctp_sndrcvinfo`).
@@ -37,22 +38,6 @@ impl From<&sys::sctp_sndrcvinfo> for SndRcvInfo {
             tsn: s.sinfo_tsn,
             cumtsn: s.sinfo_cumtsn,
             assoc_id: s.sinfo_assoc_id,
-        }
-    }
-}
-
-impl From<&SndRcvInfo> for sys::sctp_sndrcvinfo {
-    fn from(i: &SndRcvInfo) -> Self {
-        sys::sctp_sndrcvinfo {
-            sinfo_stream: i.stream,
-            sinfo_ssn: i.ssn,
-            sinfo_flags: i.flags,
-            sinfo_ppid: i.ppid,
-            sinfo_context: i.context,
-            sinfo_timetolive: i.timetolive,
-            sinfo_tsn: i.tsn,
-            sinfo_cumtsn: i.cumtsn,
-            sinfo_assoc_id: i.assoc_id,
         }
     }
 }
@@ -94,22 +79,22 @@ impl SendCmsgBuf {
     /// Encodes `info` as an IPPROTO_SCTP/SCTP_SNDRCV control message. Returns the
     /// length to pass as msg_controllen (CMSG_LEN, as some stacks want it exact).
     pub fn encode(&mut self, info: &SndRcvInfo) -> usize {
-        self.0.fill(0);
-        let hdr = libc::cmsghdr {
-            cmsg_len: cmsg_len(SNDRCV_LEN) as _,
-            cmsg_level: libc::IPPROTO_SCTP,
-            cmsg_type: sys::SCTP_SNDRCV as i32,
-        };
-        let data = sys::sctp_sndrcvinfo::from(info);
-        // SAFETY: the buffer is 8-aligned and holds a header (HDR bytes) followed by
-        // the aligned data (SNDRCV_LEN bytes): cmsg_space(SNDRCV_LEN) >= both.
-        unsafe {
-            std::ptr::write_unaligned(self.0.as_mut_ptr() as *mut libc::cmsghdr, hdr);
-            std::ptr::write_unaligned(
-                self.0.as_mut_ptr().add(align(HDR)) as *mut sys::sctp_sndrcvinfo,
-                data,
-            );
-        }
+        // field by field, so that the padding of the structs is 0, not copied
+        let b = &mut self.0;
+        b.fill(0);
+        write_field!(b, libc::cmsghdr, cmsg_len, cmsg_len(SNDRCV_LEN) as _);
+        write_field!(b, libc::cmsghdr, cmsg_level, libc::IPPROTO_SCTP);
+        write_field!(b, libc::cmsghdr, cmsg_type, sys::SCTP_SNDRCV as i32);
+        let d = &mut b[align(HDR)..];
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_stream, info.stream);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_ssn, info.ssn);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_flags, info.flags);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_ppid, info.ppid);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_context, info.context);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_timetolive, info.timetolive);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_tsn, info.tsn);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_cumtsn, info.cumtsn);
+        write_field!(d, sys::sctp_sndrcvinfo, sinfo_assoc_id, info.assoc_id);
         cmsg_len(SNDRCV_LEN)
     }
 }
@@ -125,9 +110,8 @@ impl Default for SendCmsgBuf {
 pub fn find_sndrcv(ctrl: &[u8]) -> Option<SndRcvInfo> {
     let mut off = 0;
     while off + HDR <= ctrl.len() {
-        // SAFETY: HDR bytes from `off` are inside the slice; read_unaligned copes
-        // with any alignment of the caller's buffer.
-        let hdr = unsafe { std::ptr::read_unaligned(ctrl.as_ptr().add(off) as *const libc::cmsghdr) };
+        let hdr: libc::cmsghdr = pod::from_prefix(&ctrl[off..]);
+        #[allow(clippy::unnecessary_cast)] // usize on glibc, u32 elsewhere
         let len = hdr.cmsg_len as usize;
         if len < HDR || off + len > ctrl.len() {
             return None; // malformed or truncated (MSG_CTRUNC)
@@ -136,12 +120,7 @@ pub fn find_sndrcv(ctrl: &[u8]) -> Option<SndRcvInfo> {
             && hdr.cmsg_type == sys::SCTP_SNDRCV as i32
             && len >= cmsg_len(SNDRCV_LEN)
         {
-            // SAFETY: len >= cmsg_len(SNDRCV_LEN) bytes from `off` are in the slice.
-            let raw = unsafe {
-                std::ptr::read_unaligned(
-                    ctrl.as_ptr().add(off + align(HDR)) as *const sys::sctp_sndrcvinfo
-                )
-            };
+            let raw: sys::sctp_sndrcvinfo = pod::from_prefix(&ctrl[off + align(HDR)..off + len]);
             return Some(SndRcvInfo::from(&raw));
         }
         off += align(len);
@@ -178,8 +157,9 @@ mod tests {
     #[test]
     fn skips_other_control_messages() {
         let mut bytes = vec![0u8; cmsg_space(4) + cmsg_space(SNDRCV_LEN)];
-        let other = libc::cmsghdr { cmsg_len: cmsg_len(4) as _, cmsg_level: libc::SOL_IP, cmsg_type: 8 };
-        unsafe { std::ptr::write_unaligned(bytes.as_mut_ptr() as *mut libc::cmsghdr, other) };
+        write_field!(bytes, libc::cmsghdr, cmsg_len, cmsg_len(4) as _);
+        write_field!(bytes, libc::cmsghdr, cmsg_level, libc::SOL_IP);
+        write_field!(bytes, libc::cmsghdr, cmsg_type, 8);
         let mut one = SendCmsgBuf::default();
         let l = one.encode(&sample());
         bytes[cmsg_space(4)..cmsg_space(4) + l].copy_from_slice(&one.0[..l]);
@@ -193,10 +173,7 @@ mod tests {
         assert_eq!(find_sndrcv(&buf.0[..len - 1]), None);
         assert_eq!(find_sndrcv(&[]), None);
         // a header claiming a length shorter than itself must not loop forever
-        let bogus = libc::cmsghdr { cmsg_len: 0, cmsg_level: 0, cmsg_type: 0 };
-        let mut b = [0u8; 32];
-        unsafe { std::ptr::write_unaligned(b.as_mut_ptr() as *mut libc::cmsghdr, bogus) };
-        assert_eq!(find_sndrcv(&b), None);
+        assert_eq!(find_sndrcv(&[0u8; 32]), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Parsing of SCTP notifications (`union sctp_notification`, RFC 6458 section 6.1)
 //! from the bytes recvmsg returned with MSG_NOTIFICATION set.
 
+use crate::pod::{self, Pod};
 use crate::sockaddr::from_sockaddr_bytes;
 use super::cmsg::SndRcvInfo;
 use super::sys;
@@ -119,16 +120,11 @@ const fn size_of_field<S, F>(_: fn(&S) -> &F) -> usize {
 
 /// Copies a `T` out of the start of `buf` once `buf` holds `need` bytes of it; the
 /// rest of `T` (fields we do not read, possibly absent on older kernels) is zero.
-fn read_prefix<T: Default>(buf: &[u8], kind: &'static str, need: usize) -> Result<T, ParseError> {
+fn read_prefix<T: Pod>(buf: &[u8], kind: &'static str, need: usize) -> Result<T, ParseError> {
     if buf.len() < need {
         return Err(ParseError::TooShort { kind, len: buf.len(), need });
     }
-    let mut v = T::default();
-    let n = buf.len().min(size_of::<T>());
-    // SAFETY: T is a plain-old-data kernel struct (bindgen, derive Default+Copy); we
-    // overwrite its first n bytes, n <= size_of::<T>() and n <= buf.len().
-    unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), &mut v as *mut T as *mut u8, n) };
-    Ok(v)
+    Ok(pod::from_prefix(buf))
 }
 
 /// type (u16), flags (u16), length (u32): common to all notifications.
@@ -155,9 +151,12 @@ pub fn parse(buf: &[u8]) -> Result<Notification<'_>, ParseError> {
         sys::SCTP_PEER_ADDR_CHANGE => {
             let n: sys::sctp_paddr_change =
                 read_prefix(buf, "SCTP_PEER_ADDR_CHANGE", need!(sys::sctp_paddr_change, spc_assoc_id))?;
-            let aaddr = n.spc_aaddr;
+            // the address straight from the bytes (those present: all of them, as
+            // spc_assoc_id comes after it)
+            let at = offset_of!(sys::sctp_paddr_change, spc_aaddr);
+            let end = (at + size_of::<sys::sockaddr_storage>()).min(buf.len());
             Notification::PeerAddrChange {
-                addr: from_sockaddr_bytes(&aaddr, size_of::<sys::sockaddr_storage>()),
+                addr: from_sockaddr_bytes(&buf[at..end]),
                 state: PeerAddrState::from_raw(n.spc_state),
                 error: n.spc_error,
                 assoc_id: n.spc_assoc_id,
@@ -260,25 +259,28 @@ impl fmt::Display for Notification<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pod::write_field;
     use crate::sockaddr::RawAddr;
 
-    fn bytes_of<T>(v: &T) -> Vec<u8> {
-        let p = v as *const T as *const u8;
-        unsafe { std::slice::from_raw_parts(p, size_of::<T>()) }.to_vec()
+    /// The bytes of a `$t` with the given fields set and every other byte zero.
+    macro_rules! image {
+        ($t:ty { $($f:ident : $v:expr),* $(,)? }) => {{
+            let mut b = vec![0u8; size_of::<$t>()];
+            $( write_field!(b, $t, $f, $v); )*
+            b
+        }};
     }
 
     #[test]
     fn assoc_change_comm_up() {
-        let n = sys::sctp_assoc_change {
+        let b = image!(sys::sctp_assoc_change {
             sac_type: sys::SCTP_ASSOC_CHANGE as u16,
             sac_length: size_of::<sys::sctp_assoc_change>() as u32,
             sac_state: sys::SCTP_COMM_UP as u16,
             sac_outbound_streams: 10,
             sac_inbound_streams: 5,
             sac_assoc_id: 7,
-            ..Default::default()
-        };
-        let b = bytes_of(&n);
+        });
         let parsed = parse(&b).unwrap();
         assert_eq!(
             parsed,
@@ -302,12 +304,8 @@ mod tests {
             (sys::SCTP_CANT_STR_ASSOC, AssocState::CantStartAssoc),
             (77, AssocState::Unknown(77)),
         ] {
-            let n = sys::sctp_assoc_change {
-                sac_type: sys::SCTP_ASSOC_CHANGE as u16,
-                sac_state: raw as u16,
-                ..Default::default()
-            };
-            match parse(&bytes_of(&n)).unwrap() {
+            let b = image!(sys::sctp_assoc_change { sac_type: sys::SCTP_ASSOC_CHANGE as u16, sac_state: raw as u16 });
+            match parse(&b).unwrap() {
                 Notification::AssocChange { state, .. } => assert_eq!(state, st),
                 other => panic!("{other:?}"),
             }
@@ -316,8 +314,7 @@ mod tests {
 
     #[test]
     fn truncated_assoc_change_is_an_error() {
-        let n = sys::sctp_assoc_change { sac_type: sys::SCTP_ASSOC_CHANGE as u16, ..Default::default() };
-        let b = bytes_of(&n);
+        let b = image!(sys::sctp_assoc_change { sac_type: sys::SCTP_ASSOC_CHANGE as u16 });
         let err = parse(&b[..12]).unwrap_err();
         assert_eq!(err, ParseError::TooShort { kind: "SCTP_ASSOC_CHANGE", len: 12, need: 20 });
         assert_eq!(parse(&b[..3]).unwrap_err(), ParseError::NoHeader { len: 3 });
@@ -327,15 +324,14 @@ mod tests {
     fn peer_addr_change_carries_the_address() {
         let addr: SocketAddr = "127.0.0.2:5060".parse().unwrap();
         let raw = RawAddr::from_socket_addr(&addr);
-        let mut n = sys::sctp_paddr_change {
+        let mut b = image!(sys::sctp_paddr_change {
             spc_type: sys::SCTP_PEER_ADDR_CHANGE as u16,
             spc_state: sys::SCTP_ADDR_UNREACHABLE as i32,
             spc_error: 3,
             spc_assoc_id: 9,
-            ..unsafe { std::mem::zeroed() }
-        };
-        n.spc_aaddr = unsafe { std::mem::transmute::<libc::sockaddr_storage, sys::sockaddr_storage>(raw.storage) };
-        let b = bytes_of(&n);
+        });
+        let at = offset_of!(sys::sctp_paddr_change, spc_aaddr);
+        b[at..at + raw.bytes().len()].copy_from_slice(raw.bytes());
         let parsed = parse(&b).unwrap();
         assert_eq!(
             parsed,
@@ -346,15 +342,14 @@ mod tests {
 
     #[test]
     fn send_failed_exposes_the_undelivered_data() {
-        let n = sys::sctp_send_failed {
+        let mut b = image!(sys::sctp_send_failed {
             ssf_type: sys::SCTP_SEND_FAILED as u16,
             ssf_length: (size_of::<sys::sctp_send_failed>() + 7) as u32,
             ssf_error: 0,
-            ssf_info: sys::sctp_sndrcvinfo { sinfo_context: 2, ..Default::default() },
             ssf_assoc_id: 4,
-            ..Default::default()
-        };
-        let mut b = bytes_of(&n);
+        });
+        let info = &mut b[offset_of!(sys::sctp_send_failed, ssf_info)..];
+        write_field!(info, sys::sctp_sndrcvinfo, sinfo_context, 2);
         b.extend_from_slice(b"INVITE!garbage-after-length");
         match parse(&b).unwrap() {
             Notification::SendFailed { data, info, assoc_id, .. } => {
@@ -368,12 +363,7 @@ mod tests {
 
     #[test]
     fn send_failed_length_beyond_buffer_is_clamped() {
-        let n = sys::sctp_send_failed {
-            ssf_type: sys::SCTP_SEND_FAILED as u16,
-            ssf_length: 1_000_000,
-            ..Default::default()
-        };
-        let mut b = bytes_of(&n);
+        let mut b = image!(sys::sctp_send_failed { ssf_type: sys::SCTP_SEND_FAILED as u16, ssf_length: 1_000_000 });
         b.extend_from_slice(b"abc");
         match parse(&b).unwrap() {
             Notification::SendFailed { data, .. } => assert_eq!(data, b"abc"),
@@ -383,40 +373,33 @@ mod tests {
 
     #[test]
     fn remote_error_cause_is_host_order() {
-        let n = sys::sctp_remote_error {
+        let b = image!(sys::sctp_remote_error {
             sre_type: sys::SCTP_REMOTE_ERROR as u16,
             sre_error: 0x0102u16.to_be(),
             sre_assoc_id: 1,
-            ..Default::default()
-        };
-        assert_eq!(parse(&bytes_of(&n)).unwrap(), Notification::RemoteError { error: 0x0102, assoc_id: 1 });
+        });
+        assert_eq!(parse(&b).unwrap(), Notification::RemoteError { error: 0x0102, assoc_id: 1 });
     }
 
     #[test]
     fn shutdown_pdapi_dry_and_unknown() {
-        let s = sys::sctp_shutdown_event {
-            sse_type: sys::SCTP_SHUTDOWN_EVENT as u16,
-            sse_assoc_id: 5,
-            ..Default::default()
-        };
-        assert_eq!(parse(&bytes_of(&s)).unwrap(), Notification::Shutdown { assoc_id: 5 });
-        let p = sys::sctp_pdapi_event {
+        let s = image!(sys::sctp_shutdown_event { sse_type: sys::SCTP_SHUTDOWN_EVENT as u16, sse_assoc_id: 5 });
+        assert_eq!(parse(&s).unwrap(), Notification::Shutdown { assoc_id: 5 });
+        let p = image!(sys::sctp_pdapi_event {
             pdapi_type: sys::SCTP_PARTIAL_DELIVERY_EVENT as u16,
             pdapi_indication: sys::SCTP_PARTIAL_DELIVERY_ABORTED,
             pdapi_assoc_id: 6,
-            ..Default::default()
-        };
+        });
         // older kernels send the event without stream/seq: 16 bytes are enough
         assert_eq!(
-            parse(&bytes_of(&p)[..16]).unwrap(),
+            parse(&p[..16]).unwrap(),
             Notification::PartialDelivery { aborted: true, indication: 0, assoc_id: 6 }
         );
-        let d = sys::sctp_sender_dry_event {
+        let d = image!(sys::sctp_sender_dry_event {
             sender_dry_type: sys::SCTP_SENDER_DRY_EVENT as u16,
             sender_dry_assoc_id: 8,
-            ..Default::default()
-        };
-        assert_eq!(parse(&bytes_of(&d)).unwrap(), Notification::SenderDry { assoc_id: 8 });
+        });
+        assert_eq!(parse(&d).unwrap(), Notification::SenderDry { assoc_id: 8 });
         assert_eq!(parse(&[0x01, 0x90, 0, 0, 8, 0, 0, 0]).unwrap(), Notification::Other { kind: 0x9001 });
     }
 }

@@ -3,6 +3,7 @@
 
 use super::socket::SctpSocket;
 use super::sys;
+use crate::pod::{self, Pod};
 use std::io;
 use std::mem::size_of;
 
@@ -24,11 +25,13 @@ pub struct PeerAddrParams {
     _align_pad: u8,
 }
 const _: () = assert!(size_of::<PeerAddrParams>() == 156);
+// integers and a sockaddr_storage (integers) only
+crate::pod::unsafe_impl_pod!(PeerAddrParams);
 
 impl PeerAddrParams {
     fn for_family(family: i32) -> Self {
-        // SAFETY: plain old data; all-zero means "no change / socket defaults".
-        let mut p: Self = unsafe { std::mem::zeroed() };
+        // all-zero means "no change / socket defaults"
+        let mut p: Self = pod::zeroed();
         p.address.ss_family = family as libc::sa_family_t;
         p
     }
@@ -75,7 +78,7 @@ pub struct OptionError {
     pub source: io::Error,
 }
 
-fn set<T>(sock: SctpSocket, level: i32, name: u32, option: &'static str, val: &T) -> Result<(), OptionError> {
+fn set<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, option: &'static str, val: &T) -> Result<(), OptionError> {
     // SAFETY: `val` points to a live T of size_of::<T>() bytes, which the kernel
     // only reads.
     let r = unsafe {
@@ -88,10 +91,12 @@ fn set<T>(sock: SctpSocket, level: i32, name: u32, option: &'static str, val: &T
     }
 }
 
-fn get<T: Copy>(sock: SctpSocket, level: i32, name: u32, mut val: T) -> Option<T> {
+/// Reads an option into `val` (whose other bytes keep their value when the
+/// kernel writes fewer).
+fn get<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, mut val: T) -> Option<T> {
     let mut len = size_of::<T>() as libc::socklen_t;
     // SAFETY: `val` is a live, writable T of `len` bytes; the kernel writes at most
-    // `len` bytes into it.
+    // `len` bytes into it, and any bytes make a valid T (T: Pod).
     let r = unsafe { libc::getsockopt(sock.fd(), level, name as i32, &mut val as *mut T as *mut libc::c_void, &mut len) };
     (r == 0).then_some(val)
 }
@@ -102,7 +107,7 @@ const SCTP: i32 = libc::IPPROTO_SCTP;
 /// Returns the options the kernel refused (each worth a warning), or an error
 /// when one the transport cannot work without (autoclose, event subscription)
 /// was refused.
-pub fn apply(sock: SctpSocket, family: i32, t: &Tuning) -> Result<Vec<OptionError>, OptionError> {
+pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<OptionError>, OptionError> {
     let mut refused = Vec::new();
     let mut soft = |r: Result<(), OptionError>| {
         if let Err(e) = r {
@@ -179,7 +184,7 @@ pub enum SockOpt {
 }
 
 /// Sets one association-level option on `sock` (new associations inherit it).
-pub fn set_one(sock: SctpSocket, family: i32, opt: &SockOpt) -> Result<(), OptionError> {
+pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), OptionError> {
     match *opt {
         SockOpt::Autoclose(s) => set(sock, SCTP, sys::SCTP_AUTOCLOSE, "SCTP_AUTOCLOSE", &s),
         SockOpt::Rto { initial_ms: None, max_ms: None, min_ms: None } => Ok(()),
@@ -258,7 +263,7 @@ pub struct Current {
 }
 
 /// Reads the current option values of `sock`.
-pub fn read(sock: SctpSocket, family: i32) -> Current {
+pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
     let rto = get(sock, SCTP, sys::SCTP_RTOINFO, sys::sctp_rtoinfo::default());
     let im = get(sock, SCTP, sys::SCTP_INITMSG, sys::sctp_initmsg::default());
     let pp = get(sock, SCTP, sys::SCTP_PEER_ADDR_PARAMS, PeerAddrParams::for_family(family));
@@ -284,13 +289,9 @@ pub fn read(sock: SctpSocket, family: i32) -> Current {
 /// The OS defaults: the values of a fresh IPv4 SCTP socket. Fails where the kernel
 /// has no SCTP.
 pub fn os_defaults() -> io::Result<Current> {
-    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::fd::AsFd;
     let fd = super::socket::open_one_to_many(&"0.0.0.0:0".parse().unwrap())?;
-    // SAFETY: fd was just created and is owned by nobody else; OwnedFd closes it.
-    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-    let current = read(SctpSocket::from_raw(fd), libc::AF_INET);
-    drop(owned);
-    Ok(current)
+    Ok(read(SctpSocket::new(fd.as_fd()), libc::AF_INET))
 }
 
 #[cfg(test)]
@@ -307,6 +308,18 @@ mod tests {
         assert_eq!(offset_of!(PeerAddrParams, pathmtu), 138);
         assert_eq!(offset_of!(PeerAddrParams, flags), 146);
         assert_eq!(offset_of!(PeerAddrParams, dscp), 154);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "needs a real socket")]
+    fn a_socket_that_is_not_sctp_fails_cleanly() {
+        use std::os::fd::AsFd;
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let s = SctpSocket::new(udp.as_fd());
+        let c = read(s, libc::AF_INET);
+        assert_eq!((c.rto_initial_ms, c.autoclose_s, c.hbinterval_ms), (None, None, None));
+        assert!(c.rcvbuf.is_some(), "socket-level options work on any socket");
+        assert!(set_one(s, libc::AF_INET, &SockOpt::Autoclose(5)).is_err());
     }
 
     #[test]

@@ -1,23 +1,22 @@
 //! One-to-many SCTP sockets: create, bind (with sctp_bindx for extra addresses),
 //! listen, and message I/O with the SCTP_SNDRCV control message.
 
-use crate::sockaddr::RawAddr;
+use crate::sockaddr::{RawAddr, STORAGE_LEN};
 use super::cmsg::{find_sndrcv, RecvCmsgBuf, SendCmsgBuf, SndRcvInfo};
 use super::sys;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{IntoRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
-/// Creates a one-to-many (SOCK_SEQPACKET) SCTP socket of `addr`'s family and
-/// returns its descriptor; the caller (the core's socket_info) owns it from then on.
-pub fn open_one_to_many(addr: &SocketAddr) -> io::Result<RawFd> {
+/// Creates a one-to-many (SOCK_SEQPACKET) SCTP socket of `addr`'s family.
+pub fn open_one_to_many(addr: &SocketAddr) -> io::Result<OwnedFd> {
     let s = Socket::new(
         Domain::for_address(*addr),
         Type::SEQPACKET,
         Some(Protocol::from(libc::IPPROTO_SCTP)),
     )?;
-    Ok(s.into_raw_fd())
+    Ok(s.into())
 }
 
 /// Whether this kernel can create SCTP sockets at all.
@@ -25,10 +24,12 @@ pub fn kernel_supports_sctp() -> bool {
     Socket::new(Domain::IPV4, Type::SEQPACKET, Some(Protocol::from(libc::IPPROTO_SCTP))).is_ok()
 }
 
-/// A borrowed SCTP socket descriptor (owned by the Kamailio core's socket_info,
-/// shared by all processes after fork): never closed from here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SctpSocket(RawFd);
+/// A borrowed SCTP socket descriptor, open for `'fd`: never closed from here.
+/// (The listen sockets are owned by the Kamailio core's socket_info, shared by
+/// all processes after fork, open for the life of the process.) Calls on a
+/// descriptor that is not an SCTP socket fail with an error.
+#[derive(Clone, Copy, Debug)]
+pub struct SctpSocket<'fd>(BorrowedFd<'fd>);
 
 /// What one recvmsg call returned.
 #[derive(Clone, Copy, Debug)]
@@ -50,19 +51,28 @@ fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
-impl SctpSocket {
-    pub fn from_raw(fd: RawFd) -> Self {
+impl<'fd> SctpSocket<'fd> {
+    pub fn new(fd: BorrowedFd<'fd>) -> Self {
         SctpSocket(fd)
     }
 
+    /// # Safety
+    /// `fd` is an open descriptor (so not -1) that stays open for `'fd`, which
+    /// the caller chooses: for `'static`, the rest of the process.
+    pub unsafe fn from_raw(fd: RawFd) -> Self {
+        // SAFETY: the caller's promise is BorrowedFd's contract.
+        SctpSocket(unsafe { BorrowedFd::borrow_raw(fd) })
+    }
+
     pub fn fd(self) -> RawFd {
-        self.0
+        self.0.as_raw_fd()
     }
 
     pub fn bind(self, addr: &SocketAddr) -> io::Result<()> {
         let raw = RawAddr::from_socket_addr(addr);
-        // SAFETY: raw holds a valid sockaddr of raw.len bytes for the whole call.
-        cvt(unsafe { libc::bind(self.0, raw.as_ptr(), raw.len) }).map(drop)
+        // SAFETY: raw holds a valid sockaddr of raw.len() bytes (within its
+        // storage) for the whole call.
+        cvt(unsafe { libc::bind(self.fd(), raw.as_ptr(), raw.len()) }).map(drop)
     }
 
     /// Adds one more local address to the bound socket (multi-homing).
@@ -71,14 +81,14 @@ impl SctpSocket {
         // SAFETY: libsctp reads exactly one sockaddr of the family's size from the
         // pointer (addrcnt 1); raw outlives the call.
         cvt(unsafe {
-            sys::sctp_bindx(self.0, raw.as_mut_ptr() as *mut sys::sockaddr, 1, sys::SCTP_BINDX_ADD_ADDR as i32)
+            sys::sctp_bindx(self.fd(), raw.as_mut_ptr() as *mut sys::sockaddr, 1, sys::SCTP_BINDX_ADD_ADDR as i32)
         })
         .map(drop)
     }
 
     pub fn listen(self, backlog: i32) -> io::Result<()> {
         // SAFETY: plain syscall on a descriptor.
-        cvt(unsafe { libc::listen(self.0, backlog) }).map(drop)
+        cvt(unsafe { libc::listen(self.fd(), backlog) }).map(drop)
     }
 
     /// Receives one message (or notification, or piece of either) if one is
@@ -86,22 +96,21 @@ impl SctpSocket {
     /// in `from`, the control data in `ctrl`.
     pub fn try_recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf) -> io::Result<Received> {
         let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
-        from.len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         msg.msg_name = from.as_mut_ptr() as *mut libc::c_void;
-        msg.msg_namelen = from.len;
+        msg.msg_namelen = STORAGE_LEN as libc::socklen_t;
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = ctrl.0.as_mut_ptr() as *mut libc::c_void;
         msg.msg_controllen = ctrl.0.len();
         // SAFETY: every buffer msg points to is valid and writable for the lengths
         // given, and lives across the call.
-        let n = unsafe { libc::recvmsg(self.0, &mut msg, libc::MSG_DONTWAIT) };
+        let n = unsafe { libc::recvmsg(self.fd(), &mut msg, libc::MSG_DONTWAIT) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
-        from.len = msg.msg_namelen;
+        from.set_len(msg.msg_namelen);
         let ctrl_len = msg.msg_controllen.min(ctrl.0.len());
         Ok(Received {
             len: n as usize,
@@ -121,7 +130,7 @@ impl SctpSocket {
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         if let Some(to) = to {
             msg.msg_name = to.as_ptr() as *mut libc::c_void;
-            msg.msg_namelen = to.len;
+            msg.msg_namelen = to.len();
         }
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
@@ -130,7 +139,7 @@ impl SctpSocket {
         loop {
             // SAFETY: the kernel only reads from the buffers msg points to (iov_base
             // is cast to *mut as the C API wants, never written); all outlive the call.
-            let n = unsafe { libc::sendmsg(self.0, &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+            let n = unsafe { libc::sendmsg(self.fd(), &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
             if n >= 0 {
                 return Ok(n as usize);
             }

@@ -1,6 +1,6 @@
 //! Data structures that live in memory shared by Kamailio's processes (its shm
-//! pool, or any MAP_SHARED mapping in tests): a futex lock and the association
-//! table. Index-based, no pointers inside, so any process can map them anywhere.
+//! pool, which every process maps at the same address; the heap in tests): a
+//! futex lock, the receive gate and the association table.
 pub mod assoc_table;
 pub mod clock;
 pub mod futex;

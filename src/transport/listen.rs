@@ -4,9 +4,9 @@
 use super::gates;
 use crate::config::params::Settings;
 use crate::kam::core::{ip_free_bind, ip_tos};
-use crate::kam::net::SocketInfo;
+use crate::kam::net::{InitSocket, SocketInfo};
 use crate::sctp::options::{self, OptionError};
-use crate::sctp::socket::{open_one_to_many, SctpSocket};
+use crate::sctp::socket::open_one_to_many;
 use std::io;
 use std::net::SocketAddr;
 
@@ -15,19 +15,19 @@ use std::net::SocketAddr;
 const LISTEN_BACKLOG: i32 = 1024;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ListenError {
+pub enum ListenError<'a> {
     #[error("{sock}: the listen address is neither IPv4 nor IPv6")]
-    NoAddress { sock: SocketInfo },
+    NoAddress { sock: SocketInfo<'a> },
     #[error("{sock}: cannot create an SCTP socket: {source}")]
-    Socket { sock: SocketInfo, source: io::Error },
+    Socket { sock: SocketInfo<'a>, source: io::Error },
     #[error("{sock}: cannot set a required socket option: {source}")]
-    Option { sock: SocketInfo, source: OptionError },
+    Option { sock: SocketInfo<'a>, source: OptionError },
     #[error("{sock}: cannot bind {addr}: {source}{hint}")]
-    Bind { sock: SocketInfo, addr: SocketAddr, source: io::Error, hint: &'static str },
+    Bind { sock: SocketInfo<'a>, addr: SocketAddr, source: io::Error, hint: &'static str },
     #[error("{sock}: listen failed: {source}")]
-    Listen { sock: SocketInfo, source: io::Error },
+    Listen { sock: SocketInfo<'a>, source: io::Error },
     #[error("{sock}: out of shared memory for the socket's receive gate")]
-    NoGate { sock: SocketInfo },
+    NoGate { sock: SocketInfo<'a> },
 }
 
 fn bind_hint(addr: &SocketAddr) -> &'static str {
@@ -40,13 +40,14 @@ fn bind_hint(addr: &SocketAddr) -> &'static str {
 }
 
 /// Creates, configures, binds and starts listening on the socket of `sock`.
-pub fn init_socket(mut sock: SocketInfo, settings: &Settings) -> Result<(), ListenError> {
-    sock.prepare_sctp();
+pub fn init_socket<'a>(mut init: InitSocket<'a>, settings: &Settings) -> Result<(), ListenError<'a>> {
+    let sock = init.socket();
+    init.prepare_sctp();
     let primary = sock.primary_addr().ok_or(ListenError::NoAddress { sock })?;
-    let fd = open_one_to_many(&primary).map_err(|source| ListenError::Socket { sock, source })?;
+    let owned = open_one_to_many(&primary).map_err(|source| ListenError::Socket { sock, source })?;
     // from here the core owns the descriptor (and closes it on shutdown)
-    sock.set_fd(fd);
-    let s = SctpSocket::from_raw(fd);
+    let s = init.adopt_fd(owned);
+    let fd = s.fd();
     if !gates::create(fd) {
         return Err(ListenError::NoGate { sock });
     }

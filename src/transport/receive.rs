@@ -16,7 +16,7 @@ use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
 use crate::sctp::notification::{parse, Notification};
 use crate::sctp::readiness::ReadWaiter;
-use crate::sctp::socket::{Received, SctpSocket};
+use crate::sctp::socket::Received;
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::receive_gate::Piece;
 use crate::sockaddr::RawAddr;
@@ -41,15 +41,18 @@ pub fn run() -> i32 {
         log::error!("sctp receive loop started without a socket (bind_address is not set)");
         return -1;
     };
-    if !cfg_child_init() {
+    let Some(cfg) = cfg_child_init() else {
         log::error!("{sock}: cannot attach the receiver to the config framework");
         return -1;
-    }
+    };
     let Some(gate) = gates::get(sock.fd()) else {
         log::error!("{sock}: no receive gate for socket {} (was it initialised?)", sock.fd());
         return -1;
     };
-    let s = SctpSocket::from_raw(sock.fd());
+    let Some(s) = sock.sctp_socket() else {
+        log::error!("{sock}: the socket has no descriptor (was it initialised?)");
+        return -1;
+    };
     let waiter = match ReadWaiter::new(s.fd()) {
         Ok(w) => w,
         Err(e) => {
@@ -79,7 +82,7 @@ pub fn run() -> i32 {
             })
         };
         // see runtime config changes, run per-process config callbacks
-        runtime::refresh();
+        runtime::refresh(&cfg);
         let (got, piece, src, early) = match read {
             Ok(r) => r,
             Err(e) => match e.raw_os_error() {

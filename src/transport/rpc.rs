@@ -7,7 +7,6 @@ use crate::kam::core::{default_sctp_send_socket, sctp_disabled, sctp_listen};
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::Call;
 use crate::sctp::options;
-use crate::sctp::socket::SctpSocket;
 use std::net::IpAddr;
 
 pub const INFO_DOC: &std::ffi::CStr = c"Returns sctp related info.";
@@ -34,9 +33,9 @@ pub fn options(call: &Call) {
     }
     let values = match call.optional_string() {
         None => runtime::values(),
-        Some(param) => match socket_for(&param) {
-            Ok(sock) if sock.fd() >= 0 => kernel_values(&options::read(SctpSocket::from_raw(sock.fd()), sock.family())),
-            Ok(_) => return call.fault(500, "could not find a sctp socket"),
+        Some(param) => match socket_for(&param).map(|sock| (sock.sctp_socket(), sock.family())) {
+            Ok((Some(s), family)) => kernel_values(&options::read(s, family)),
+            Ok((None, _)) => return call.fault(500, "could not find a sctp socket"),
             Err(msg) => return call.fault(500, &msg),
         },
     };
@@ -46,7 +45,7 @@ pub fn options(call: &Call) {
     }
 }
 
-fn socket_for(param: &str) -> Result<SocketInfo, String> {
+fn socket_for(param: &str) -> Result<SocketInfo<'static>, String> {
     if param.eq_ignore_ascii_case("default") {
         return default_sctp_send_socket().ok_or_else(|| "could not find a sctp socket".into());
     }

@@ -7,7 +7,6 @@ use crate::config::params::{ParamId, RawValues, PARAM_COUNT};
 use crate::kam::cfg::{self, Change, IntGroup, OnChange, OnSet, VarDef, ATOMIC, CB_ONLY_ONCE, READONLY};
 use crate::kam::core::sctp_listen;
 use crate::sctp::options::{set_one, Heartbeat, SockOpt};
-use crate::sctp::socket::SctpSocket;
 use std::ffi::CStr;
 
 /// The group's values in this process (kept current by the core's cfg_update).
@@ -209,18 +208,16 @@ pub fn on_set(var: &str) {
     let Some(v) = CFG.get(id as usize) else { return };
     let Some(opt) = sock_opt(id, v) else { return };
     for sock in sctp_listen() {
-        if sock.fd() < 0 {
-            continue;
-        }
-        if let Err(e) = set_one(SctpSocket::from_raw(sock.fd()), sock.family(), &opt) {
+        let Some(s) = sock.sctp_socket() else { continue };
+        if let Err(e) = set_one(s, sock.family(), &opt) {
             log::error!("cfg: setting {var} to {v} on {sock}: {e}");
         }
     }
 }
 
 /// Keeps this process's view of the configuration current (SCTP receivers).
-pub fn refresh() {
-    cfg::update();
+pub fn refresh(attached: &cfg::Attached) {
+    attached.update();
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! SCTP_SNDRCV control message carrying the time to live and the re-sends left.
 
 use super::{assoc, runtime, stats};
+use crate::kam::core::sctp_socket_by_fd;
 use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
 use crate::sctp::socket::SctpSocket;
@@ -41,7 +42,7 @@ impl RetryContext {
 
 /// Sends `msg`; returns the bytes sent, or -1 (the core's failure code) after
 /// logging why.
-pub fn send(dst: &Dest, msg: &[u8]) -> i32 {
+pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
     let rt = runtime::current();
     let Some(to) = dst.to() else {
         log::error!("sctp send: destination address is neither IPv4 nor IPv6");
@@ -61,8 +62,8 @@ pub fn send(dst: &Dest, msg: &[u8]) -> i32 {
     };
 
     if dst.conn_id() != 0 && rt.reuse && rt.tracking {
-        if let Some(t) = assoc::lookup(dst.conn_id()) {
-            let s = SctpSocket::from_raw(t.key.sock);
+        // the association's socket, among the core's SCTP sockets
+        if let Some((t, s)) = assoc::lookup(dst.conn_id()).and_then(|t| Some((t, sctp_socket_by_fd(t.key.sock)?))) {
             let on_assoc = SndRcvInfo { assoc_id: t.key.assoc_id, ..info };
             log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
             return match send_to(s, None, msg, &on_assoc) {
@@ -82,17 +83,22 @@ pub fn send(dst: &Dest, msg: &[u8]) -> i32 {
             return -1;
         }
     }
-    finish(send_to(SctpSocket::from_raw(sock.fd()), Some(&to), msg, &info), &to, sock, msg.len())
+    finish(sctp_of(sock).and_then(|s| send_to(s, Some(&to), msg, &info)), &to, sock, msg.len())
 }
 
-fn send_to(s: SctpSocket, to: Option<&SocketAddr>, msg: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
+/// The SCTP socket of a core socket.
+fn sctp_of(sock: SocketInfo<'_>) -> io::Result<SctpSocket<'_>> {
+    sock.sctp_socket().ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "the socket has no descriptor"))
+}
+
+fn send_to(s: SctpSocket<'_>, to: Option<&SocketAddr>, msg: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
     let mut ctrl = SendCmsgBuf::default();
     let raw = to.map(RawAddr::from_socket_addr);
     s.send(msg, raw.as_ref(), info, &mut ctrl)
 }
 
 /// Logs and counts a failed send; turns the outcome into the core's code.
-fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo, len: usize) -> i32 {
+fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo<'_>, len: usize) -> i32 {
     match r {
         Ok(n) => n as i32,
         Err(e) => {
@@ -116,14 +122,14 @@ fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo, len: usize) -
 
 /// Sends again what the stack gave up, to the address (a new association if
 /// the old one is gone).
-pub fn resend(sock: SocketInfo, to: &SocketAddr, data: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
-    send_to(SctpSocket::from_raw(sock.fd()), Some(to), data, info)
+pub fn resend(sock: SocketInfo<'_>, to: &SocketAddr, data: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
+    send_to(sctp_of(sock)?, Some(to), data, info)
 }
 
 /// Aborts association `assoc_id`, telling the peer `reason`.
-pub fn send_abort(sock: SocketInfo, to: Option<&SocketAddr>, assoc_id: i32, reason: &[u8]) -> io::Result<()> {
+pub fn send_abort(sock: SocketInfo<'_>, to: Option<&SocketAddr>, assoc_id: i32, reason: &[u8]) -> io::Result<()> {
     let info = SndRcvInfo { flags: FLAG_UNORDERED | FLAG_ABORT, assoc_id, ..Default::default() };
-    send_to(SctpSocket::from_raw(sock.fd()), to, reason, &info).map(drop)
+    send_to(sctp_of(sock)?, to, reason, &info).map(drop)
 }
 
 #[cfg(test)]
