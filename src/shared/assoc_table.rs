@@ -144,11 +144,31 @@ struct Header {
     parts: [Partition; PARTITIONS],
 }
 
-/// Chain heads of the three indexes, one after the other.
+/// Chain heads of the three indexes, one array after the other, `n` each.
 struct Buckets<'a> {
-    key: &'a [AtomicPtr<Entry>],
-    id: &'a [AtomicPtr<Entry>],
-    peer: &'a [AtomicPtr<Entry>],
+    first: NonNull<AtomicPtr<Entry>>,
+    n: usize,
+    _table: std::marker::PhantomData<&'a Header>,
+}
+
+impl Buckets<'_> {
+    fn head(&self, index: usize, i: usize) -> &AtomicPtr<Entry> {
+        assert!(i < self.n);
+        // SAFETY: the block holds 3 * n bucket heads right after the header
+        // (block_size), zeroed (null) at allocation, aligned, alive as long as
+        // the table; index < 3 and i < n keep us inside. A reference to one
+        // head, not to the array, keeps each access small (and Miri fast).
+        unsafe { self.first.add(index * self.n + i).as_ref() }
+    }
+    fn key(&self, i: usize) -> &AtomicPtr<Entry> {
+        self.head(0, i)
+    }
+    fn id(&self, i: usize) -> &AtomicPtr<Entry> {
+        self.head(1, i)
+    }
+    fn peer(&self, i: usize) -> &AtomicPtr<Entry> {
+        self.head(2, i)
+    }
 }
 
 fn mix(mut h: u64) -> u64 {
@@ -217,17 +237,10 @@ impl<A: SharedAlloc> AssocTable<A> {
     }
 
     fn buckets(&self) -> Buckets<'_> {
-        let n = self.header().buckets as usize;
-        // SAFETY: the block holds 3 * n bucket heads right after the header
-        // (block_size), zeroed (null) at allocation, aligned (the header's size
-        // is a multiple of a pointer's), alive as long as the header.
-        let all = unsafe {
-            let first = self.header.as_ptr().add(1).cast::<AtomicPtr<Entry>>();
-            std::slice::from_raw_parts(first, 3 * n)
-        };
-        let (key, rest) = all.split_at(n);
-        let (id, peer) = rest.split_at(n);
-        Buckets { key, id, peer }
+        // SAFETY: the bucket heads start right after the header, inside the
+        // block (block_size); the header's size is a multiple of a pointer's.
+        let first = unsafe { NonNull::new_unchecked(self.header.as_ptr().add(1).cast::<AtomicPtr<Entry>>()) };
+        Buckets { first, n: self.header().buckets as usize, _table: std::marker::PhantomData }
     }
 
     fn mask(&self) -> u64 {
@@ -285,15 +298,16 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
-        if let Some(e) = find(&b.key[kb], |e| e.key == key, |e| &e.next_key) {
+        if let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) {
             // SAFETY: linked entries are alive while the partition lock is held.
-            let e = unsafe { e.as_ref() };
+            let e = unsafe { found.as_ref() };
             if e.peer == *peer {
                 return Ok(e.id);
             }
-            // the kernel reused the association id for another peer
-            // SAFETY: e is linked in this partition, whose lock we hold.
-            unsafe { self.unlink_and_free(&b, kb, NonNull::from(e)) };
+            // the kernel reused the association id for another peer (freed
+            // through the chain's pointer, not one derived from a reference)
+            // SAFETY: found is linked in this partition, whose lock we hold.
+            unsafe { self.unlink_and_free(&b, kb, found) };
         }
         let id = self.new_id(&b, kb % PARTITIONS);
         let block = self.alloc.alloc(size_of::<Entry>()).ok_or(TrackError::NoMemory)?;
@@ -304,20 +318,20 @@ impl<A: SharedAlloc> AssocTable<A> {
             id,
             key,
             peer: *peer,
-            next_key: AtomicPtr::new(b.key[kb].load(Relaxed)),
-            next_id: AtomicPtr::new(b.id[ib].load(Relaxed)),
+            next_key: AtomicPtr::new(b.key(kb).load(Relaxed)),
+            next_id: AtomicPtr::new(b.id(ib).load(Relaxed)),
             next_peer: AtomicPtr::new(ptr::null_mut()),
         };
         // SAFETY: a fresh block of Entry's size and alignment (8), unshared.
         unsafe { e.as_ptr().write(entry) };
-        b.key[kb].store(e.as_ptr(), Relaxed);
-        b.id[ib].store(e.as_ptr(), Relaxed);
+        b.key(kb).store(e.as_ptr(), Relaxed);
+        b.id(ib).store(e.as_ptr(), Relaxed);
         {
             let _pg = self.part(pb).peer_lock.lock();
             // SAFETY: e is ours and alive; its peer link is set before it is
             // reachable through the peer chain.
-            unsafe { e.as_ref() }.next_peer.store(b.peer[pb].load(Relaxed), Relaxed);
-            b.peer[pb].store(e.as_ptr(), Relaxed);
+            unsafe { e.as_ref() }.next_peer.store(b.peer(pb).load(Relaxed), Relaxed);
+            b.peer(pb).store(e.as_ptr(), Relaxed);
         }
         self.header().tracked.fetch_add(1, Relaxed);
         Ok(id)
@@ -328,7 +342,7 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
-        let e = find(&b.key[kb], |e| e.key == key, |e| &e.next_key)?;
+        let e = find(b.key(kb), |e| e.key == key, |e| &e.next_key)?;
         // SAFETY: linked entries are alive while the partition lock is held.
         let id = unsafe { e.as_ref() }.id;
         // SAFETY: e is linked in this partition, whose lock we hold.
@@ -343,7 +357,7 @@ impl<A: SharedAlloc> AssocTable<A> {
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
         // SAFETY: linked entries are alive while the partition lock is held.
-        find(&b.key[kb], |e| e.key == key, |e| &e.next_key).map(|e| unsafe { e.as_ref() }.id)
+        find(b.key(kb), |e| e.key == key, |e| &e.next_key).map(|e| unsafe { e.as_ref() }.id)
     }
 
     /// The association behind a connection id.
@@ -354,7 +368,7 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let ib = self.id_bucket(id);
         let _g = self.part(ib).lock.lock();
-        let e = find(&b.id[ib], |e| e.id == id, |e| &e.next_id)?;
+        let e = find(b.id(ib), |e| e.id == id, |e| &e.next_id)?;
         // SAFETY: linked entries are alive while the partition lock is held.
         let e = unsafe { e.as_ref() };
         Some(Tracked { key: e.key, peer: e.peer })
@@ -366,7 +380,7 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let pb = self.peer_bucket(sock, peer);
         let _g = self.part(pb).peer_lock.lock();
-        let e = find(&b.peer[pb], |e| e.key.sock == sock && e.peer == *peer, |e| &e.next_peer)?;
+        let e = find(b.peer(pb), |e| e.key.sock == sock && e.peer == *peer, |e| &e.next_peer)?;
         // SAFETY: an entry is unlinked from its peer chain (under this lock)
         // before it is freed, so a linked one is alive here.
         let e = unsafe { e.as_ref() };
@@ -379,8 +393,8 @@ impl<A: SharedAlloc> AssocTable<A> {
         let mut n = 0;
         for p in 0..PARTITIONS {
             let _g = self.header().parts[p].lock.lock();
-            for kb in (p..b.key.len()).step_by(PARTITIONS) {
-                while let Some(e) = NonNull::new(b.key[kb].load(Relaxed)) {
+            for kb in (p..b.n).step_by(PARTITIONS) {
+                while let Some(e) = NonNull::new(b.key(kb).load(Relaxed)) {
                     // SAFETY: e is linked in partition p, whose lock we hold.
                     unsafe { self.unlink_and_free(&b, kb, e) };
                     n += 1;
@@ -400,7 +414,7 @@ impl<A: SharedAlloc> AssocTable<A> {
                 continue;
             }
             // after 2^25 ids the sequence wraps: skip ids still in use
-            if find(&b.id[self.id_bucket(id)], |e| e.id == id, |e| &e.next_id).is_none() {
+            if find(b.id(self.id_bucket(id)), |e| e.id == id, |e| &e.next_id).is_none() {
                 return id;
             }
         }
@@ -415,11 +429,11 @@ impl<A: SharedAlloc> AssocTable<A> {
         let entry = unsafe { e.as_ref() };
         let ib = self.id_bucket(entry.id);
         let pb = self.peer_bucket(entry.key.sock, &entry.peer);
-        unlink(&b.key[kb], e, |x| &x.next_key);
-        unlink(&b.id[ib], e, |x| &x.next_id);
+        unlink(b.key(kb), e, |x| &x.next_key);
+        unlink(b.id(ib), e, |x| &x.next_id);
         {
             let _pg = self.part(pb).peer_lock.lock();
-            unlink(&b.peer[pb], e, |x| &x.next_peer);
+            unlink(b.peer(pb), e, |x| &x.next_peer);
         }
         self.header().tracked.fetch_sub(1, Relaxed);
         // SAFETY: no chain leads to e any more and every reader of a chain

@@ -91,6 +91,7 @@ fn outcomes(inside: bool) -> Vec<(Vec<usize>, (u32, i32, bool))> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of table runs; the table itself is checked under Miri by its own tests")]
 fn accounting_inside_the_read_step_is_exact_in_every_interleaving() {
     let all = outcomes(true);
     assert!(all.len() >= 64, "{} schedules", all.len());
@@ -100,6 +101,7 @@ fn accounting_inside_the_read_step_is_exact_in_every_interleaving() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of table runs; the table itself is checked under Miri by its own tests")]
 fn accounting_after_the_read_step_drifts_in_some_interleaving() {
     // the design this replaced: proves the schedules above can catch a drift
     let all = outcomes(false);
