@@ -1,0 +1,81 @@
+//! The 19 integer parameters (`modparam`) and runtime changes of the `sctp`
+//! config group. Checks, besides the absence of panics:
+//! - `validate` refuses only with the name and value of a parameter that has it,
+//!   and only for values below -1 (below 0 for the send TTL and retries) or
+//!   flags other than 0/1;
+//! - accepted values in force differ from the raw ones only where they were
+//!   clamped (lowered), each clamp with a warning; they validate again to the
+//!   same settings, with nothing clamped;
+//! - `judge` (cfg.set) refuses only the tracking/reuse conflicts, and replaces
+//!   only a 0 of a socket-level variable, by the current value.
+#![no_main]
+
+use kamailio_sctp::fuzzing::{judge, validate, ParamId, RawValues, Verdict, PARAM_COUNT};
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+
+/// Mostly values around the interesting edges, sometimes any i32.
+fn value(u: &mut Unstructured) -> Result<i32> {
+    Ok(match u.int_in_range(0..=3)? {
+        0 => u.int_in_range(-3..=3)?,
+        1 => *u.choose(&[9, 10, 65535, 65536, 1 << 30, i32::MAX, i32::MIN])?,
+        _ => u.arbitrary()?,
+    })
+}
+
+fn check_validate(raw: &RawValues) {
+    match validate(raw) {
+        Err(e) => {
+            let id = ParamId::ALL.into_iter().find(|id| id.name() == e.name).expect("a parameter's name");
+            assert_eq!(e.value, raw[id as usize]);
+            let lowest = match id {
+                ParamId::AssocTracking | ParamId::AssocReuse => {
+                    assert!(e.value != 0 && e.value != 1, "{e}");
+                    return;
+                }
+                ParamId::SendTtl | ParamId::SendRetries => 0,
+                _ => -1,
+            };
+            assert!(e.value < lowest, "{e}");
+            let _ = e.to_string();
+        }
+        Ok(v) => {
+            let clamped = (0..PARAM_COUNT).filter(|&i| v.values[i] != raw[i]).count();
+            for i in 0..PARAM_COUNT {
+                assert!(v.values[i] <= raw[i], "{:?} {} -> {}", ParamId::ALL[i], raw[i], v.values[i]);
+            }
+            assert!(v.warnings.len() >= clamped);
+            let again = validate(&v.values).expect("values in force are valid");
+            assert_eq!(again.settings, v.settings);
+            assert_eq!(again.values, v.values);
+        }
+    }
+}
+
+fn run(u: &mut Unstructured) -> Result<()> {
+    let mut raw = [0; PARAM_COUNT];
+    for r in raw.iter_mut() {
+        *r = value(u)?;
+    }
+    check_validate(&raw);
+
+    let id = *u.choose(&ParamId::ALL)?;
+    let v = value(u)?;
+    match judge(id, v, |o| raw[o as usize]) {
+        Verdict::Accept => {}
+        Verdict::Replace(x) => {
+            assert_eq!(v, 0);
+            assert_eq!(x, raw[id as usize]);
+        }
+        Verdict::Refuse(_) => match id {
+            ParamId::AssocTracking => assert!(v == 0 && raw[ParamId::AssocReuse as usize] != 0),
+            ParamId::AssocReuse => assert!(v == 1 && raw[ParamId::AssocTracking as usize] == 0),
+            _ => panic!("{id:?} {v} refused"),
+        },
+    }
+    Ok(())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let _ = run(&mut Unstructured::new(data));
+});
