@@ -4,8 +4,8 @@
 //!   and only for values below -1 (below 0 for the send TTL and retries) or
 //!   flags other than 0/1;
 //! - accepted values in force differ from the raw ones only where they were
-//!   clamped (lowered), each clamp with a warning; they validate again to the
-//!   same settings, with nothing clamped;
+//!   clamped (lowered), each clamp with a warning; they are what the settings
+//!   hold, and validate again to the same settings, with nothing clamped;
 //! - `judge` (cfg.set) refuses only the tracking/reuse conflicts, and replaces
 //!   only a 0 of a socket-level variable, by the current value.
 #![no_main]
@@ -44,10 +44,32 @@ fn check_validate(raw: &RawValues) {
             for i in 0..PARAM_COUNT {
                 assert!(v.values[i] <= raw[i], "{:?} {} -> {}", ParamId::ALL[i], raw[i], v.values[i]);
             }
-            assert!(v.warnings.len() >= clamped);
+            // the values in force are those the settings hold
+            let t = &v.settings.tuning;
+            let in_force = |id: ParamId| Some(v.values[id as usize] as i64).filter(|&x| x > 0);
+            use ParamId::*;
+            for (id, held) in [
+                (SocketRcvbuf, t.rcvbuf.map(i64::from)),
+                (SocketSndbuf, t.sndbuf.map(i64::from)),
+                (SrtoInitial, t.rto_initial_ms.map(i64::from)),
+                (SrtoMax, t.rto_max_ms.map(i64::from)),
+                (SrtoMin, t.rto_min_ms.map(i64::from)),
+                (Asocmaxrxt, t.asocmaxrxt.map(i64::from)),
+                (InitMaxAttempts, t.init_max_attempts.map(i64::from)),
+                (InitMaxTimeo, t.init_max_timeo_ms.map(i64::from)),
+                (Pathmaxrxt, t.pathmaxrxt.map(i64::from)),
+                (SackDelay, t.sack_delay_ms.map(i64::from)),
+                (SackFreq, t.sack_freq.map(i64::from)),
+                (MaxBurst, t.max_burst.map(i64::from)),
+            ] {
+                assert_eq!(held, in_force(id), "{id:?}");
+            }
+            assert_eq!(v.settings.send_retries as i32, v.values[SendRetries as usize]);
+            // validated again: same settings, nothing left to clamp
             let again = validate(&v.values).expect("values in force are valid");
             assert_eq!(again.settings, v.settings);
             assert_eq!(again.values, v.values);
+            assert_eq!(again.warnings.len() + clamped, v.warnings.len());
         }
     }
 }
