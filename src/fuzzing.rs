@@ -3,13 +3,13 @@
 //! Kamailio uses it, and the cdylib exports no symbol of it.
 
 use crate::kam::{net, sys};
-use std::mem::size_of;
+use crate::sockaddr::RawAddr;
 use std::net::{IpAddr, SocketAddr};
 
 pub use crate::config::params::{validate, ParamId, RawValues, PARAM_COUNT};
 pub use crate::sctp::cmsg::{cmsg_len, cmsg_space, find_sndrcv, SendCmsgBuf, SndRcvInfo};
 pub use crate::sctp::notification::{parse as parse_notification, Notification, ParseError};
-pub use crate::sockaddr::{from_sockaddr_bytes, RawAddr};
+pub use crate::sockaddr::{from_sockaddr_bytes, STORAGE_LEN};
 pub use crate::transport::rpc::parse_sock_param;
 pub use crate::transport::runtime::{judge, Verdict};
 
@@ -23,7 +23,10 @@ pub fn ip_through_core(ip: &IpAddr) -> Option<IpAddr> {
     net::ip_from_core(&net::ip_to_core(ip))
 }
 
-/// A socket address through the core's `sockaddr_union` and back.
-pub fn sockaddr_through_core(a: &SocketAddr) -> Option<SocketAddr> {
-    from_sockaddr_bytes(&net::su_from_socket_addr(a), size_of::<sys::sockaddr_union>())
+/// `a` in the kernel's form, with the length set to `len` as recvmsg reports it:
+/// how many bytes are then valid, and the address read back.
+pub fn raw_addr_with_len(a: &SocketAddr, len: u32) -> (usize, Option<SocketAddr>) {
+    let mut raw = RawAddr::from_socket_addr(a);
+    raw.set_len(len);
+    (raw.bytes().len(), raw.to_socket_addr())
 }

@@ -41,8 +41,8 @@ fn check_validate(raw: &RawValues) {
         }
         Ok(v) => {
             let clamped = (0..PARAM_COUNT).filter(|&i| v.values[i] != raw[i]).count();
-            for i in 0..PARAM_COUNT {
-                assert!(v.values[i] <= raw[i], "{:?} {} -> {}", ParamId::ALL[i], raw[i], v.values[i]);
+            for (id, (&now, &was)) in ParamId::ALL.iter().zip(v.values.iter().zip(raw)) {
+                assert!(now <= was, "{id:?} {was} -> {now}");
             }
             // the values in force are those the settings hold
             let t = &v.settings.tuning;

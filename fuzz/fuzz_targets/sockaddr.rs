@@ -1,14 +1,17 @@
 //! Socket addresses: kernel sockaddr bytes to Rust addresses, and Rust addresses
-//! through the kernel's and Kamailio's forms (sockaddr_storage, sockaddr_union,
-//! ip_addr). Checks, besides the absence of panics and out-of-bounds reads:
-//! - on any bytes and any claimed length, `from_sockaddr_bytes` agrees with a
-//!   decoding written here from the Linux layout (sockaddr_in, sockaddr_in6);
+//! through the kernel's and Kamailio's forms (sockaddr_storage, ip_addr; the
+//! core's sockaddr_union is read only through `unsafe`, so not from here).
+//! Checks, besides the absence of panics and out-of-bounds reads:
+//! - on any bytes, `from_sockaddr_bytes` agrees with a decoding written here
+//!   from the Linux layout (sockaddr_in, sockaddr_in6), at any alignment;
+//! - a `RawAddr` (the kernel's form) with any length the kernel may report reads back its address
+//!   only when the length covers it;
 //! - the core's ip_addr with any family, length and bytes reads as its family says;
 //! - any address survives every round trip unchanged (port, flow info, scope).
 #![no_main]
 
 use kamailio_sctp::fuzzing::{
-    from_sockaddr_bytes, ip_from_core_parts, ip_through_core, sockaddr_through_core, RawAddr,
+    from_sockaddr_bytes, ip_from_core_parts, ip_through_core, raw_addr_with_len, STORAGE_LEN,
 };
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -19,8 +22,8 @@ const AF_INET6: u16 = 10;
 const SOCKADDR_IN_LEN: usize = 16;
 const SOCKADDR_IN6_LEN: usize = 28;
 
-fn reference(b: &[u8; 128], len: usize) -> Option<SocketAddr> {
-    let avail = len.min(b.len());
+fn reference(b: &[u8]) -> Option<SocketAddr> {
+    let avail = b.len();
     if avail < 2 {
         return None;
     }
@@ -43,27 +46,37 @@ fn reference(b: &[u8; 128], len: usize) -> Option<SocketAddr> {
 }
 
 fn check_round_trips(a: SocketAddr) {
-    assert_eq!(RawAddr::from_socket_addr(&a).to_socket_addr(), Some(a));
-    assert_eq!(sockaddr_through_core(&a), Some(a));
+    assert_eq!(raw_addr_with_len(&a, STORAGE_LEN as u32).1, Some(a));
     assert_eq!(ip_through_core(&a.ip()), Some(a.ip()));
 }
 
 fn run(u: &mut Unstructured) -> Result<()> {
-    // short inputs: mostly the family and the length matter
-    let len = if u.arbitrary()? { u.int_in_range(0..=40)? } else { u.arbitrary::<usize>()? };
-    let mut raw = [0u8; 128];
     let n = u.int_in_range(0..=40)?;
-    raw[..n].copy_from_slice(u.bytes(n)?);
-    if u.arbitrary()? {
+    let mut raw = u.bytes(n)?.to_vec();
+    if raw.len() >= 2 && u.arbitrary()? {
         // steer towards the two families read
         let fam = if u.arbitrary()? { AF_INET } else { AF_INET6 };
         raw[..2].copy_from_slice(&fam.to_ne_bytes());
     }
-    let got = from_sockaddr_bytes(&raw, len);
-    assert_eq!(got, reference(&raw, len));
+    // at any address: the bytes of a packed struct, a network buffer, ...
+    let shift = u.int_in_range(0..=7)?;
+    let mut shifted = vec![0u8; shift];
+    shifted.extend_from_slice(&raw);
+    let got = from_sockaddr_bytes(&shifted[shift..]);
+    assert_eq!(got, reference(&raw));
     if let Some(a) = got {
         check_round_trips(a);
     }
+
+    // the length recvmsg reports may be anything, even more than the storage
+    // (an address cut short): the address reads back only when it is whole
+    let a: SocketAddr = u.arbitrary()?;
+    check_round_trips(a);
+    let len: u32 = if u.arbitrary()? { u.int_in_range(0..=40)? } else { u.arbitrary()? };
+    let (valid, back) = raw_addr_with_len(&a, len);
+    assert!(valid <= STORAGE_LEN && valid as u64 <= len as u64);
+    let whole = if a.is_ipv4() { SOCKADDR_IN_LEN } else { SOCKADDR_IN6_LEN };
+    assert_eq!(back, (len as usize >= whole).then_some(a));
 
     let (af, iplen, bytes): (u32, u32, [u8; 16]) = (u.arbitrary()?, u.arbitrary()?, u.arbitrary()?);
     let af = match u.int_in_range(0..=2)? {
@@ -77,8 +90,6 @@ fn run(u: &mut Unstructured) -> Result<()> {
         _ => None,
     };
     assert_eq!(ip_from_core_parts(af, iplen, bytes), expected);
-
-    check_round_trips(u.arbitrary()?);
     Ok(())
 }
 
