@@ -27,16 +27,17 @@ fn reference(b: &[u8]) -> Option<SocketAddr> {
     if avail < 2 {
         return None;
     }
-    let port = u16::from_be_bytes([b[2], b[3]]);
+    // both families put the port right after the family
+    let port = || u16::from_be_bytes([b[2], b[3]]);
     match u16::from_ne_bytes([b[0], b[1]]) {
         AF_INET if avail >= SOCKADDR_IN_LEN => {
-            Some(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(b[4], b[5], b[6], b[7]), port)))
+            Some(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(b[4], b[5], b[6], b[7]), port())))
         }
         AF_INET6 if avail >= SOCKADDR_IN6_LEN => {
             let ip: [u8; 16] = b[8..24].try_into().unwrap();
             Some(SocketAddr::V6(SocketAddrV6::new(
                 Ipv6Addr::from(ip),
-                port,
+                port(),
                 u32::from_be_bytes(b[4..8].try_into().unwrap()),
                 u32::from_ne_bytes(b[24..28].try_into().unwrap()),
             )))
