@@ -6,6 +6,8 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 mod kam;
 mod pod;
 mod sctp;

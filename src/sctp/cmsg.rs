@@ -113,7 +113,8 @@ pub fn find_sndrcv(ctrl: &[u8]) -> Option<SndRcvInfo> {
         let hdr: libc::cmsghdr = pod::from_prefix(&ctrl[off..]);
         #[allow(clippy::unnecessary_cast)] // usize on glibc, u32 elsewhere
         let len = hdr.cmsg_len as usize;
-        if len < HDR || off + len > ctrl.len() {
+        // not `off + len`: a huge cmsg_len would wrap it (off + HDR <= ctrl.len())
+        if len < HDR || len > ctrl.len() - off {
             return None; // malformed or truncated (MSG_CTRUNC)
         }
         if hdr.cmsg_level == libc::IPPROTO_SCTP
@@ -174,6 +175,20 @@ mod tests {
         assert_eq!(find_sndrcv(&[]), None);
         // a header claiming a length shorter than itself must not loop forever
         assert_eq!(find_sndrcv(&[0u8; 32]), None);
+    }
+
+    #[test]
+    fn huge_length_after_a_message_is_malformed() {
+        // found by fuzzing: off + cmsg_len overflowed and wrapped below the slice's
+        // length, passing the bounds check (then: a read beyond the slice, later a
+        // slice index panic)
+        let mut b = [0u8; 2 * HDR];
+        write_field!(b, libc::cmsghdr, cmsg_len, HDR as _);
+        let second = &mut b[HDR..];
+        write_field!(second, libc::cmsghdr, cmsg_len, (usize::MAX - HDR + 1) as _);
+        write_field!(second, libc::cmsghdr, cmsg_level, libc::IPPROTO_SCTP);
+        write_field!(second, libc::cmsghdr, cmsg_type, sys::SCTP_SNDRCV as i32);
+        assert_eq!(find_sndrcv(&b), None);
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn socket_for(param: &str) -> Result<SocketInfo<'static>, String> {
 }
 
 /// Splits `[proto:]host[:port]` (IPv6 hosts in brackets). Port 0: any.
-fn parse_sock_param(p: &str) -> Result<(String, u16), String> {
+pub fn parse_sock_param(p: &str) -> Result<(String, u16), String> {
     const BAD: &str = "bad param (use address, address:port, default or first)";
     let rest = match p.split_once(':') {
         Some((proto, rest)) if proto.eq_ignore_ascii_case("sctp") => rest,
