@@ -139,16 +139,28 @@ wait_ready() {
 	say "kamailio[$name] listening on $* (after $(elapsed "$t0") s)"
 }
 
-# check_alive NAME: Kamailio NAME still runs and none of its processes crashed.
+# What in a Kamailio log means that something crashed: the core's lines
+# about a child killed by a signal and its core dump (a child that ends
+# otherwise makes the core stop Kamailio, which `alive` sees), our module's
+# lines about a panic it contained (src/kam/guard.rs: the panic hook's
+# "panic at FILE:LINE: ..." and the guard's "internal error in ...: the
+# operation failed"), and the Rust runtime's own lines for a panic that
+# was not contained.
+CRASH_PATTERN='exited by a signal|core dumped|core was (not )?generated|segfault'
+CRASH_PATTERN+='|panic at [^ ]+:[0-9]+: |internal error in .*: the operation failed'
+CRASH_PATTERN+='|panicked at|fatal runtime error'
+
+# check_alive NAME: Kamailio NAME still runs, none of its processes crashed
+# and our module contained no panic (CRASH_PATTERN in its log).
 check_alive() {
 	local name=$1
 	if ! alive "${KAM_PID[$name]}"; then
 		say "ERROR: kamailio[$name] is no longer running"
 		return 1
 	fi
-	if grep -E -q 'exited by a signal|core dumped|segfault' "${KAM_LOG[$name]}"; then
-		say "ERROR: a process of kamailio[$name] crashed:"
-		grep -E 'exited by a signal|core dumped|segfault' "${KAM_LOG[$name]}" | head -n 5 | indent
+	if grep -E -q "$CRASH_PATTERN" "${KAM_LOG[$name]}"; then
+		say "ERROR: a process of kamailio[$name] crashed or panicked:"
+		grep -E "$CRASH_PATTERN" "${KAM_LOG[$name]}" | head -n 5 | cut -c 1-300 | indent
 		return 1
 	fi
 }

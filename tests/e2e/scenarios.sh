@@ -95,7 +95,13 @@ sc_ipv6() {
 		check_alive uas
 }
 
-# A negative sctp_send_ttl must make Kamailio refuse to start, naming it.
+# A negative sctp_send_ttl must make Kamailio refuse to start (exit code
+# not 0) with our module's own line for it (src/config/params.rs,
+# ParamError: the parameter, the value and what is expected). Any other
+# startup failure (a typo in the config, a module that does not load, the
+# core refusing the modparam) does not count.
+BAD_PARAM_LINE='invalid value -5 for modparam("sctp", "sctp_send_ttl"): expected milliseconds (>= 0, 0 for no time limit)'
+
 sc_bad_param() {
 	local limit=20 rc=0 log deadline
 	start_kamailio bad bad-param.cfg SCTP_MODULE="$OUR_MODULE" LISTEN=sctp:127.0.0.1:5060 || return 1
@@ -114,36 +120,40 @@ sc_bad_param() {
 		say "ERROR: kamailio[bad] exited with code 0"
 		return 1
 	fi
-	if ! grep -q sctp_send_ttl "$log"; then
-		say "ERROR: the log does not mention sctp_send_ttl"
+	say "log lines naming sctp_send_ttl:"
+	grep sctp_send_ttl "$log" | head -n 5 | cut -c 1-300 | indent
+	if ! grep -F "ERROR: sctp [" "$log" | grep -q -F "$BAD_PARAM_LINE"; then
+		say "ERROR: the log has no error line of the sctp module saying: $BAD_PARAM_LINE"
 		return 1
 	fi
-	say "log lines naming sctp_send_ttl:"
-	grep sctp_send_ttl "$log" | head -n 5 | indent
+	say "ok: the module refused the value with: $BAD_PARAM_LINE"
 }
 
 # A 70000-byte message (more than the largest SIP message, 65535 bytes) must
-# be dropped with an error line, and the association and Kamailio must carry
-# on: a small OPTIONS on the same association right after it gets its 200.
+# be dropped with an error line, no piece of it may reach the core
+# (no_piece_reached_core, faults.sh), and the association and Kamailio must
+# carry on: a small OPTIONS on the same association right after it gets its
+# 200.
 sc_oversize() {
-	start_kamailio uas uas.cfg SCTP_MODULE="$OUR_MODULE" LISTEN=sctp:127.0.0.1:5060 &&
-		wait_ready uas sctp:5060 || return 1
+	start_fault_uas uas "$OUR_MODULE" 2 1 || return 1
 	run_client big --oversize 70000 --requests 1 --timeout 5 127.0.0.1:5060
-	local ok
+	local ok bad=0
 	ok=$(result_field ok)
 	check_alive uas || return 1
 	say "log lines about the oversized message:"
 	grep -E -i 'does not fit|largest SIP message|partial|too (big|large)|buf' "${KAM_LOG[uas]}" | head -n 10 | cut -c 1-300 | indent
 	if ! grep -E -q 'does not fit|largest SIP message' "${KAM_LOG[uas]}"; then
 		say "ERROR: no error line about the dropped oversized message ('does not fit' / 'largest SIP message')"
-		return 1
+		bad=1
 	fi
 	if [ "$ok" != 1 ]; then
 		say "ERROR: the OPTIONS sent after the oversized message got no 200"
-		return 1
+		bad=1
 	fi
-	say "oversized message dropped with an error line; the next request was answered"
+	no_piece_reached_core uas 1 || bad=1
+	[ $bad = 0 ] && say "oversized message dropped with an error line, none of it reached the core; the next request was answered"
 }
 
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/parity.sh"
+. "$E2E_DIR/faults.sh"

@@ -12,6 +12,8 @@ in order:
                   at most --timeout seconds for its final reply (an ABORT of
                   the association ends the wait);
   --interval S    seconds between two requests;
+  --rounds R      does the above (oversized message, then the requests) R
+                  times over, on the same association;
   --hold S        then keeps the socket (and so its associations) open S
                   more seconds, reporting notifications; SIGTERM or SIGINT
                   ends the hold at once, and closing the socket shuts the
@@ -191,6 +193,7 @@ def main():
     ap.add_argument("--oversize", type=int, default=0)
     ap.add_argument("--requests", type=int, default=1)
     ap.add_argument("--interval", type=float, default=0.0)
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=5.0)
     ap.add_argument("--hold", type=float, default=0.0)
     ap.add_argument("--go")
@@ -214,12 +217,12 @@ def main():
         end = time.monotonic() + 60
         while not stop and not os.path.exists(a.go) and time.monotonic() < end:
             time.sleep(0.02)
-    if a.oversize:
-        c.oversize(a.oversize)
     sent = replied = ok = 0
-    for n in range(1, a.requests + 1):
+    for n in range(1, a.requests * a.rounds + 1):
         if stop:
             break
+        if a.oversize and (n - 1) % a.requests == 0:
+            c.oversize(a.oversize)
         sent += 1
         if n > 1 and a.interval > 0:
             end = time.monotonic() + a.interval
@@ -248,7 +251,7 @@ def main():
     c.sock.close()
     log(c.label, "socket closed")
     print(result, flush=True)
-    sys.exit(0 if ok == a.requests else 1)
+    sys.exit(0 if ok == a.requests * a.rounds else 1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,389 @@
+# shellcheck shell=bash disable=SC2034
+# The fault scenarios (bash, sourced by scenarios.sh): a receiver process
+# stopped under load, a peer killed under load, association churn, a message
+# far over the SIP maximum, and memory over many calls. Each runs against
+# our module (-ours) and, where the C module has the behaviour, against it
+# as the control that must pass (-c). Kamailio runs configs/fault-uas.cfg.
+
+SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-killed-c"
+SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c"
+
+# start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
+# (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
+# sctp modparams, listening on sctp:127.0.0.1:5060, ready. LOG 1: every
+# message reaching the routing script is logged ("e2e-received").
+start_fault_uas() {
+	local name=$1 module=$2 children=$3 log=$4 defines=""
+	shift 4
+	[ "$log" = 1 ] && defines="#!define LOG_RECEIVED"
+	start_kamailio "$name" fault-uas.cfg SCTP_MODULE="$module" DEBUG="${E2E_DEBUG:-2}" \
+		LISTEN=sctp:127.0.0.1:5060 SCTP_CHILDREN="$children" DEFINES="$defines" \
+		SCTP_PARAMS="$(sctp_params "$@")" &&
+		wait_ready "$name" sctp:5060
+}
+
+# receiver_pids NAME: the pids of the SCTP receiver processes of Kamailio
+# NAME (kamcmd core.psx, whose descriptions the core writes, "sctp receiver
+# child=N sock=..."), one a line.
+receiver_pids() {
+	kam_rpc "$1" core.psx >/dev/null || return 1
+	printf '%s\n' "$RPC_OUT" | awk '
+		{ sub(/^[ \t]+/, "") }
+		/^PID:/ { pid = $2 }
+		/^DSC:/ { d = tolower($0); if (d ~ /sctp/ && d ~ /receiver/) print pid }'
+}
+
+# sipp_bg LABEL LIMIT SIPP-ARGS...: sipp_counts in the background; its
+# counts are read back by sipp_bg_wait LABEL.
+declare -A SIPP_BG_PID=()
+sipp_bg() {
+	local label=$1
+	( sipp_counts "$@"; echo "$SIPP_OK $SIPP_FAILED $SIPP_RC" >"$SC_DIR/sipp-$label.result" ) &
+	SIPP_BG_PID[$label]=$!
+}
+
+# sipp_bg_wait LABEL: wait for it; sets SIPP_OK, SIPP_FAILED, SIPP_RC, SIPP_DIR.
+sipp_bg_wait() {
+	wait "${SIPP_BG_PID[$1]}"
+	unset "SIPP_BG_PID[$1]"
+	SIPP_DIR=$SC_DIR/sipp-$1
+	read -r SIPP_OK SIPP_FAILED SIPP_RC <"$SC_DIR/sipp-$1.result" 2>/dev/null ||
+		{ SIPP_OK="?" SIPP_FAILED="?" SIPP_RC="?"; }
+}
+
+# proc_syscall PID: the number of the system call PID is in (x86_64: 47
+# recvmsg, 202 futex, 232 epoll_wait), "running" or "?". Bash builtins
+# only: this is polled.
+proc_syscall() {
+	local s="?"
+	read -r s _ <"/proc/$1/syscall" 2>/dev/null
+	echo "$s"
+}
+
+# proc_state PID: the one-letter state of PID (S sleeping, R running, T
+# stopped), "?" if gone. (The command name, field 2, has no blanks here.)
+proc_state() {
+	local _pid _comm st="?"
+	read -r _pid _comm st _ <"/proc/$1/stat" 2>/dev/null
+	echo "$st"
+}
+
+# ---------------------------------------------------------------------------
+# stopped-receiver: 4 SCTP receivers; during a sipp load one of them is
+# stopped (SIGSTOP) while it waits for a message; the other three must
+# serve every call. Then SIGCONT, and 40 more calls must all be answered.
+#
+# Which receiver: one stopped while it waited in recvmsg for the next
+# message (the receivers are stopped in turn until one is seen stopped in
+# that system call; the others go on at once), so that no message is lost
+# in a process stopped half way through it (the kernel hands a message to
+# one reader; one stopped after reading it would lose that call with any
+# module); if none is seen so, the first receiver.
+
+STOP_CALLS=200
+STOP_RATE=50
+
+stopped_receiver() {
+	local module=$1 bad=0 pids pid victim="" i
+	start_fault_uas k "$module" 4 0 || return 1
+	pids=$(receiver_pids k)
+	say "SCTP receivers (core.psx):" $pids
+	if [ "$(printf '%s\n' "$pids" | grep -c .)" != 4 ]; then
+		say "ERROR: expected 4 SCTP receivers"
+		kam_rpc k core.psx
+		return 1
+	fi
+	sipp_bg load 60 -sn uac -m "$STOP_CALLS" -r "$STOP_RATE" -l "$STOP_CALLS" -p "$SIPP_PORT" \
+		-t s1 -i 127.0.0.1 127.0.0.1:5060 -recv_timeout 10s
+	sleep 1
+	# Stop a receiver, see where it stopped; not in recvmsg: let it go on
+	# and try the next one.
+	for i in $(seq 50); do
+		for pid in $pids; do
+			kill -STOP "$pid"
+			for _ in $(seq 1000); do [ "$(proc_state "$pid")" = T ] && break; done
+			if [ "$(proc_syscall "$pid")" = 47 ]; then
+				victim=$pid
+				break 2
+			fi
+			kill -CONT "$pid"
+		done
+	done
+	for pid in $pids; do
+		say "receiver $pid: state $(proc_state "$pid"), system call $(proc_syscall "$pid")," \
+			"wchan $(cat "/proc/$pid/wchan" 2>/dev/null)"
+	done
+	if [ -z "$victim" ]; then
+		victim=${pids%%[[:space:]]*}
+		say "no receiver seen waiting in recvmsg; stopping the first one"
+		kill -STOP "$victim"
+	fi
+	if ! kill -0 "${SIPP_BG_PID[load]}" 2>/dev/null; then
+		say "ERROR: the load was over before the receiver was stopped"
+		bad=1
+	fi
+	sleep 0.1
+	say "SIGSTOP to receiver $victim (state now $(proc_state "$victim")) during the load"
+	sipp_bg_wait load
+	say "sipp[load]: $SIPP_OK successful, $SIPP_FAILED failed calls; exit code $SIPP_RC"
+	expect "calls answered with one receiver stopped" "$SIPP_OK $SIPP_FAILED" "$STOP_CALLS 0" || {
+		sipp_explain
+		bad=1
+	}
+	kill -CONT "$victim"
+	say "SIGCONT to receiver $victim (state now $(proc_state "$victim"))"
+	check_alive k || return 1
+	sipp_counts after 40 -sn uac -m 40 -r 20 -l 40 -p "$SIPP_PORT" -t s1 -i 127.0.0.1 127.0.0.1:5060 \
+		-recv_timeout 10s
+	expect "calls answered after SIGCONT" "$SIPP_OK $SIPP_FAILED" "40 0" || bad=1
+	check_alive k || bad=1
+	[ $bad = 0 ]
+}
+sc_stopped_receiver_ours() { stopped_receiver "$OUR_MODULE"; }
+sc_stopped_receiver_c() { stopped_receiver "$C_MODULE"; }
+
+# ---------------------------------------------------------------------------
+# peer-killed: two sipp peers load Kamailio over SCTP (PEER_RATE calls/s
+# each); peer A is killed (SIGKILL) mid-load, so that its kernel ends its
+# association (ABORT when unread data is left, else SHUTDOWN) with calls
+# and replies in flight. Peer B's calls must all complete, Kamailio must
+# live on, and the opened and tracked counts (tracking on) return to 0.
+
+PEER_RATE=${E2E_PEER_RATE:-200}
+PEER_B_CALLS=$((PEER_RATE * 12))
+
+peer_killed() {
+	local module=$1 bad=0 a_pid a_dir=$SC_DIR/sipp-A n
+	start_fault_uas k "$module" 4 0 assoc_tracking=1 assoc_reuse=1 || return 1
+	wait_counts k 0 0 || bad=1
+	mkdir -p "$a_dir"
+	say "run: sipp (peer A, killed later) -sn uac -r $PEER_RATE -p 5091 ... &"
+	(cd "$a_dir" && exec sipp -sn uac -m $((PEER_RATE * 60)) -r "$PEER_RATE" -l 1000 -p 5091 -t s1 \
+		-i 127.0.0.1 127.0.0.1:5060 -nostdin -trace_err -error_file "$a_dir/errors.log" \
+		>"$a_dir/stdout.log" 2>&1 </dev/null) &
+	a_pid=$!
+	sipp_bg B 60 -sn uac -m "$PEER_B_CALLS" -r "$PEER_RATE" -l 1000 -p 5092 -t s1 \
+		-i 127.0.0.1 127.0.0.1:5060 -recv_timeout 10s
+	sleep 4
+	say "associations on port 5060 before the kill:"
+	awk 'NR > 1 && ($12 == 5060 || $13 == 5060)' /proc/net/sctp/assocs | indent
+	n=$(awk 'NR > 1 && $12 == 5060' /proc/net/sctp/assocs | wc -l)
+	kill -KILL "$a_pid"
+	wait "$a_pid" 2>/dev/null
+	say "peer A (sipp pid $a_pid) killed with SIGKILL while $n associations were open on Kamailio's side"
+	[ "$n" -ge 2 ] || { say "ERROR: peer A and peer B should both have had an association"; bad=1; }
+	sipp_bg_wait B
+	say "sipp[B]: $SIPP_OK successful, $SIPP_FAILED failed calls; exit code $SIPP_RC"
+	expect "peer B: calls completed" "$SIPP_OK $SIPP_FAILED" "$PEER_B_CALLS 0" || {
+		sipp_explain
+		bad=1
+	}
+	check_alive k || bad=1
+	wait_counts k 0 20 || bad=1
+	say "associations on port 5060 afterwards:"
+	awk 'NR > 1 && ($12 == 5060 || $13 == 5060)' /proc/net/sctp/assocs | indent
+	[ $bad = 0 ]
+}
+sc_peer_killed_ours() { peer_killed "$OUR_MODULE"; }
+sc_peer_killed_c() { peer_killed "$C_MODULE"; }
+
+# ---------------------------------------------------------------------------
+# Memory of a running Kamailio, through kamcmd.
+
+# shm_used NAME: the used shared memory in bytes (core.shmmem "used": the
+# sum of the blocks handed out, without the allocator's own overhead).
+shm_used() {
+	kam_rpc "$1" core.shmmem >/dev/null && rpc_field used
+}
+
+# pkg_used NAME: "PID USED" lines, the used private memory (pkg.stats of
+# kex) of each process.
+pkg_used() {
+	kam_rpc "$1" pkg.stats >/dev/null || return 1
+	printf '%s\n' "$RPC_OUT" | awk '{ sub(/^[ \t]+/, "") }
+		/^pid:/ { pid = $2 } /^used:/ { print pid, $2 }'
+}
+
+# rss_kb PID...: "PID RSS" lines (VmRSS in kB): the Rust side allocates with
+# malloc, which neither shm nor pkg counts.
+rss_kb() {
+	local pid
+	for pid in "$@"; do
+		echo "$pid $(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)"
+	done
+}
+
+# compare_growth WHAT BEFORE AFTER SLACK: BEFORE and AFTER are "KEY VALUE"
+# lines; every key's growth must be at most SLACK (units of the values), and
+# every key must have numbers on both sides.
+compare_growth() {
+	local what=$1 slack=$4 f=$SC_DIR/growth.$RANDOM
+	say "$what, before -> after (growth; slack $slack):"
+	printf '%s\n' "$2" >"$f.before"
+	printf '%s\n' "$3" >"$f.after"
+	awk -v s="$slack" 'NR == FNR { if (NF == 2) b[$1] = $2; next }
+		NF == 2 {
+			if (!($1 in b) || b[$1] !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/) {
+				printf "%s: %s -> %s  NOT A NUMBER\n", $1, b[$1], $2; bad = 1; next }
+			d = $2 - b[$1]; n++
+			printf "%s: %s -> %s (%+d)%s\n", $1, b[$1], $2, d, (d > s ? "  TOO MUCH" : "")
+			if (d > s) bad = 1 }
+		END { if (!n) { print "no values"; bad = 1 }; exit bad }' "$f.before" "$f.after" >"$f.out"
+	local rc=$?
+	indent <"$f.out"
+	return $rc
+}
+
+# ---------------------------------------------------------------------------
+# churn: CHURN_COUNT associations (sctp_churn.py, CHURN_PARALLEL at a
+# time), each one OPTIONS answered on it, half ended gracefully, half by
+# ABORT, against 4 receivers with tracking on. Then opened and tracked
+# counts are 0 again, and shared memory is back where it was.
+#
+# Slack for shm: CHURN_SHM_SLACK bytes. The module's per-association state
+# in shared memory is at least an entry of some 40 bytes; leaking one in 100
+# associations would leave 100 entries, over 4 kB. The core itself keeps
+# nothing per stateless request; what it may keep (a first-use allocation)
+# is small.
+
+CHURN_COUNT=${E2E_CHURN_COUNT:-10000}
+CHURN_PARALLEL=${E2E_CHURN_PARALLEL:-32}
+CHURN_SHM_SLACK=4096
+
+churn() {
+	local module=$1 check_tracked=$2 bad=0 shm0 shm1 rc=0
+	start_fault_uas k "$module" 4 0 assoc_tracking=1 assoc_reuse=1 || return 1
+	wait_counts k 0 0 || bad=1
+	shm0=$(shm_used k)
+	say "shm used before: $shm0 bytes"
+	say "run: sctp_churn.py --count $CHURN_COUNT --parallel $CHURN_PARALLEL 127.0.0.1:5060"
+	timeout -k 5 300 python3 "$E2E_DIR/sctp_churn.py" --count "$CHURN_COUNT" --parallel "$CHURN_PARALLEL" \
+		127.0.0.1:5060 >"$SC_DIR/churn.log" 2>&1 </dev/null || rc=$?
+	indent <"$SC_DIR/churn.log"
+	CLIENT_RESULT=$(grep '^RESULT ' "$SC_DIR/churn.log" | tail -n 1)
+	expect "churn: exit code" "$rc" 0 || bad=1
+	expect "churn: OPTIONS answered" "$(result_field ok)" "$CHURN_COUNT" || bad=1
+	check_alive k || bad=1
+	if [ "$check_tracked" = 1 ]; then
+		wait_counts k 0 30 || bad=1
+	else
+		wait_opened k 0 30 || bad=1
+	fi
+	shm1=$(shm_used k)
+	say "shm used after: $shm1 bytes (before: $shm0, growth $((shm1 - shm0)), slack $CHURN_SHM_SLACK)"
+	if [ $((shm1 - shm0)) -gt "$CHURN_SHM_SLACK" ]; then
+		say "ERROR: shared memory grew by $((shm1 - shm0)) bytes over $CHURN_COUNT associations"
+		bad=1
+	fi
+	[ $bad = 0 ]
+}
+
+# wait_opened NAME N SECONDS: as wait_counts, for the opened counts only.
+wait_opened() {
+	local deadline=$((SECONDS + $3))
+	while :; do
+		assoc_counts "$1" >/dev/null
+		[ "$OPENED $CNT_OPENED" = "$2 $2" ] && break
+		[ $SECONDS -lt $deadline ] || break
+		sleep 0.3
+	done
+	assoc_counts "$1"
+	expect "opened associations (sctp.info, counter)" "$OPENED $CNT_OPENED" "$2 $2"
+}
+sc_churn_ours() { churn "$OUR_MODULE" 1; }
+sc_churn_c() { churn "$C_MODULE" 1; }
+
+# ---------------------------------------------------------------------------
+# big-message: a BIG_SIZE-byte INVITE (the kernel hands it over in pieces of
+# the receivers' read size) is dropped whole, BIG_ROUNDS times on one
+# association, against 4 receivers (so that different receivers read the
+# pieces); after each, an OPTIONS on the same association is answered.
+# No piece may reach the core: see no_piece_reached_core.
+#
+# Ours only: the C module drops the first piece and hands the later ones to
+# the core (seen: parse errors for each tail).
+
+BIG_SIZE=150000
+BIG_ROUNDS=5
+
+# no_piece_reached_core NAME OPTIONS: the log of Kamailio NAME (started with
+# LOG 1) shows exactly OPTIONS requests reaching the routing script, all of
+# them small OPTIONS, and no core parse error (sip_parser_log=-1 makes the
+# core log each message it cannot parse).
+no_piece_reached_core() {
+	local log=${KAM_LOG[$1]} want=$2 n others parse
+	n=$(grep -c 'e2e-received request OPTIONS length [0-9]\{1,3\} ' "$log")
+	others=$(grep 'e2e-received' "$log" | grep -v 'e2e-received request OPTIONS length [0-9]\{1,3\} ')
+	parse=$(grep -E -i 'parse_msg|parsing of SIP message failed|ERROR: <core>' "$log")
+	say "messages that reached the routing script:"
+	grep 'e2e-received' "$log" | cut -c 1-200 | indent
+	local bad=0
+	expect "small OPTIONS that reached the routing script" "$n" "$want" || bad=1
+	if [ -n "$others" ]; then
+		say "ERROR: other messages (pieces of the big one) reached the routing script:"
+		printf '%s\n' "$others" | head -n 10 | cut -c 1-200 | indent
+		bad=1
+	fi
+	if [ -n "$parse" ]; then
+		say "ERROR: the core logged errors (a piece that it could not parse):"
+		printf '%s\n' "$parse" | head -n 10 | cut -c 1-300 | indent
+		bad=1
+	else
+		say "ok: no parse error or other core error in the log"
+	fi
+	[ $bad = 0 ]
+}
+
+big_message() {
+	local module=$1 bad=0
+	start_fault_uas k "$module" 4 1 || return 1
+	run_client big --oversize "$BIG_SIZE" --requests 1 --rounds "$BIG_ROUNDS" --timeout 5 127.0.0.1:5060
+	expect "OPTIONS answered after each big message" "$(result_field ok)" "$BIG_ROUNDS" || bad=1
+	check_alive k || bad=1
+	say "log lines of the module about the big messages:"
+	grep -E -i 'does not fit|largest SIP message|cut message|partial' "${KAM_LOG[k]}" | cut -c 1-300 | head -n 20 | indent
+	no_piece_reached_core k "$BIG_ROUNDS" || bad=1
+	[ $bad = 0 ]
+}
+sc_big_message_ours() { big_message "$OUR_MODULE"; }
+
+# ---------------------------------------------------------------------------
+# memory-flat: MEMORY_CALLS calls (sipp uac) after a warm-up of 2000;
+# shared memory (core.shmmem used), each process's private memory (pkg.stats)
+# and each SCTP receiver's resident size (VmRSS, which shows what the Rust
+# side allocates with malloc) must be flat.
+#
+# Slack: shm and pkg MEMORY_SLACK bytes (a stateless UAS keeps nothing per
+# call; 100000 calls leaking even one byte each would be 100 kB); VmRSS
+# MEMORY_RSS_SLACK kB (malloc keeps freed memory in its arenas, and pages of
+# the 64 kB read buffer and the core's structures come in as they are first
+# touched; a leak of 16 bytes a call would be 1.6 MB).
+
+MEMORY_CALLS=${E2E_MEMORY_CALLS:-100000}
+MEMORY_RATE=${E2E_MEMORY_RATE:-600}
+MEMORY_SLACK=16384
+MEMORY_RSS_SLACK=512
+
+memory_flat() {
+	local module=$1 bad=0 pids shm0 shm1 pkg0 pkg1 rss0 rss1
+	start_fault_uas k "$module" 2 0 || return 1
+	pids=$(receiver_pids k)
+	say "SCTP receivers:" $pids
+	run_sipp warmup 2000 -sn uac -m 2000 -r "$MEMORY_RATE" -l 1000 -p "$SIPP_PORT" -t s1 \
+		-i 127.0.0.1 127.0.0.1:5060 || return 1
+	shm0=$(shm_used k) pkg0=$(pkg_used k)
+	# shellcheck disable=SC2086 # one pid a word
+	rss0=$(rss_kb $pids)
+	run_sipp load "$MEMORY_CALLS" -sn uac -m "$MEMORY_CALLS" -r "$MEMORY_RATE" -l 1000 -p "$SIPP_PORT" -t s1 \
+		-i 127.0.0.1 127.0.0.1:5060 || bad=1
+	check_alive k || bad=1
+	shm1=$(shm_used k) pkg1=$(pkg_used k)
+	# shellcheck disable=SC2086
+	rss1=$(rss_kb $pids)
+	compare_growth "shm used (bytes)" "shm $shm0" "shm $shm1" "$MEMORY_SLACK" || bad=1
+	compare_growth "pkg used (bytes)" "$pkg0" "$pkg1" "$MEMORY_SLACK" || bad=1
+	compare_growth "VmRSS of the SCTP receivers (kB)" "$rss0" "$rss1" "$MEMORY_RSS_SLACK" || bad=1
+	[ $bad = 0 ]
+}
+sc_memory_flat_ours() { memory_flat "$OUR_MODULE"; }
+sc_memory_flat_c() { memory_flat "$C_MODULE"; }
