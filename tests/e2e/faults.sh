@@ -73,9 +73,10 @@ proc_state() {
 # stopped (SIGSTOP) while it waits for a message; the other three must
 # serve every call. Then SIGCONT, and 40 more calls must all be answered.
 #
-# Which receiver: one stopped while it waited in recvmsg for the next
-# message (the receivers are stopped in turn until one is seen stopped in
-# that system call; the others go on at once), so that no message is lost
+# Which receiver: one stopped while it waited for the next message, in
+# recvmsg (the C module) or epoll_wait (ours) (the receivers are stopped in
+# turn until one is seen stopped in such a system call; the others go on at
+# once), so that no message is lost
 # in a process stopped half way through it (the kernel hands a message to
 # one reader; one stopped after reading it would lose that call with any
 # module); if none is seen so, the first receiver.
@@ -102,10 +103,10 @@ stopped_receiver() {
 		for pid in $pids; do
 			kill -STOP "$pid"
 			for _ in $(seq 1000); do [ "$(proc_state "$pid")" = T ] && break; done
-			if [ "$(proc_syscall "$pid")" = 47 ]; then
+			case $(proc_syscall "$pid") in 47 | 232) ;; *) false ;; esac && {
 				victim=$pid
 				break 2
-			fi
+			}
 			kill -CONT "$pid"
 		done
 	done
