@@ -14,8 +14,15 @@ cargo clippy --release --all-targets -- -D warnings
 
 echo "== unit tests under Miri"
 if ! cargo +nightly miri --version >/dev/null 2>&1; then
-	rustup toolchain install nightly --profile minimal --component miri,rust-src ||
-		rustup component add --toolchain nightly miri rust-src
+	rustup component add --toolchain nightly miri rust-src ||
+		rustup toolchain install nightly --profile minimal --component miri,rust-src || true
+fi
+if ! cargo +nightly miri --version >/dev/null 2>&1; then
+	# The machines come with a nightly that has Miri; a machine that has none
+	# and cannot fetch it says so loudly (LINT_REQUIRE_MIRI=1 makes it fatal).
+	echo "WARNING: no Miri on this machine and none could be installed: Miri run SKIPPED" >&2
+	[ "${LINT_REQUIRE_MIRI:-0}" != 1 ] || exit 1
+	exit 0
 fi
 # A target directory of its own: Miri's build flags differ from the release
 # build's. Leaks are not errors: shared-memory tables live as long as the
