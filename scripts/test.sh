@@ -1,7 +1,10 @@
 #!/bin/sh
 # Every test: unit tests (no Kamailio, no SCTP needed), then the end-to-end
-# suite against the real Kamailio with the freshly built module, over real
-# kernel SCTP (in a qemu VM when this machine's kernel has none).
+# suite against the real Kamailio of each Debian release (this machine's,
+# trixie's and sid's, each with its own C module as control; E2E_RELEASES
+# picks others), with the module built for it, over real kernel SCTP (in a
+# qemu VM when this machine's kernel has none, and always for the other
+# releases, whose roots tests/roots/make-root.sh debootstraps once).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/build.sh
@@ -9,4 +12,4 @@ sh scripts/build.sh
 echo "== unit tests"
 cargo test --release
 echo "== end-to-end tests"
-exec sh tests/e2e/run.sh
+exec sh tests/e2e/releases.sh
