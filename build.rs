@@ -1,11 +1,13 @@
 //! Build script: bind the module to the exact Kamailio core it will be loaded into.
 //!
 //! 1. Runs `kamailio -v` ($KAMAILIO_BIN, else `kamailio` on PATH or in /usr/sbin) and
-//!    bakes its version string and compile-flags line into `module_version` and
-//!    `module_flags`: the core refuses modules whose strings differ from its own.
+//!    bakes the version and compile-flags strings that core compares into
+//!    `module_version` and `module_flags` (build/core_version.rs): the core refuses
+//!    modules whose strings differ from its own. Cores outside 5.6 to 6.1 are refused.
 //! 2. Generates Rust declarations with bindgen from the hand-written
-//!    `kamailio-headers/kamailio_abi.h` (with the layout-relevant flags of that core)
-//!    and from libsctp's `<netinet/sctp.h>`.
+//!    `kamailio-headers/kamailio_abi.h` (for that core's series, KSR_ABI_VERSION,
+//!    and its layout-relevant flags) and from libsctp's `<netinet/sctp.h>`; writes
+//!    unit tests pinning the layouts measured for that series.
 //! 3. Compiles the C helpers in `csrc/` (function forms of core macros).
 
 use std::env;
