@@ -1,30 +1,38 @@
 //! Build script: bind the module to the exact Kamailio core it will be loaded into.
 //!
 //! 1. Runs `kamailio -v` ($KAMAILIO_BIN, else `kamailio` on PATH or in /usr/sbin) and
-//!    bakes its version string and compile-flags line into `module_version` and
-//!    `module_flags`: the core refuses modules whose strings differ from its own.
+//!    bakes the version and compile-flags strings that core compares into
+//!    `module_version` and `module_flags` (build/core_version.rs): the core refuses
+//!    modules whose strings differ from its own. Cores outside 5.6 to 6.1 are refused.
 //! 2. Generates Rust declarations with bindgen from the hand-written
-//!    `kamailio-headers/kamailio_abi.h` (with the layout-relevant flags of that core)
-//!    and from libsctp's `<netinet/sctp.h>`.
+//!    `kamailio-headers/kamailio_abi.h` (for that core's series, KSR_ABI_VERSION,
+//!    and its layout-relevant flags) and from libsctp's `<netinet/sctp.h>`; writes
+//!    unit tests pinning the layouts measured for that series.
 //! 3. Compiles the C helpers in `csrc/` (function forms of core macros).
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Core ABI versions that `kamailio-headers/` declares.
-const SUPPORTED_SERIES: &[&str] = &["5.6."];
+#[path = "build/core_version.rs"]
+mod core_version;
+use core_version::*;
 
 /// Compile flags of the core that change the layout of declared structs or the
 /// signature of declared functions.
 const LAYOUT_FLAGS: &[&str] = &["USE_MCAST", "USE_COMP", "DBG_SR_MEMORY"];
 
-/// Compile flags the declarations assume (the core's lock is a futex word).
+/// Compile flags the declarations assume (the core's lock is a futex word:
+/// lock_ops.h picks the futex first when USE_FUTEX is set, FAST_LOCK or not).
 const REQUIRED_FLAGS: &[&str] = &["USE_FUTEX", "USE_SCTP"];
 
 struct CoreInfo {
+    /// `module_version`: the core's SER_FULL_VERSION, e.g. `kamailio 6.1.5 (x86_64/Linux)`.
     full_version: String,
+    /// `module_flags`: the compile-flags string the core compares with.
     flags: String,
+    /// The series, (major, minor).
+    series: (u32, u32),
 }
 
 fn fail(msg: &str) -> ! {
@@ -44,7 +52,7 @@ fn find_kamailio() -> PathBuf {
         .unwrap_or_else(|| {
             fail(
                 "no Kamailio found (looked at $KAMAILIO_BIN, PATH, /usr/sbin, /usr/local/sbin); \
-                 this module builds against an installed Kamailio 5.6 core \
+                 this module builds against an installed Kamailio 5.6 to 6.1 core \
                  (apt-get install kamailio, or set KAMAILIO_BIN)",
             )
         })
@@ -61,24 +69,28 @@ fn core_info(bin: &Path) -> CoreInfo {
             .find_map(|l| l.strip_prefix(name))
             .map(|v| v.trim().to_string())
     };
-    let full_version = field("version:").unwrap_or_else(|| {
-        fail(&format!("`{} -v` printed no `version:` line", bin.display()))
-    });
-    let flags = field("flags:").unwrap_or_else(|| {
-        fail(&format!("`{} -v` printed no `flags:` line", bin.display()))
-    });
-    let supported = full_version
-        .strip_prefix("kamailio ")
-        .is_some_and(|v| SUPPORTED_SERIES.iter().any(|s| v.starts_with(s)));
-    if !supported {
+    let version_line =
+        field("version:").unwrap_or_else(|| fail(&format!("`{} -v` printed no `version:` line", bin.display())));
+    let flags_line =
+        field("flags:").unwrap_or_else(|| fail(&format!("`{} -v` printed no `flags:` line", bin.display())));
+    let (full_version, series) = parse_version_line(&version_line).unwrap_or_else(|| {
         fail(&format!(
-            "found `{full_version}` at {}, but kamailio-headers/ declares the core ABI of \
-             Kamailio {} only",
+            "`{} -v` printed `version: {version_line}`, not `kamailio X.Y.Z (ARCH/OS)`",
+            bin.display()
+        ))
+    });
+    if !SUPPORTED_SERIES.contains(&series) {
+        let (first, last) = (SUPPORTED_SERIES[0], SUPPORTED_SERIES[SUPPORTED_SERIES.len() - 1]);
+        fail(&format!(
+            "found `{full_version}` at {}, but this module supports Kamailio {}.{} to {}.{} only",
             bin.display(),
-            SUPPORTED_SERIES.iter().map(|s| format!("{s}x")).collect::<Vec<_>>().join(", ")
+            first.0,
+            first.1,
+            last.0,
+            last.1
         ));
     }
-    let has = |f: &str| flags.split(',').map(str::trim).any(|x| x == f || x.starts_with(&format!("{f}-")));
+    let has = |f: &str| flag_items(&flags_line).any(|x| x == f || x.starts_with(&format!("{f}-")));
     if let Some(missing) = REQUIRED_FLAGS.iter().find(|f| !has(f)) {
         fail(&format!(
             "`{full_version}` at {} was built without {missing}; kamailio-headers/ declares the \
@@ -87,19 +99,83 @@ fn core_info(bin: &Path) -> CoreInfo {
             REQUIRED_FLAGS.join(" and ")
         ));
     }
-    if !has("FAST_LOCK") {
-        fail(&format!("`{full_version}` at {} was built without FAST_LOCK; this module needs its futex locks", bin.display()));
+    let flags = compared_flags(&flags_line, series);
+    CoreInfo {
+        full_version,
+        flags,
+        series,
     }
-    CoreInfo { full_version, flags }
 }
 
-fn layout_defines(flags: &str) -> Vec<String> {
-    flags
-        .split(',')
-        .map(str::trim)
-        .filter(|f| LAYOUT_FLAGS.contains(f))
-        .map(|f| format!("-D{f}"))
+/// Preprocessor defines for kamailio_abi.h: the series and the layout flags.
+fn layout_defines(core: &CoreInfo) -> Vec<String> {
+    let (major, minor) = core.series;
+    std::iter::once(format!("-DKSR_ABI_VERSION={}", abi_version(major, minor)))
+        .chain(
+            flag_items(&core.flags)
+                .filter(|f| LAYOUT_FLAGS.contains(f))
+                .map(|f| format!("-D{f}")),
+        )
         .collect()
+}
+
+/// Unit tests pinning the bindgen output to the layouts measured on the core's own
+/// headers for this series (kamailio-headers/abi-layouts.txt).
+fn write_pinned_layout_tests(layouts: &Path, core: &CoreInfo, out: &Path) {
+    let series = abi_version(core.series.0, core.series.1).to_string();
+    let mcast = flag_items(&core.flags).any(|f| f == "USE_MCAST");
+    let comp = flag_items(&core.flags).any(|f| f == "USE_COMP");
+    let text = std::fs::read_to_string(layouts).expect("read kamailio-headers/abi-layouts.txt");
+    let mut tests = String::new();
+    let mut current = String::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let [s, ty, member, a, b] = cols[..] else {
+            continue;
+        };
+        // measured with USE_MCAST and without USE_COMP; their members are checked
+        // only for a core built the same way
+        if s != series || ty == "const" || (member == "mcast" && !mcast) {
+            continue;
+        }
+        if comp && matches!(ty, "receive_info_t" | "dest_info_t") {
+            continue;
+        }
+        if ty == "socket_info_t" && member == "-" && !mcast {
+            continue;
+        }
+        let rty = match ty {
+            "str" => "str_".to_string(),
+            t => t.strip_prefix("struct_").unwrap_or(t).to_string(),
+        };
+        if ty != current {
+            if !current.is_empty() {
+                tests.push_str("}\n");
+            }
+            tests.push_str(&format!("#[test]\nfn {}() {{\n", rty.to_lowercase()));
+            current = ty.to_string();
+        }
+        if member == "-" {
+            tests.push_str(&format!(
+                "    assert_eq!(core::mem::size_of::<{rty}>(), {a}, \"size of {ty}\");\n    \
+                 assert_eq!(core::mem::align_of::<{rty}>(), {b}, \"alignment of {ty}\");\n"
+            ));
+        } else {
+            let rmember = if member == "type" { "type_" } else { member };
+            tests.push_str(&format!(
+                "    assert_eq!(core::mem::offset_of!({rty}, {rmember}), {a}, \"offset of {ty}.{member}\");\n"
+            ));
+        }
+    }
+    if !current.is_empty() {
+        tests.push_str("}\n");
+    }
+    if tests.is_empty() {
+        fail(&format!(
+            "kamailio-headers/abi-layouts.txt has no layouts for series {series}"
+        ));
+    }
+    std::fs::write(out.join("abi_pins.rs"), tests).expect("write abi_pins.rs");
 }
 
 fn main() {
@@ -119,7 +195,8 @@ fn main() {
     let core = core_info(&bin);
     println!("cargo:rustc-env=KAMAILIO_FULL_VERSION={}", core.full_version);
     println!("cargo:rustc-env=KAMAILIO_COMPILE_FLAGS={}", core.flags);
-    let defines = layout_defines(&core.flags);
+    let defines = layout_defines(&core);
+    write_pinned_layout_tests(&headers.join("abi-layouts.txt"), &core, &out);
 
     // Kamailio core ABI (hand-written declarations).
     bindgen::Builder::default()
@@ -158,7 +235,10 @@ fn main() {
         .expect("write sctp_sys.rs");
 
     let mut build = cc::Build::new();
-    build.file(root.join("csrc/ksr_shim.c")).include(&headers).include(&include);
+    build
+        .file(root.join("csrc/ksr_shim.c"))
+        .include(&headers)
+        .include(&include);
     for d in &defines {
         build.define(d.trim_start_matches("-D"), None);
     }

@@ -4,6 +4,7 @@
  * LOG_FX macro of Kamailio 5.6: same level test, same line layout, same
  * choice between structured logging, stderr and syslog.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,10 +112,6 @@ static int shim_atomic_add(atomic_t *a, int v)
 
 /* ---- cfg_update() (cfg_struct.h) --------------------------------------- */
 
-/* offset of vars in the packed cfg_group_inst_t: id + the "set" bitmap */
-#define SHIM_GINST_VARS_OFFSET \
-	(sizeof(unsigned int) + CFG_MAX_VAR_NUM / (sizeof(int) * 8) * sizeof(int))
-
 static void shim_cfg_reset_handles(void)
 {
 	cfg_group_t *group;
@@ -125,7 +122,9 @@ static void shim_cfg_reset_handles(void)
 	for(group = cfg_group; group && cfg_ginst_count; group = group->next) {
 		h = (unsigned char *)*(group->handle);
 		if(h < cfg_local->vars || h > cfg_local->vars + cfg_block_size)
-			cfg_move_handle(group, h - SHIM_GINST_VARS_OFFSET, NULL);
+			cfg_move_handle(group,
+					(cfg_group_inst_t *)(h - offsetof(cfg_group_inst_t, vars)),
+					NULL);
 	}
 }
 

@@ -1,19 +1,32 @@
 /*
- * The part of the Kamailio 5.6 core ABI that this module uses.
+ * The part of the Kamailio core ABI that this module uses, for the core
+ * series 5.6, 5.7, 5.8, 6.0 and 6.1.
  *
- * Hand-written for this project from reading tag 5.6.3 of the Kamailio core
+ * Hand-written for this project from reading the Kamailio core's headers
  * (src/core/{str.h,ip_addr.h,sr_module.h,sctp_core.h,dprint.h,globals.h,
- * socket_info.h,receive.h,cfg/cfg_struct.h}). Only what the module uses is
- * declared. Layout-relevant compile flags of the core are passed in by
- * build.rs from the `flags:` line of `kamailio -v`:
+ * socket_info.h,receive.h,cfg/cfg_struct.h,...}) at the latest tag of each
+ * series. Only what the module uses is declared. build.rs passes in:
+ *   KSR_ABI_VERSION  the core's series, major * 10000 + minor * 100
+ *                    (50600 for any 5.6.x, 60100 for any 6.1.x)
+ * and the layout-relevant compile flags of the core, from the `flags:` line
+ * of `kamailio -v`:
  *   USE_MCAST  adds `mcast` at the end of struct socket_info
  *   USE_COMP   turns the padding of receive_info/dest_info into `comp`
  *   DBG_SR_MEMORY  adds the caller's location to the shm allocator calls
- * USE_FUTEX and FAST_LOCK must be set (the lock layout declared here).
+ * USE_FUTEX must be set (the lock layout declared here).
  * Field names follow the core so the bindgen output reads like the C API.
+ * kamailio-headers/abi-layouts.txt holds the layouts measured against the
+ * core's own headers for each series; tests/abi_layouts.rs compares.
  */
 #ifndef KAMAILIO_SCTP_RS_ABI_H
 #define KAMAILIO_SCTP_RS_ABI_H
+
+#ifndef KSR_ABI_VERSION
+#error "KSR_ABI_VERSION (the core series, e.g. 50600) must be defined"
+#endif
+#if KSR_ABI_VERSION < 50600 || KSR_ABI_VERSION >= 60200
+#error "kamailio_abi.h declares the core ABI of Kamailio 5.6 to 6.1 only"
+#endif
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -71,6 +84,10 @@ typedef struct addr_info {
 
 typedef struct advertise_info {
 	str name;
+#if KSR_ABI_VERSION >= 50800
+	int proto; /* of the advertised address, from 5.8 */
+	int af;
+#endif
 	unsigned short port_no;
 	short port_pad;
 	str port_no_str;
@@ -100,6 +117,17 @@ typedef struct socket_info {
 	int workers_tcpidx;
 	str sockname;
 	struct advertise_info useinfo;
+#if KSR_ABI_VERSION >= 60000
+	struct action_group {
+		char agname[64];
+		void *agptr;
+	} agroup; /* from 6.0 */
+#endif
+#if KSR_ABI_VERSION >= 60100
+	struct vrf_info {
+		str name;
+	} vrfinfo; /* from 6.1 */
+#endif
 #ifdef USE_MCAST
 	str mcast;
 #endif
@@ -310,6 +338,9 @@ typedef struct sr_shm_api {
 	sr_free_f xfree;
 	sr_free_f xfree_unsafe;
 	sr_any_f xstatus;
+#if KSR_ABI_VERSION >= 50800
+	sr_any_f xstatus_filter;
+#endif
 	sr_any_f xinfo;
 	sr_any_f xreport;
 	sr_any_f xavailable;
@@ -319,6 +350,9 @@ typedef struct sr_shm_api {
 	sr_any_f xfmodstats;
 	sr_any_f xglock;
 	sr_any_f xgunlock;
+#if KSR_ABI_VERSION >= 50800
+	sr_any_f xsetfunc;
+#endif
 } sr_shm_api_t;
 
 extern sr_shm_api_t _shm_root;
@@ -370,6 +404,13 @@ typedef struct _cfg_group {
 	char name[1];
 } cfg_group_t;
 
+/* one instance of a group with multiple instances */
+typedef struct _cfg_group_inst {
+	unsigned int id;
+	unsigned int set[CFG_MAX_VAR_NUM / (sizeof(int) * 8)]; /* explicitly set */
+	unsigned char vars[1];
+} cfg_group_inst_t;
+
 typedef struct _cfg_block {
 	atomic_t refcnt;
 	int _pad;
@@ -402,7 +443,8 @@ int cfg_declare(char *group_name, cfg_def_t *def, void *values, int def_size,
 		void **handler);
 cfg_group_t *cfg_lookup_group(char *name, int len);
 cfg_mapping_t *cfg_lookup_var2(cfg_group_t *group, char *name, int len);
-void cfg_move_handle(cfg_group_t *group, void *src_ginst, void *dst_ginst);
+void cfg_move_handle(cfg_group_t *group, cfg_group_inst_t *src_ginst,
+		cfg_group_inst_t *dst_ginst);
 
 /* ---- counters.h ---------------------------------------------------- */
 typedef long counter_val_t;

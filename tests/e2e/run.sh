@@ -7,6 +7,11 @@
 #
 # Environment: OUR_MODULE, C_MODULE and E2E_* (see suite.sh) are passed on,
 # into the VM too; E2E_VM_TIMEOUT bounds the whole VM run (default 1500 s).
+# VMROOT=DIR runs the suite in the VM on that root filesystem (another Debian
+# release's, made by tests/roots/make-root.sh) instead of this machine's: its
+# kamailio, sipp and C module (C_MODULE's default path is the root's). The
+# repository is shared into the VM at its own path, and OUR_MODULE's
+# directory too when it lies outside (both read-only).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$here/../.." && pwd)
@@ -18,12 +23,20 @@ OUR_MODULE=$(realpath -m "${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so
 C_MODULE=$(realpath -m "${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}")
 export OUR_MODULE C_MODULE
 
-if checksctp >/dev/null 2>&1; then
+if [ -z "${VMROOT:-}" ] && checksctp >/dev/null 2>&1; then
 	echo "run: this kernel supports SCTP, running the suite directly"
 	exec bash "$here/suite.sh" "$@"
 fi
 
-echo "run: this kernel ($(uname -r)) has no SCTP, running the suite in the test VM"
+if [ -n "${VMROOT:-}" ]; then
+	VMROOT=$(cd "$VMROOT" && pwd -P)
+	VM_BIND=$REPO
+	case $OUR_MODULE in "$REPO"/*) ;; *) VM_BIND="$VM_BIND $(dirname "$OUR_MODULE")" ;; esac
+	export VMROOT VM_BIND
+	echo "run: running the suite in the test VM on the root $VMROOT"
+else
+	echo "run: this kernel ($(uname -r)) has no SCTP, running the suite in the test VM"
+fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/kamailio-sctp-e2e-vm.XXXXXX")
 
 # quote WORD: WORD as a single-quoted sh word.

@@ -8,6 +8,11 @@
 # overlay. cmd.sh's output is written to DIR/log.txt and streamed to stdout
 # while it runs (VM_STREAM=0 turns that off); the console goes to DIR/qemu.log.
 #
+# VMROOT=PATH shares that directory as the VM's root instead of the host's,
+# e.g. a Debian root of another release (tests/roots/make-root.sh); the kernel
+# stays the same. VM_BIND="PATH..." shares these host directories read-only
+# at the same paths inside the VM (e.g. the repository, when VMROOT is not /).
+#
 # Exit code: cmd.sh's, or 125 if the VM failed or TIMEOUT (seconds,
 # default 1500) expired before cmd.sh finished.
 set -eu
@@ -19,9 +24,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=$(cd "$1" && pwd -P) || vm_die "no directory $1"
 limit=${2:-1500}
 [ -f "$dir/cmd.sh" ] || vm_die "$dir/cmd.sh does not exist"
-case $dir in
-*[!A-Za-z0-9/._+-]*) vm_die "DIR path must be plain (no spaces, commas...): $dir" ;;
-esac
+vmroot=$(cd "${VMROOT:-/}" && pwd -P) || vm_die "no directory VMROOT=$VMROOT"
+[ "$vmroot" = / ] || [ -x "$vmroot/bin/sh" ] || vm_die "VMROOT=$vmroot holds no root filesystem"
+binds=""
+for b in ${VM_BIND:-}; do
+	b=$(cd "$b" && pwd -P) || vm_die "no directory $b (VM_BIND)"
+	binds="$binds $b"
+done
+for p in "$dir" $binds; do
+	case $p in
+	*[!A-Za-z0-9/._+-]*) vm_die "shared paths must be plain (no spaces, commas...): $p" ;;
+	esac
+done
 
 "$here/mkvm.sh" >&2
 command -v qemu-system-x86_64 >/dev/null ||
@@ -30,14 +44,25 @@ command -v qemu-system-x86_64 >/dev/null ||
 rm -f "$dir/rc" "$dir/qemu.log"
 : >"$dir/log.txt"
 
+# One read-only 9p share per VM_BIND directory: tags bind0, bind1...; init
+# mounts them at the paths listed in e2e_binds=.
+set --
+n=0
+for b in $binds; do
+	set -- "$@" -virtfs "local,path=$b,mount_tag=bind$n,security_model=none,readonly=on,multidevs=remap"
+	n=$((n + 1))
+done
+bind_list=$(echo $binds | tr ' ' ,)
+
 # Software emulation (TCG): works everywhere, KVM or not.
 timeout -k 10 "$limit" qemu-system-x86_64 \
 	-accel tcg -m 2048 -smp 2 \
 	-nographic -no-reboot -nic none \
 	-kernel "$VM_CACHE/vmlinuz" -initrd "$VM_CACHE/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet e2e_out=$dir" \
-	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
+	-append "console=ttyS0 panic=-1 quiet e2e_out=$dir e2e_binds=$bind_list" \
+	-virtfs "local,path=$vmroot,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$dir,mount_tag=out,security_model=none" \
+	"$@" \
 	</dev/null >"$dir/qemu.log" 2>&1 &
 qemu=$!
 # Interrupted: take the VM down too (background jobs of sh ignore SIGINT).

@@ -1,0 +1,48 @@
+#!/bin/sh
+# releases.sh [SCENARIO...]: the e2e suite against the Kamailio of each Debian
+# release, each with that release's own C module as the control.
+#
+# E2E_RELEASES (default "host trixie sid") names them: `host` is this
+# machine's root and Kamailio (bookworm's 5.6.3 on the project's machines),
+# with the module built into target/release; any other name is a Debian
+# release whose root tests/roots/make-root.sh makes (once, cached) and whose
+# kamailio the module is built for, into target/RELEASE. The suite runs in the
+# test VM on that root (tests/e2e/run.sh with VMROOT).
+#
+# Prints each release's result, then one line per release; exits 1 if any
+# release failed, else 0.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$here/../.." && pwd)
+[ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
+
+summary=""
+failed=0
+for release in ${E2E_RELEASES:-host trixie sid}; do
+	echo
+	echo "##### e2e on $release"
+	t0=$(date +%s)
+	rc=0
+	if [ "$release" = host ]; then
+		(cd "$REPO" && cargo build --release) || rc=$?
+		[ "$rc" != 0 ] || "$here/run.sh" "$@" || rc=$?
+	else
+		root=$("$REPO/tests/roots/make-root.sh" "$release") || rc=$?
+		if [ "$rc" = 0 ]; then
+			(cd "$REPO" && KAMAILIO_BIN="$root-kamailio" CARGO_TARGET_DIR="$REPO/target/$release" \
+				cargo build --release) || rc=$?
+		fi
+		if [ "$rc" = 0 ]; then
+			VMROOT=$root OUR_MODULE="$REPO/target/$release/release/libkamailio_sctp.so" \
+				"$here/run.sh" "$@" || rc=$?
+		fi
+	fi
+	line="$release: $([ "$rc" = 0 ] && echo passed || echo "FAILED (exit $rc)") in $(($(date +%s) - t0)) s"
+	echo "##### $line"
+	summary="$summary
+  $line"
+	[ "$rc" = 0 ] || failed=1
+done
+echo
+echo "e2e per release:$summary"
+exit "$failed"
