@@ -52,8 +52,8 @@ sipp_bg_wait() {
 }
 
 # proc_syscall PID: the number of the system call PID is in (x86_64: 47
-# recvmsg, 202 futex, 232 epoll_wait), "running" or "?". Bash builtins
-# only: this is polled.
+# recvmsg, 7 poll, 23 select, 232 epoll_wait, 271 ppoll, 281 epoll_pwait,
+# 202 futex), "running" or "?". Bash builtins only: this is polled.
 proc_syscall() {
 	local s="?"
 	read -r s _ <"/proc/$1/syscall" 2>/dev/null
@@ -73,13 +73,14 @@ proc_state() {
 # stopped (SIGSTOP) while it waits for a message; the other three must
 # serve every call. Then SIGCONT, and 40 more calls must all be answered.
 #
-# Which receiver: one stopped while it waited for the next message, in
-# recvmsg (the C module) or epoll_wait (ours) (the receivers are stopped in
-# turn until one is seen stopped in such a system call; the others go on at
-# once), so that no message is lost
-# in a process stopped half way through it (the kernel hands a message to
-# one reader; one stopped after reading it would lose that call with any
-# module); if none is seen so, the first receiver.
+# Which receiver: one stopped while it waited on the socket for the next
+# message (in recvmsg, or poll/select/epoll_wait; the receivers are stopped
+# in turn until one is seen stopped in such a system call, the others go on
+# at once), so that no message is lost in a process stopped half way through
+# it (the kernel hands a message to one reader; one stopped after reading it
+# would lose that call with any module); if none is seen so, the first
+# receiver. A receiver waiting on a futex waits for another receiver, not
+# for the socket: stopping it tells little.
 
 STOP_CALLS=200
 STOP_RATE=50
@@ -97,16 +98,18 @@ stopped_receiver() {
 	sipp_bg load 60 -sn uac -m "$STOP_CALLS" -r "$STOP_RATE" -l "$STOP_CALLS" -p "$SIPP_PORT" \
 		-t s1 -i 127.0.0.1 127.0.0.1:5060 -recv_timeout 10s
 	sleep 1
-	# Stop a receiver, see where it stopped; not in recvmsg: let it go on
-	# and try the next one.
+	# Stop a receiver, see where it stopped; not waiting on the socket: let
+	# it go on and try the next one.
 	for i in $(seq 50); do
 		for pid in $pids; do
 			kill -STOP "$pid"
 			for _ in $(seq 1000); do [ "$(proc_state "$pid")" = T ] && break; done
-			case $(proc_syscall "$pid") in 47 | 232) ;; *) false ;; esac && {
+			case $(proc_syscall "$pid") in
+			47 | 7 | 23 | 232 | 271 | 281)
 				victim=$pid
 				break 2
-			}
+				;;
+			esac
 			kill -CONT "$pid"
 		done
 	done
@@ -116,7 +119,7 @@ stopped_receiver() {
 	done
 	if [ -z "$victim" ]; then
 		victim=${pids%%[[:space:]]*}
-		say "no receiver seen waiting in recvmsg; stopping the first one"
+		say "no receiver seen waiting on the socket; stopping the first one"
 		kill -STOP "$victim"
 	fi
 	if ! kill -0 "${SIPP_BG_PID[load]}" 2>/dev/null; then
