@@ -15,4 +15,6 @@ cargo test --release
 sh scripts/lint.sh
 sh scripts/fuzz.sh 25
 echo "== end-to-end tests"
-exec sh tests/e2e/releases.sh
+sh tests/e2e/releases.sh
+echo "== Debian package (tests/deb): replaces kamailio-sctp-modules, serves, removes; bookworm, trixie, sid"
+exec sh tests/deb/run.sh
