@@ -56,7 +56,8 @@ src=$work/kamailio-sctp-rs-$upstream_version
 rm -rf "$src" "$work"/*.deb "$work"/*.buildinfo "$work"/*.changes
 mkdir -p "$src"
 tar -C "$REPO" --exclude=./target --exclude=./dist --exclude=./.git \
-	--exclude=__pycache__ --exclude=./tests/e2e/out -cf - . | tar -C "$src" -xf -
+	--exclude=./fuzz/target --exclude=./fuzz/artifacts --exclude=__pycache__ \
+	--exclude=./tests/e2e/out -cf - . | tar -C "$src" -xf -
 
 # The changelog entry of this build, as for a rebuild of the package.
 distribution=$release
