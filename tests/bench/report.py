@@ -144,14 +144,16 @@ def chart_matplotlib(path, failed, cpu, title):
     import matplotlib.pyplot as plt
 
     colors = {"ours": "tab:red", "c": "tab:blue"}
+    # Distinct markers and lines: equal curves must not hide each other.
+    style = {"ours": "o-", "c": "s--"}
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
     for m in MODULES:
         pts = sorted(failed[m])
         if pts:
-            a1.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=colors[m], label=LABEL[m])
+            a1.plot([p[0] for p in pts], [p[1] for p in pts], style[m], color=colors[m], label=LABEL[m])
         st = sorted((p[0], p[1]) for p in cpu[m] if p[2] == "step")
         if st:
-            a2.plot([p[0] for p in st], [p[1] for p in st], "o-", color=colors[m],
+            a2.plot([p[0] for p in st], [p[1] for p in st], style[m], color=colors[m],
                     label=f"{LABEL[m]}, stepped rates")
         cp = [(p[0], p[1]) for p in cpu[m] if p[2] == "cpu"]
         if cp:
@@ -159,6 +161,8 @@ def chart_matplotlib(path, failed, cpu, title):
                     ms=8, label=f"{LABEL[m]}, steady rate")
     a1.set(title="failed calls (sipp) at each offered rate", xlabel="calls/s", ylabel="failed calls")
     a2.set(title="CPU per call, all Kamailio processes", xlabel="calls/s", ylabel="ms CPU per call")
+    top = max([1] + [p[1] for m in MODULES for p in failed[m]]) * 1.08
+    a1.set_ylim(-top * 0.04, top)  # a zero line stays in sight, off the frame
     a2.set_ylim(bottom=0)
     for a in (a1, a2):
         a.grid(alpha=0.3)
