@@ -42,6 +42,9 @@ BURST_ROUNDS=${BENCH_BURST_ROUNDS:-$q_burst_rounds}
 # A call whose reply was lost fails after this long (sipp -recv_timeout);
 # short, so that lost calls of one step do not spill into the next.
 RECV_TIMEOUT=${BENCH_RECV_TIMEOUT:-5}
+# 1: only the measured module's Kamailio runs, started afresh for each
+# measurement; 0: both run side by side all along.
+SEPARATE=${BENCH_SEPARATE:-0}
 SIPP_PORT=5090
 declare -A PORT=([ours]=5060 [c]=5062) MODULE=([ours]=$OUR_MODULE [c]=$C_MODULE)
 
@@ -71,7 +74,7 @@ trap 'exit 130' INT TERM
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[^ ]*' | head -n 1)"
 	echo "cpus=$(nproc)"
 	echo "clk_tck=$(getconf CLK_TCK)"
-	echo "settings=cpu ${CPU_ROUNDS}x${CPU_CALLS} calls at ${CPU_RATE}/s; steps ${STEP_SECONDS} s at ${STEP_RATES// /,}/s; burst ${BURST_ROUNDS}x${BURST_CALLS} calls at ${BURST_RATE}/s; recv_timeout ${RECV_TIMEOUT} s"
+	echo "settings=cpu ${CPU_ROUNDS}x${CPU_CALLS} calls at ${CPU_RATE}/s; steps ${STEP_SECONDS} s at ${STEP_RATES// /,}/s; burst ${BURST_ROUNDS}x${BURST_CALLS} calls at ${BURST_RATE}/s; recv_timeout ${RECV_TIMEOUT} s; $([ "$SEPARATE" = 1 ] && echo "one Kamailio at a time, restarted per measurement" || echo "both Kamailio instances running side by side")"
 } >"$BENCH_OUT/meta-vm.txt"
 echo "bench on $(uname -sr)${E2E_IN_VM:+ (test VM)}"
 cat "$BENCH_OUT/meta-vm.txt"
@@ -104,7 +107,14 @@ sendq_full() {
 # INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
 measure() {
 	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq
-	if ! alive "${KAM_PID[$which]}"; then
+	if [ "$SEPARATE" = 1 ]; then
+		for other in "${!PORT[@]}"; do
+			[ "$other" = "$which" ] || stop_kamailio "$other"
+		done
+	fi
+	if [ -z "${KAM_PID[$which]:-}" ]; then
+		start_uas "$which" || return 1
+	elif ! alive "${KAM_PID[$which]}"; then
 		say "ERROR: kamailio[$which] is no longer running; restarting it"
 		stop_kamailio "$which"
 		start_uas "$which" || return 1
@@ -135,8 +145,10 @@ measure() {
 # pair N: the two modules, ours first when N is odd, C first when even.
 pair() { if [ $(($1 % 2)) = 1 ]; then echo "ours c"; else echo "c ours"; fi; }
 
-start_uas ours || exit 2
-start_uas c || exit 2
+if [ "$SEPARATE" = 0 ]; then
+	start_uas ours || exit 2
+	start_uas c || exit 2
+fi
 
 n=0
 for round in $(seq "$CPU_ROUNDS"); do

@@ -16,6 +16,8 @@
 #   BENCH_BURST_RATE [3000] BENCH_BURST_CALLS [6000] BENCH_BURST_ROUNDS [2]
 #       (3) completed calls and sendq_full in a burst
 #   BENCH_RECV_TIMEOUT [5] seconds after which sipp fails a call
+#   BENCH_SEPARATE [0]: 1 runs only the measured module's Kamailio, restarted
+#       for each measurement (default: both side by side, started once)
 #   BENCH_VM_TIMEOUT [2400] seconds for the whole VM run
 #   OUR_MODULE, C_MODULE: the two modules (as in tests/e2e/run.sh);
 #   BENCH_NO_BUILD=1: use OUR_MODULE as it is.
@@ -38,12 +40,13 @@ export OUR_MODULE C_MODULE
 BENCH_OUT=$(realpath -m "${BENCH_OUT:-$REPO/target/bench/$(date -u +%Y%m%d-%H%M%S)}")
 mkdir -p "$BENCH_OUT"
 export BENCH_OUT
-{
+# host_meta: the date (the run's end) and the machine, for the table.
+host_meta() {
 	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) x $(nproc)"
 	echo "host_kernel=$(uname -r)"
 	echo "commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-} >"$BENCH_OUT/meta-host.txt"
+}
 
 rc=0
 if checksctp >/dev/null 2>&1; then
@@ -71,6 +74,7 @@ else
 		"${BENCH_VM_TIMEOUT:-2400}" || rc=$?
 fi
 
+host_meta >"$BENCH_OUT/meta-host.txt"
 if [ -s "$BENCH_OUT/results.csv" ]; then
 	# Debian's python3, which has python3-matplotlib (not some other on PATH).
 	py=/usr/bin/python3
