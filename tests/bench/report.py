@@ -237,7 +237,7 @@ def main():
     except ImportError:
         print("report: matplotlib missing, plain chart (red: ours, blue: C; no text)")
         chart_plain(png, failed, cpu)
-    print(f"report: {png}")
+    print(f"report: {png}", flush=True)
 
 
 if __name__ == "__main__":
