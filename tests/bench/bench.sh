@@ -69,8 +69,8 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 
 {
-	echo "vm_kernel=$(uname -r)"
-	echo "kamailio=$(kamailio -v | head -n 1)"
+	echo "vm_kernel=${E2E_IN_VM:+test VM (qemu TCG), }kernel $(uname -r)"
+	echo "kamailio=$(kamailio -v | head -n 1 | sed 's/^version: //; s/[ ,]*$//')"
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[^ ]*' | head -n 1)"
 	echo "cpus=$(nproc)"
 	echo "clk_tck=$(getconf CLK_TCK)"
