@@ -60,7 +60,7 @@ def build_table(rows, meta, tick_ms):
     w = 44
 
     def line(label, ours, c, rat=""):
-        out.append(f"{label:<{w}}{ours:>10}{c:>10}{rat:>9}")
+        out.append(f"{label:<{w}}{ours:>10}{c:>10}{rat:>9}".rstrip())
 
     out.append(f"kamailio-sctp benchmark, {meta.get('date', '?')}, commit {meta.get('commit', '?')}")
     out.append(f"host: {meta.get('host_cpu', '?')}; kernel {meta.get('host_kernel', '?')}")
