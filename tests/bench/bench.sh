@@ -7,7 +7,7 @@
 #
 # Writes BENCH_OUT/results.csv, one row per measurement:
 #   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full
-# test: cpu (steady rate), step (rising rates), burst. cpu_ticks: utime +
+# test: cpu (steady rate), step (rising rates), burst, warmup (after a start). cpu_ticks: utime +
 # stime of all processes of that Kamailio (its process group) over the
 # measurement, in clock ticks (CLK_TCK); sendq_full: increase of the sctp
 # counter sendq_full; seconds: wall time of the sipp run.
@@ -25,11 +25,11 @@ BENCH_OUT=${BENCH_OUT:-${VM_OUT_DIR:?BENCH_OUT or VM_OUT_DIR must be set}}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	q_cpu_rate=300 q_cpu_calls=600 q_cpu_rounds=1
 	q_rates="500 1500" q_step_s=1
-	q_burst_rate=3000 q_burst_calls=1500 q_burst_rounds=1
+	q_burst_rate=3000 q_burst_calls=1500 q_burst_rounds=1 q_warm=200
 else
 	q_cpu_rate=600 q_cpu_calls=6000 q_cpu_rounds=2
 	q_rates=$(seq -s ' ' 500 200 2500) q_step_s=4
-	q_burst_rate=3000 q_burst_calls=6000 q_burst_rounds=2
+	q_burst_rate=3000 q_burst_calls=6000 q_burst_rounds=2 q_warm=1000
 fi
 CPU_RATE=${BENCH_CPU_RATE:-$q_cpu_rate}
 CPU_CALLS=${BENCH_CPU_CALLS:-$q_cpu_calls}
@@ -39,6 +39,11 @@ STEP_SECONDS=${BENCH_STEP_SECONDS:-$q_step_s}
 BURST_RATE=${BENCH_BURST_RATE:-$q_burst_rate}
 BURST_CALLS=${BENCH_BURST_CALLS:-$q_burst_calls}
 BURST_ROUNDS=${BENCH_BURST_ROUNDS:-$q_burst_rounds}
+# Calls at WARMUP_RATE right after each start, recorded as test "warmup" and
+# left out of the table: the first seconds after a start lose calls even at
+# low rates (both modules), which would blur whichever round comes first.
+WARMUP_CALLS=${BENCH_WARMUP_CALLS:-$q_warm}
+WARMUP_RATE=${BENCH_WARMUP_RATE:-500}
 # A call whose reply was lost fails after this long (sipp -recv_timeout);
 # short, so that lost calls of one step do not spill into the next.
 RECV_TIMEOUT=${BENCH_RECV_TIMEOUT:-5}
@@ -74,7 +79,7 @@ trap 'exit 130' INT TERM
 	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[^ ]*' | head -n 1)"
 	echo "cpus=$(nproc)"
 	echo "clk_tck=$(getconf CLK_TCK)"
-	echo "settings=cpu ${CPU_ROUNDS}x${CPU_CALLS} calls at ${CPU_RATE}/s; steps ${STEP_SECONDS} s at ${STEP_RATES// /,}/s; burst ${BURST_ROUNDS}x${BURST_CALLS} calls at ${BURST_RATE}/s; recv_timeout ${RECV_TIMEOUT} s; $([ "$SEPARATE" = 1 ] && echo "one Kamailio at a time, restarted per measurement" || echo "both Kamailio instances running side by side")"
+	echo "settings=cpu ${CPU_ROUNDS}x${CPU_CALLS} calls at ${CPU_RATE}/s; steps ${STEP_SECONDS} s at ${STEP_RATES// /,}/s; burst ${BURST_ROUNDS}x${BURST_CALLS} calls at ${BURST_RATE}/s; recv_timeout ${RECV_TIMEOUT} s; warm-up ${WARMUP_CALLS} calls at ${WARMUP_RATE}/s after each start; $([ "$SEPARATE" = 1 ] && echo "one Kamailio at a time, restarted per measurement" || echo "both Kamailio instances running side by side")"
 } >"$BENCH_OUT/meta-vm.txt"
 echo "bench on $(uname -sr)${E2E_IN_VM:+ (test VM)}"
 cat "$BENCH_OUT/meta-vm.txt"
@@ -85,7 +90,14 @@ echo "OUR_MODULE=$OUR_MODULE; C_MODULE=$C_MODULE; logs in $E2E_WORK"
 start_uas() {
 	start_kamailio "$1" rpc-uas.cfg SCTP_MODULE="${MODULE[$1]}" DEBUG=2 \
 		LISTEN="sctp:127.0.0.1:${PORT[$1]}" SCTP_PARAMS="" &&
-		wait_ready "$1" "sctp:${PORT[$1]}"
+		wait_ready "$1" "sctp:${PORT[$1]}" &&
+		sleep 2 # the end of its start-up work out of the measurement
+}
+
+# warm_up WHICH: the warm-up calls against a freshly started Kamailio.
+warm_up() {
+	[ "$WARMUP_CALLS" -gt 0 ] || return 0
+	measure warmup "$1" 1 "$WARMUP_RATE" "$WARMUP_CALLS"
 }
 
 # cpu_ticks PGID: utime + stime of all processes in process group PGID.
@@ -113,11 +125,11 @@ measure() {
 		done
 	fi
 	if [ -z "${KAM_PID[$which]:-}" ]; then
-		start_uas "$which" || return 1
+		start_uas "$which" && warm_up "$which" || return 1
 	elif ! alive "${KAM_PID[$which]}"; then
 		say "ERROR: kamailio[$which] is no longer running; restarting it"
 		stop_kamailio "$which"
-		start_uas "$which" || return 1
+		start_uas "$which" && warm_up "$which" || return 1
 	fi
 	echo
 	echo "=== $test $which round $round: $calls calls at $rate/s"
@@ -146,8 +158,8 @@ measure() {
 pair() { if [ $(($1 % 2)) = 1 ]; then echo "ours c"; else echo "c ours"; fi; }
 
 if [ "$SEPARATE" = 0 ]; then
-	start_uas ours || exit 2
-	start_uas c || exit 2
+	start_uas ours && warm_up ours || exit 2
+	start_uas c && warm_up c || exit 2
 fi
 
 n=0

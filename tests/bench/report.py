@@ -109,6 +109,14 @@ def build_table(rows, meta, tick_ms):
                       if m in by[k] and by[k][m]["failed"].isdigit()) for m in MODULES}
         line("    failed calls, all steps", str(tot["ours"]), str(tot["c"]))
 
+    warm = [r for r in rows if r["test"] == "warmup"]
+    if warm:
+        f = {m: sum(int(r["failed"]) for r in warm if r["module"] == m and r["failed"].isdigit())
+             for m in MODULES}
+        n = {m: sum(1 for r in warm if r["module"] == m) for m in MODULES}
+        out.append(f"    (warm-up after each start, not counted: {n['ours']}/{n['c']} runs, "
+                   f"failed calls {f['ours']}/{f['c']})")
+
     bursts = sorted(k for k in by if k[0] == "burst")
     if bursts:
         k0 = bursts[0]

@@ -15,6 +15,8 @@
 #       (2) failed calls at rising rates, BENCH_STEP_SECONDS of calls each
 #   BENCH_BURST_RATE [3000] BENCH_BURST_CALLS [6000] BENCH_BURST_ROUNDS [2]
 #       (3) completed calls and sendq_full in a burst
+#   BENCH_WARMUP_CALLS [1000] BENCH_WARMUP_RATE [500]: after each start of a
+#       Kamailio, not counted in the table
 #   BENCH_RECV_TIMEOUT [5] seconds after which sipp fails a call
 #   BENCH_SEPARATE [0]: 1 runs only the measured module's Kamailio, restarted
 #       for each measurement (default: both side by side, started once)
