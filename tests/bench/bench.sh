@@ -1,0 +1,188 @@
+#!/bin/bash
+# bench.sh: the measurements of tests/bench, run on a kernel with SCTP (run.sh
+# boots the test VM for it). Starts two UAS Kamailio instances side by side,
+# one with our module (port 5060), one with Debian's C module (port 5062),
+# and drives them with sipp in turns, alternating which module goes first in
+# each round so that neither always runs on a warmer or colder machine.
+#
+# Writes BENCH_OUT/results.csv, one row per measurement:
+#   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full
+# test: cpu (steady rate), step (rising rates), burst, warmup (after a start). cpu_ticks: utime +
+# stime of all processes of that Kamailio (its process group) over the
+# measurement, in clock ticks (CLK_TCK); sendq_full: increase of the sctp
+# counter sendq_full; seconds: wall time of the sipp run.
+# Environment: see run.sh (BENCH_*), OUR_MODULE, C_MODULE.
+set -u
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/../.." && pwd)
+OUR_MODULE=${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}
+C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
+BENCH_OUT=${BENCH_OUT:-${VM_OUT_DIR:?BENCH_OUT or VM_OUT_DIR must be set}}
+
+# shellcheck source-path=SCRIPTDIR
+. "$BENCH_DIR/../e2e/lib.sh"
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	q_cpu_rate=300 q_cpu_calls=600 q_cpu_rounds=1
+	q_rates="500 1500" q_step_s=1
+	q_burst_rate=3000 q_burst_calls=1500 q_burst_rounds=1 q_warm=200
+else
+	q_cpu_rate=600 q_cpu_calls=6000 q_cpu_rounds=2
+	q_rates=$(seq -s ' ' 500 200 2500) q_step_s=4
+	q_burst_rate=3000 q_burst_calls=6000 q_burst_rounds=2 q_warm=1000
+fi
+CPU_RATE=${BENCH_CPU_RATE:-$q_cpu_rate}
+CPU_CALLS=${BENCH_CPU_CALLS:-$q_cpu_calls}
+CPU_ROUNDS=${BENCH_CPU_ROUNDS:-$q_cpu_rounds}
+STEP_RATES=${BENCH_STEP_RATES:-$q_rates}
+STEP_SECONDS=${BENCH_STEP_SECONDS:-$q_step_s}
+BURST_RATE=${BENCH_BURST_RATE:-$q_burst_rate}
+BURST_CALLS=${BENCH_BURST_CALLS:-$q_burst_calls}
+BURST_ROUNDS=${BENCH_BURST_ROUNDS:-$q_burst_rounds}
+# Calls at WARMUP_RATE right after each start, recorded as test "warmup" and
+# left out of the table: the first seconds after a start lose calls even at
+# low rates (both modules), which would blur whichever round comes first.
+WARMUP_CALLS=${BENCH_WARMUP_CALLS:-$q_warm}
+WARMUP_RATE=${BENCH_WARMUP_RATE:-500}
+# A call whose reply was lost fails after this long (sipp -recv_timeout);
+# short, so that lost calls of one step do not spill into the next.
+RECV_TIMEOUT=${BENCH_RECV_TIMEOUT:-5}
+# 1: only the measured module's Kamailio runs, started afresh for each
+# measurement; 0: both run side by side all along.
+SEPARATE=${BENCH_SEPARATE:-0}
+SIPP_PORT=5090
+declare -A PORT=([ours]=5060 [c]=5062) MODULE=([ours]=$OUR_MODULE [c]=$C_MODULE)
+
+# Logs on the VM's tmpfs: writing them to the 9p share would slow Kamailio
+# down under overload (an ERROR line per dropped message) and skew the numbers.
+E2E_WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/kamailio-sctp-bench.$$}
+SC_DIR=$E2E_WORK
+mkdir -p "$SC_DIR" "$BENCH_OUT"
+CSV=$BENCH_OUT/results.csv
+echo "test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full" >"$CSV"
+
+finish() {
+	stop_all
+	rm -rf "$CTL_DIR"
+	# Keep the logs with the results (sipp's error files can be large: cut).
+	if [ "$E2E_WORK" != "$BENCH_OUT/work" ]; then
+		find "$E2E_WORK" -type f -size +20M -exec truncate -s 20M {} + 2>/dev/null
+		cp -r "$E2E_WORK" "$BENCH_OUT/work" && rm -rf "$E2E_WORK"
+	fi
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+{
+	echo "vm_kernel=${E2E_IN_VM:+test VM (qemu TCG), }kernel $(uname -r)"
+	echo "kamailio=$(kamailio -v | head -n 1 | sed 's/^version: //; s/[ ,]*$//')"
+	echo "sipp=$(sipp -v 2>&1 | grep -o 'SIPp v[^ ]*' | head -n 1)"
+	echo "cpus=$(nproc)"
+	echo "clk_tck=$(getconf CLK_TCK)"
+	echo "settings=cpu ${CPU_ROUNDS}x${CPU_CALLS} calls at ${CPU_RATE}/s; steps ${STEP_SECONDS} s at ${STEP_RATES// /,}/s; burst ${BURST_ROUNDS}x${BURST_CALLS} calls at ${BURST_RATE}/s; recv_timeout ${RECV_TIMEOUT} s; warm-up ${WARMUP_CALLS} calls at ${WARMUP_RATE}/s after each start; $([ "$SEPARATE" = 1 ] && echo "one Kamailio at a time, restarted per measurement" || echo "both Kamailio instances running side by side")"
+} >"$BENCH_OUT/meta-vm.txt"
+echo "bench on $(uname -sr)${E2E_IN_VM:+ (test VM)}"
+cat "$BENCH_OUT/meta-vm.txt"
+echo "OUR_MODULE=$OUR_MODULE; C_MODULE=$C_MODULE; logs in $E2E_WORK"
+
+# start_uas WHICH: Kamailio answering INVITE/BYE with 200 (configs/rpc-uas.cfg
+# of the e2e suite: sctp_children=2, ctl and counters for the counter).
+start_uas() {
+	start_kamailio "$1" rpc-uas.cfg SCTP_MODULE="${MODULE[$1]}" DEBUG=2 \
+		LISTEN="sctp:127.0.0.1:${PORT[$1]}" SCTP_PARAMS="" &&
+		wait_ready "$1" "sctp:${PORT[$1]}" &&
+		sleep 2 # the end of its start-up work out of the measurement
+}
+
+# warm_up WHICH: the warm-up calls against a freshly started Kamailio.
+warm_up() {
+	[ "$WARMUP_CALLS" -gt 0 ] || return 0
+	measure warmup "$1" 1 "$WARMUP_RATE" "$WARMUP_CALLS"
+}
+
+# cpu_ticks PGID: utime + stime of all processes in process group PGID.
+cpu_ticks() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v g="$1" '$5 == g { t += $14 + $15 } END { print t + 0 }'
+}
+
+# sendq_full WHICH: the module's sendq_full counter ("?" if unreadable).
+sendq_full() {
+	local v="?"
+	if kam_rpc "$1" cnt.get sctp sendq_full >/dev/null; then
+		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
+	fi
+	[[ $v =~ ^[0-9]+$ ]] || v="?"
+	echo "$v"
+}
+
+# measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
+# INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
+measure() {
+	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq
+	if [ "$SEPARATE" = 1 ]; then
+		for other in "${!PORT[@]}"; do
+			[ "$other" = "$which" ] || stop_kamailio "$other"
+		done
+	fi
+	if [ -z "${KAM_PID[$which]:-}" ]; then
+		start_uas "$which" && warm_up "$which" || return 1
+	elif ! alive "${KAM_PID[$which]}"; then
+		say "ERROR: kamailio[$which] is no longer running; restarting it"
+		stop_kamailio "$which"
+		start_uas "$which" && warm_up "$which" || return 1
+	fi
+	echo
+	echo "=== $test $which round $round: $calls calls at $rate/s"
+	q0=$(sendq_full "$which")
+	c0=$(cpu_ticks "${KAM_PID[$which]}")
+	t0=$(now)
+	# No limit on open calls (-l): sipp must keep the rate, not slow down
+	# when replies are late or lost.
+	sipp_counts "$test-$which-r$round-$rate" $((calls / rate + RECV_TIMEOUT + 60)) \
+		-sn uac -m "$calls" -r "$rate" -l "$calls" -p "$SIPP_PORT" -t s1 -i 127.0.0.1 \
+		-recv_timeout "${RECV_TIMEOUT}s" "127.0.0.1:${PORT[$which]}"
+	secs=$(elapsed "$t0")
+	c1=$(cpu_ticks "${KAM_PID[$which]}")
+	q1=$(sendq_full "$which")
+	dq="?"
+	[[ $q0 =~ ^[0-9]+$ && $q1 =~ ^[0-9]+$ ]] && dq=$((q1 - q0))
+	say "$which: cpu $((c1 - c0)) ticks, sendq_full +$dq"
+	[ "$SIPP_FAILED" = 0 ] || sipp_explain
+	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq" >>"$CSV"
+	check_alive "$which" || true
+	# Let the associations of this sipp close before the next one.
+	sleep 1
+}
+
+# pair N: the two modules, ours first when N is odd, C first when even.
+pair() { if [ $(($1 % 2)) = 1 ]; then echo "ours c"; else echo "c ours"; fi; }
+
+if [ "$SEPARATE" = 0 ]; then
+	start_uas ours && warm_up ours || exit 2
+	start_uas c && warm_up c || exit 2
+fi
+
+n=0
+for round in $(seq "$CPU_ROUNDS"); do
+	n=$((n + 1))
+	for which in $(pair $n); do
+		measure cpu "$which" "$round" "$CPU_RATE" "$CPU_CALLS"
+	done
+done
+# Every rate is run for both modules, failures or not: the whole curve.
+for rate in $STEP_RATES; do
+	n=$((n + 1))
+	for which in $(pair $n); do
+		measure step "$which" 1 "$rate" $((rate * STEP_SECONDS))
+	done
+done
+for round in $(seq "$BURST_ROUNDS"); do
+	n=$((n + 1))
+	for which in $(pair $n); do
+		measure burst "$which" "$round" "$BURST_RATE" "$BURST_CALLS"
+	done
+done
+
+echo
+echo "bench: results in $CSV"
+cat "$CSV"
