@@ -2,7 +2,8 @@
 # Static and undefined-behaviour checks:
 #  1. clippy on every target, warnings as errors (the crate also denies unsafe
 #     operations outside `unsafe` blocks and `unsafe` without a SAFETY comment);
-#  2. the unit tests under Miri (Stacked Borrows), with the nightly toolchain's
+#  2. the unit tests (--lib: the integration tests run cc and kamailio) under
+#     Miri (Stacked Borrows), with the nightly toolchain's
 #     miri component, added with rustup when missing. Tests needing syscalls
 #     Miri cannot emulate (sockets) are ignored under Miri.
 set -eu
@@ -27,4 +28,4 @@ fi
 # A target directory of its own: Miri's build flags differ from the release
 # build's. Leaks are not errors: shared-memory tables live as long as the
 # process by design (the tests check instead that every entry is freed).
-MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-ignore-leaks" cargo +nightly miri test --target-dir target/miri
+MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-ignore-leaks" cargo +nightly miri test --lib --target-dir target/miri
