@@ -117,8 +117,8 @@ fn send_failed(sock: SocketInfo, from: Option<SocketAddr>, error: u32, info: &Sn
     stats::SEND_FAILED.inc();
     let ctx = RetryContext::decode(info.context);
     let Some(to) = from else { return };
-    if ctx.retries_left > 0 && error == 0 && !data.is_empty() {
-        if data.len() != ctx.message_len {
+    match retry_verdict(error, &ctx, data.len()) {
+        RetryVerdict::Piece => {
             // The kernel split the message into several DATA chunks and hands
             // each back on its own: a chunk is not a SIP message, and the
             // pieces cannot be put together here. Give the message up.
@@ -131,22 +131,42 @@ fn send_failed(sock: SocketInfo, from: Option<SocketAddr>, error: u32, info: &Sn
                 );
             }
             blocklist(BlocklistReason::Send, &to);
-            return;
         }
-        stats::SEND_FORCE_RETRY.inc();
-        log::debug!("{sock}: re-sending {} bytes to {to} ({} retries left)", data.len(), ctx.retries_left);
-        let again = SndRcvInfo {
-            flags: FLAG_UNORDERED,
-            timetolive: rt.send_ttl_ms,
-            context: RetryContext { retries_left: ctx.retries_left - 1, message_len: data.len() }.encode(),
-            ..Default::default()
-        };
-        if let Err(e) = resend(sock, &to, data, &again) {
-            log::error!("{sock}: re-send of {} bytes to {to} failed: {e}", data.len());
+        RetryVerdict::Resend => {
+            stats::SEND_FORCE_RETRY.inc();
+            log::debug!("{sock}: re-sending {} bytes to {to} ({} retries left)", data.len(), ctx.retries_left);
+            let again = SndRcvInfo {
+                flags: FLAG_UNORDERED,
+                timetolive: rt.send_ttl_ms,
+                context: RetryContext { retries_left: ctx.retries_left - 1, message_len: data.len() }.encode(),
+                ..Default::default()
+            };
+            if let Err(e) = resend(sock, &to, data, &again) {
+                log::error!("{sock}: re-send of {} bytes to {to} failed: {e}", data.len());
+            }
         }
-    } else if rt.send_retries != 0 {
         // retries on: blocklist here rather than on COMM_LOST
-        blocklist(BlocklistReason::Send, &to);
+        RetryVerdict::GiveUp if rt.send_retries != 0 => blocklist(BlocklistReason::Send, &to),
+        RetryVerdict::GiveUp => {}
+    }
+}
+
+/// What to do with what SCTP_SEND_FAILED handed back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RetryVerdict {
+    /// A whole message with re-sends left, unsent without an error: send again.
+    Resend,
+    /// One DATA chunk of a message the kernel split: never sent as a message.
+    Piece,
+    /// No re-sends left, an error, or nothing handed back.
+    GiveUp,
+}
+
+fn retry_verdict(error: u32, ctx: &RetryContext, returned_len: usize) -> RetryVerdict {
+    match (ctx.retries_left > 0 && error == 0 && returned_len > 0, returned_len == ctx.message_len) {
+        (false, _) => RetryVerdict::GiveUp,
+        (true, true) => RetryVerdict::Resend,
+        (true, false) => RetryVerdict::Piece,
     }
 }
 
@@ -159,5 +179,22 @@ impl std::fmt::Display for FromAddr {
             Some(a) => write!(f, "{a}"),
             None => write!(f, "(unknown address)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{retry_verdict, RetryContext, RetryVerdict::*};
+
+    #[test]
+    fn only_whole_messages_are_sent_again() {
+        let ctx = |retries_left, message_len| RetryContext { retries_left, message_len };
+        assert_eq!(retry_verdict(0, &ctx(1, 900), 900), Resend);
+        // a 3000-byte message split into chunks comes back chunk by chunk
+        assert_eq!(retry_verdict(0, &ctx(1, 3000), 1452), Piece);
+        assert_eq!(retry_verdict(0, &ctx(1, 3000), 96), Piece);
+        assert_eq!(retry_verdict(0, &ctx(0, 900), 900), GiveUp, "no re-sends left");
+        assert_eq!(retry_verdict(5, &ctx(1, 900), 900), GiveUp, "the stack reported an error");
+        assert_eq!(retry_verdict(0, &ctx(1, 900), 0), GiveUp, "nothing handed back");
     }
 }
