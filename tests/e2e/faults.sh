@@ -364,7 +364,7 @@ sc_big_message_ours() { big_message "$OUR_MODULE"; }
 # touched; a leak of 16 bytes a call would be 1.6 MB).
 
 MEMORY_CALLS=${E2E_MEMORY_CALLS:-100000}
-MEMORY_RATE=${E2E_MEMORY_RATE:-600}
+MEMORY_RATE=${E2E_MEMORY_RATE:-400}
 MEMORY_SLACK=16384
 MEMORY_RSS_SLACK=512
 
