@@ -14,7 +14,7 @@ use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
-use crate::sctp::notification::{parse, Notification};
+use crate::sctp::notification::{parse, Notification, ParseError};
 use crate::sctp::readiness::ReadWaiter;
 use crate::sctp::socket::Received;
 use crate::shared::assoc_table::AssocKey;
@@ -78,6 +78,9 @@ pub fn run() -> i32 {
             }
         }
         just_read = false;
+        // see runtime config changes, run per-process config callbacks; one
+        // snapshot of the values serves the read and the handling after it
+        runtime::refresh(&cfg);
         let rt = runtime::current();
         let read = {
             let passage = gate.enter();
@@ -88,8 +91,6 @@ pub fn run() -> i32 {
                 (got, piece, src, early)
             })
         };
-        // see runtime config changes, run per-process config callbacks
-        runtime::refresh(&cfg);
         let (got, piece, src, early) = match read {
             Ok(r) => {
                 just_read = true;
@@ -108,7 +109,6 @@ pub fn run() -> i32 {
                 }
             },
         };
-        let rt = runtime::current();
         match (piece, early) {
             (Piece::CutRest, _) => {
                 log::debug!("{sock}: dropping {} more bytes of a cut message from {}", got.len, FromAddr(src));
@@ -120,13 +120,14 @@ pub fn run() -> i32 {
                     FromAddr(src)
                 );
             }
-            (_, Early::Notification(done)) => {
+            (_, Early::Notification(parsed, done)) => {
                 if piece == Piece::CutStart {
                     log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
                 }
-                guard("sctp notification", (), || match parse(&buf[..got.len]) {
-                    Ok(n) => events::handle(sock, src, &n, done, &rt),
-                    Err(e) => log::debug!("bad sctp notification from {} on {sock}: {e}", FromAddr(src)),
+                guard("sctp notification", (), || match parsed {
+                    Some(Ok(n)) => events::handle(sock, src, &n, done, &rt),
+                    Some(Err(e)) => log::debug!("bad sctp notification from {} on {sock}: {e}", FromAddr(src)),
+                    None => {}
                 });
             }
             (_, Early::Data { conn_id }) => {
@@ -148,9 +149,10 @@ pub fn run() -> i32 {
     }
 }
 
-/// What was settled about a read while the gate was held.
-enum Early {
-    Notification(Accounted),
+/// What was settled about a read while the gate was held. A notification is
+/// parsed there once (`None`: the parser panicked, already logged).
+enum Early<'a> {
+    Notification(Option<Result<Notification<'a>, ParseError>>, Accounted),
     Data { conn_id: i32 },
     Nothing,
 }
@@ -158,22 +160,25 @@ enum Early {
 /// The part of handling a read that must follow the kernel's queue order (runs
 /// with the gate held, so keep it short): association accounting for a
 /// notification, the connection id for a data message.
-fn account_in_order(
+fn account_in_order<'a>(
     sock: SocketInfo,
     got: &Received,
     piece: Piece,
     src: Option<SocketAddr>,
-    bytes: &[u8],
+    bytes: &'a [u8],
     rt: &runtime::Runtime,
-) -> Early {
+) -> Early<'a> {
     match (piece, got.notification) {
         (Piece::CutRest, _) | (Piece::CutStart, false) => Early::Nothing,
         (_, true) => {
-            let done = guard("sctp notification", Accounted::default(), || match parse(bytes) {
-                Ok(ref n @ Notification::AssocChange { .. }) => events::account(sock, src, n, rt),
+            let parsed = guard("sctp notification", None, || Some(parse(bytes)));
+            let done = match parsed {
+                Some(Ok(ref n @ Notification::AssocChange { .. })) => {
+                    guard("sctp notification", Accounted::default(), || events::account(sock, src, n, rt))
+                }
                 _ => Accounted::default(),
-            });
-            Early::Notification(done)
+            };
+            Early::Notification(parsed, done)
         }
         (Piece::Whole, false) => {
             let conn_id = match (rt.tracking, got.info, src) {
