@@ -53,7 +53,7 @@ host_meta() {
 rc=0
 if checksctp >/dev/null 2>&1; then
 	echo "bench: this kernel supports SCTP, running directly"
-	BENCH_WORK=$BENCH_OUT/work bash "$here/bench.sh" || rc=$?
+	BENCH_WORK=$BENCH_OUT/work bash "$here/${BENCH_SCRIPT:-bench.sh}" || rc=$?
 else
 	echo "bench: this kernel ($(uname -r)) has no SCTP, running in the test VM"
 	quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
@@ -63,12 +63,12 @@ else
 		echo "export C_MODULE=$(quote "$C_MODULE")"
 		echo "export BENCH_OUT=$(quote "$BENCH_OUT")"
 		for var in $(env | sed -n 's/^\(BENCH_[A-Za-z0-9_]*\)=.*/\1/p'); do
-			case $var in BENCH_OUT | BENCH_WORK | BENCH_VM_TIMEOUT | BENCH_NO_BUILD) continue ;; esac
+			case $var in BENCH_OUT | BENCH_WORK | BENCH_VM_TIMEOUT | BENCH_NO_BUILD | BENCH_SCRIPT) continue ;; esac
 			val=""
 			eval "val=\${$var}"
 			echo "export $var=$(quote "$val")"
 		done
-		echo "exec bash $(quote "$here/bench.sh")"
+		echo "exec bash $(quote "$here/${BENCH_SCRIPT:-bench.sh}")"
 	} >"$BENCH_OUT/cmd.sh"
 	sed 's/^/  | /' "$BENCH_OUT/cmd.sh"
 	echo "bench: waiting for the VM lock /tmp/kamailio-sctp-vm.lock"

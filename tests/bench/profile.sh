@@ -1,0 +1,60 @@
+#!/bin/bash
+# profile.sh: where each module spends, same VM run (run.sh BENCH_SCRIPT=profile.sh).
+# For ours and the C module in turn: syscalls of all Kamailio processes
+# (strace -c -f) over PROF_STRACE_CALLS calls at 200/s, then a perf profile
+# (perf record -g, all its processes) over PROF_PERF_CALLS calls at 600/s.
+# Writes BENCH_OUT/strace-WHICH.txt and perf-WHICH.txt.
+set -u
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/../.." && pwd)
+OUR_MODULE=${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}
+C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
+BENCH_OUT=${BENCH_OUT:-${VM_OUT_DIR:?}}
+. "$BENCH_DIR/../e2e/lib.sh"
+STRACE_CALLS=${PROF_STRACE_CALLS:-1000}
+PERF_CALLS=${PROF_PERF_CALLS:-3000}
+E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-prof.$$
+SC_DIR=$E2E_WORK
+mkdir -p "$SC_DIR"
+trap 'stop_all; rm -rf "$CTL_DIR"' EXIT
+declare -A PORT=([ours]=5060 [c]=5062) MODULE=([ours]=$OUR_MODULE [c]=$C_MODULE)
+
+pids_of() { awk -v g="$1" '$5 == g { print $1 }' /proc/[0-9]*/stat 2>/dev/null; }
+calls() { # WHICH RATE CALLS
+	sipp_counts "prof-$1-$2-$3" $(($3 / $2 + 60)) -sn uac -m "$3" -r "$2" -l "$3" -p 5090 -t s1 \
+		-i 127.0.0.1 -recv_timeout 5s "127.0.0.1:${PORT[$1]}"
+	say "$1: $SIPP_OK ok, $SIPP_FAILED failed"
+}
+for which in ours c; do
+	start_kamailio "$which" rpc-uas.cfg SCTP_MODULE="${MODULE[$which]}" DEBUG=2 \
+		LISTEN="sctp:127.0.0.1:${PORT[$which]}" SCTP_PARAMS="" &&
+		wait_ready "$which" "sctp:${PORT[$which]}" || exit 2
+	sleep 2
+	calls "$which" 500 500
+	pids=$(pids_of "${KAM_PID[$which]}")
+	args=""
+	for p in $pids; do args="$args -p $p"; done
+	# shellcheck disable=SC2086
+	strace -c -f $args -o "$BENCH_OUT/strace-$which.txt" &
+	st=$!
+	sleep 2
+	calls "$which" 200 "$STRACE_CALLS"
+	kill -INT $st
+	wait $st
+	echo "== $which: syscalls for $STRACE_CALLS calls"
+	cat "$BENCH_OUT/strace-$which.txt"
+	pl=$(echo $pids | tr ' ' ',')
+	perf record -g -F 499 -p "$pl" -o "$E2E_WORK/perf-$which.data" 2>/dev/null &
+	pr=$!
+	sleep 1
+	calls "$which" 600 "$PERF_CALLS"
+	kill -INT $pr
+	wait $pr
+	perf report -i "$E2E_WORK/perf-$which.data" --no-children --sort dso,sym --stdio 2>/dev/null |
+		grep -v '^$' | grep -v '^ *|' | grep -v '^ *-' | head -80 >"$BENCH_OUT/perf-$which.txt"
+	perf report -i "$E2E_WORK/perf-$which.data" --no-children --sort dso --stdio 2>/dev/null |
+		grep '%' | head -20 >"$BENCH_OUT/perf-dso-$which.txt"
+	echo "== $which: perf by dso"; cat "$BENCH_OUT/perf-dso-$which.txt"
+	echo "== $which: perf by symbol"; head -50 "$BENCH_OUT/perf-$which.txt"
+	stop_kamailio "$which"
+done
