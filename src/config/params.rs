@@ -1,11 +1,11 @@
-//! The 19 `modparam("sctp", ...)` parameters of the C module: their names, their
-//! defaults, and the check that turns the raw integers into settings or refuses
+//! The 19 `modparam("sctp", ...)` parameters of the C module and those this
+//! module adds (after them): their names, their defaults, and the check that turns the raw integers into settings or refuses
 //! them with an error naming the parameter.
 
 use crate::sctp::options::{Current, Heartbeat, Tuning};
 use std::ffi::CStr;
 
-pub const PARAM_COUNT: usize = 19;
+pub const PARAM_COUNT: usize = 20;
 
 /// One module parameter, in the C module's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub enum ParamId {
     SackDelay,
     SackFreq,
     MaxBurst,
+    // ours
+    SendWait,
 }
 
 /// Parameter names as the config file spells them, indexed by `ParamId as usize`.
@@ -52,6 +54,7 @@ pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = [
     c"sctp_sack_delay",
     c"sctp_sack_freq",
     c"sctp_max_burst",
+    c"sctp_send_wait",
 ];
 
 impl ParamId {
@@ -61,7 +64,7 @@ impl ParamId {
         [
             SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, AssocTracking, AssocReuse, MaxAssocs,
             SrtoInitial, SrtoMax, SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt,
-            SackDelay, SackFreq, MaxBurst,
+            SackDelay, SackFreq, MaxBurst, SendWait,
         ]
     };
 
@@ -73,6 +76,12 @@ impl ParamId {
 pub const DEFAULT_AUTOCLOSE_S: i32 = 180;
 pub const DEFAULT_SEND_TTL_MS: i32 = 32000;
 pub const DEFAULT_SEND_RETRIES: i32 = 0;
+/// How long a send waits for room in a full send buffer (see the README for
+/// the measurements behind it); 0 drops the message at once, as the C module
+/// does.
+pub const DEFAULT_SEND_WAIT_MS: i32 = 1000;
+/// The longest send wait accepted: a worker must never be held for long.
+pub const MAX_SEND_WAIT_MS: i32 = 30000;
 /// The C module clamps sctp_send_retries to this.
 pub const MAX_SEND_RETRIES: u32 = 9;
 
@@ -101,6 +110,7 @@ pub fn kernel_values(c: &Current) -> RawValues {
     v[SackDelay as usize] = n(c.sack_delay_ms);
     v[SackFreq as usize] = n(c.sack_freq);
     v[MaxBurst as usize] = n(c.max_burst);
+    v[SendWait as usize] = n(c.send_wait_ms);
     v
 }
 
@@ -116,6 +126,7 @@ pub fn defaults(os: Option<&Current>) -> RawValues {
     v[AssocTracking as usize] = 1;
     v[AssocReuse as usize] = 1;
     v[MaxAssocs as usize] = -1;
+    v[SendWait as usize] = DEFAULT_SEND_WAIT_MS;
     v
 }
 
@@ -130,6 +141,8 @@ pub struct Settings {
     pub assoc_reuse: bool,
     /// None: as many as the OS allows.
     pub max_assocs: Option<u32>,
+    /// 0: no waiting for room in a full send buffer.
+    pub send_wait_ms: u32,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -259,6 +272,10 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         v if v >= 0 => Some(v as u32),
         _ => return Err(c.err(MaxAssocs, "expected a count (>= 0), or -1 for no limit")),
     };
+    let send_wait_ms = match c.val(SendWait) {
+        v if (0..=MAX_SEND_WAIT_MS).contains(&v) => v as u32,
+        _ => return Err(c.err(SendWait, "expected milliseconds from 0 (no waiting) to 30000")),
+    };
     let heartbeat = match c.val(Hbinterval) {
         -1 => Heartbeat::Disabled,
         0 => Heartbeat::OsDefault,
@@ -283,9 +300,10 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         max_burst: c.os_opt(MaxBurst)?,
         tos: None,
         freebind: false,
+        send_wait_ms,
     };
     Ok(Validated {
-        settings: Settings { tuning, send_ttl_ms, send_retries, assoc_tracking, assoc_reuse, max_assocs },
+        settings: Settings { tuning, send_ttl_ms, send_retries, assoc_tracking, assoc_reuse, max_assocs, send_wait_ms },
         warnings: c.warnings,
         values: c.adjusted,
     })
@@ -322,7 +340,9 @@ mod tests {
 
     #[test]
     fn names_are_the_c_modules() {
-        assert_eq!(PARAM_NAMES.len(), 19);
+        // the C module's 19 first, in its order, then ours
+        assert_eq!(PARAM_NAMES[18].to_str().unwrap(), "sctp_max_burst");
+        assert_eq!(SendWait.name(), "sctp_send_wait");
         assert_eq!(SocketRcvbuf.name(), "sctp_socket_rcvbuf");
         assert_eq!(MaxBurst.name(), "sctp_max_burst");
         assert_eq!(InitMaxTimeo.name(), "sctp_init_max_timeo");

@@ -13,6 +13,15 @@ pub fn alloc_zeroed(size: usize) -> Option<NonNull<u8>> {
     NonNull::new(unsafe { sys::ksr_shim_shm_malloc0(size as libc::c_ulong) } as *mut u8)
 }
 
+/// A new, empty table of stalled peers in shared memory (before fork).
+pub fn new_stall_table() -> Option<&'static crate::shared::send_stall::StallTable> {
+    use crate::shared::send_stall::StallTable;
+    let mem = alloc_zeroed(std::mem::size_of::<StallTable>())?;
+    // SAFETY: zeroed shm is a valid, empty table (atomics, all 0: no marks);
+    // 8-aligned as AtomicU64 needs; never freed while the module runs.
+    Some(unsafe { &*(mem.as_ptr() as *const StallTable) })
+}
+
 /// The core's shm pool, for the association table's entries.
 #[derive(Clone, Copy)]
 pub struct Shm;

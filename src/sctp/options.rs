@@ -67,6 +67,9 @@ pub struct Tuning {
     pub tos: Option<i32>,
     /// Allow binding addresses not (yet) configured on the host.
     pub freebind: bool,
+    /// How long a blocking send waits for room (SO_SNDTIMEO; 0: forever, so
+    /// the transport never sends blocking with 0).
+    pub send_wait_ms: u32,
 }
 
 /// A socket option the kernel refused.
@@ -141,6 +144,9 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         soft(set(sock, SCTP, sys::SCTP_PARTIAL_DELIVERY_POINT, "SCTP_PARTIAL_DELIVERY_POINT", &pd_point));
     }
     soft(set(sock, SCTP, sys::SCTP_NODELAY, "SCTP_NODELAY", &1i32));
+    // each read says whether another message is queued behind it, so that a
+    // receiver reads on without first waiting (see transport::receive)
+    soft(set(sock, SCTP, sys::SCTP_RECVNXTINFO, "SCTP_RECVNXTINFO", &1i32));
     soft(set(sock, SCTP, sys::SCTP_DISABLE_FRAGMENTS, "SCTP_DISABLE_FRAGMENTS", &0i32));
     // without autoclose, associations whose peer never closes them live forever
     set_one(sock, family, &SockOpt::Autoclose(t.autoclose_s))?;
@@ -151,6 +157,7 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         SockOpt::PeerAddr { heartbeat: t.heartbeat, pathmaxrxt: t.pathmaxrxt },
         SockOpt::DelayedSack { delay_ms: t.sack_delay_ms, freq: t.sack_freq },
         SockOpt::MaxBurst(t.max_burst),
+        SockOpt::SendTimeout { ms: t.send_wait_ms },
     ] {
         soft(set_one(sock, family, &opt));
     }
@@ -181,6 +188,8 @@ pub enum SockOpt {
     PeerAddr { heartbeat: Heartbeat, pathmaxrxt: Option<u16> },
     DelayedSack { delay_ms: Option<u32>, freq: Option<u32> },
     MaxBurst(Option<u32>),
+    /// SO_SNDTIMEO: the bound of a blocking send's wait for buffer room.
+    SendTimeout { ms: u32 },
 }
 
 /// Sets one association-level option on `sock` (new associations inherit it).
@@ -239,8 +248,23 @@ pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), O
             let av = sys::sctp_assoc_value { assoc_id: 0, assoc_value: v };
             set(sock, SCTP, sys::SCTP_MAX_BURST, "SCTP_MAX_BURST", &av)
         }
+        SockOpt::SendTimeout { ms } => {
+            let tv = Timeval { sec: i64::from(ms / 1000), usec: i64::from(ms % 1000) * 1000 };
+            set(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, "SO_SNDTIMEO", &tv)
+        }
     }
 }
+
+/// struct timeval of x86_64 / aarch64 Linux (two 64-bit integers), as
+/// SO_SNDTIMEO takes it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Timeval {
+    sec: i64,
+    usec: i64,
+}
+crate::pod::unsafe_impl_pod!(as_bytes: Timeval);
+const _: () = assert!(size_of::<Timeval>() == size_of::<libc::timeval>());
 
 /// The option values a socket has, as the kernel reports them (`None` where the
 /// kernel would not say). Buffer sizes are what was asked for (Linux doubles them).
@@ -260,6 +284,8 @@ pub struct Current {
     pub sack_delay_ms: Option<u32>,
     pub sack_freq: Option<u32>,
     pub max_burst: Option<u32>,
+    /// SO_SNDTIMEO (sctp_send_wait).
+    pub send_wait_ms: Option<u32>,
 }
 
 /// Reads the current option values of `sock`.
@@ -283,6 +309,8 @@ pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
         sack_delay_ms: sack.map(|s| s.sack_delay),
         sack_freq: sack.map(|s| s.sack_freq),
         max_burst: get(sock, SCTP, sys::SCTP_MAX_BURST, sys::sctp_assoc_value::default()).map(|a| a.assoc_value),
+        send_wait_ms: get(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, Timeval::default())
+            .map(|t| (t.sec.clamp(0, i64::from(u32::MAX / 1000)) * 1000 + t.usec.clamp(0, 999_999) / 1000) as u32),
     }
 }
 

@@ -2,7 +2,7 @@
 //! listen, and message I/O with the SCTP_SNDRCV control message.
 
 use crate::sockaddr::{RawAddr, STORAGE_LEN};
-use super::cmsg::{find_sndrcv, RecvCmsgBuf, SendCmsgBuf, SndRcvInfo};
+use super::cmsg::{parse_recv_ctrl, RecvCmsgBuf, SendCmsgBuf, SndRcvInfo};
 use super::sys;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
@@ -31,6 +31,13 @@ pub fn kernel_supports_sctp() -> bool {
 #[derive(Clone, Copy, Debug)]
 pub struct SctpSocket<'fd>(BorrowedFd<'fd>);
 
+/// Whether a send may block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    No,
+    UpToSendTimeout,
+}
+
 /// What one recvmsg call returned.
 #[derive(Clone, Copy, Debug)]
 pub struct Received {
@@ -41,6 +48,9 @@ pub struct Received {
     pub end_of_record: bool,
     /// The SCTP_SNDRCV information, when the kernel sent it.
     pub info: Option<SndRcvInfo>,
+    /// Another message was queued behind this one (SCTP_NXTINFO; only with
+    /// SCTP_RECVNXTINFO on, else always false).
+    pub next_queued: bool,
 }
 
 fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
@@ -112,18 +122,30 @@ impl<'fd> SctpSocket<'fd> {
         }
         from.set_len(msg.msg_namelen);
         let ctrl_len = msg.msg_controllen.min(ctrl.0.len());
+        let found = parse_recv_ctrl(&ctrl.0[..ctrl_len]);
         Ok(Received {
             len: n as usize,
             notification: msg.msg_flags & sys::MSG_NOTIFICATION as i32 != 0,
             end_of_record: msg.msg_flags & libc::MSG_EOR != 0,
-            info: find_sndrcv(&ctrl.0[..ctrl_len]),
+            info: found.info,
+            next_queued: found.next_queued,
         })
     }
 
-    /// Sends `buf` as one message without blocking (MSG_DONTWAIT). With `to` the
-    /// kernel picks or opens the association to that address; with `to == None` it
-    /// uses `info.assoc_id`. Retries on EINTR.
-    pub fn send(self, buf: &[u8], to: Option<&RawAddr>, info: &SndRcvInfo, ctrl: &mut SendCmsgBuf) -> io::Result<usize> {
+    /// Sends `buf` as one message. With `to` the kernel picks or opens the
+    /// association to that address; with `to == None` it uses `info.assoc_id`.
+    /// Retries on EINTR. With `Wait::No` it never blocks (a full send buffer is
+    /// EAGAIN); with `Wait::UpToSendTimeout` it waits for room in the
+    /// association's send buffer for at most the socket's SO_SNDTIMEO (EAGAIN
+    /// after), which must not be 0 (0 waits forever).
+    pub fn send(
+        self,
+        buf: &[u8],
+        to: Option<&RawAddr>,
+        info: &SndRcvInfo,
+        ctrl: &mut SendCmsgBuf,
+        wait: Wait,
+    ) -> io::Result<usize> {
         let ctrl_len = ctrl.encode(info);
         let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
@@ -136,10 +158,14 @@ impl<'fd> SctpSocket<'fd> {
         msg.msg_iovlen = 1;
         msg.msg_control = ctrl.0.as_mut_ptr() as *mut libc::c_void;
         msg.msg_controllen = ctrl_len;
+        let flags = match wait {
+            Wait::No => libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            Wait::UpToSendTimeout => libc::MSG_NOSIGNAL,
+        };
         loop {
             // SAFETY: the kernel only reads from the buffers msg points to (iov_base
             // is cast to *mut as the C API wants, never written); all outlive the call.
-            let n = unsafe { libc::sendmsg(self.fd(), &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+            let n = unsafe { libc::sendmsg(self.fd(), &msg, flags) };
             if n >= 0 {
                 return Ok(n as usize);
             }

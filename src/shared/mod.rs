@@ -5,5 +5,6 @@ pub mod assoc_table;
 pub mod clock;
 pub mod futex;
 pub mod receive_gate;
+pub mod send_stall;
 #[cfg(test)]
 pub mod test_alloc;

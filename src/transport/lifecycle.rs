@@ -1,7 +1,7 @@
 //! What the module does when the core loads it, initialises it and checks for
 //! SCTP support.
 
-use super::{assoc, runtime, settings, stats};
+use super::{assoc, runtime, settings, stall, stats};
 use crate::config::params::{defaults, ParamId, RawValues};
 use crate::kam::cfg::{OnChange, OnSet};
 use crate::kam::core::{register_sctp_api, SctpCallbacks};
@@ -30,7 +30,7 @@ pub fn register(store_defaults: impl FnOnce(&RawValues), callbacks: &SctpCallbac
 /// shared state and counters, before any fork.
 pub fn init_transport(raw: &RawValues) -> i32 {
     let max_assocs = u32::try_from(raw[ParamId::MaxAssocs as usize]).ok();
-    if !assoc::init(max_assocs) {
+    if !assoc::init(max_assocs) || !stall::init() {
         return -1;
     }
     if !stats::register() {

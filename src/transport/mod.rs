@@ -11,4 +11,5 @@ pub mod send;
 pub mod rpc;
 pub mod runtime;
 pub mod settings;
+pub mod stall;
 pub mod stats;

@@ -66,18 +66,18 @@ pub fn run() -> i32 {
     let mut from = RawAddr::empty();
     let mut ri = ReceiveInfo::for_socket(sock);
 
-    // After a read, try the next one straight away: under load the queue is
-    // rarely empty, and a wait that returns at once is one syscall more per
-    // message. Wait only once a read found nothing.
-    let mut just_read = false;
+    // Wait only when the last read saw nothing queued behind it (SCTP_NXTINFO):
+    // under load the next read finds data without a wait, and when idle no
+    // read comes back empty.
+    let mut more_queued = false;
     loop {
-        if !just_read {
+        if !more_queued {
             if let Err(e) = waiter.wait(RESCAN_MS) {
                 log::error!("{sock}: waiting for input on socket {} failed, receiver stops: {e}", s.fd());
                 return -1;
             }
         }
-        just_read = false;
+        more_queued = false;
         // see runtime config changes, run per-process config callbacks; one
         // snapshot of the values serves the read and the handling after it
         runtime::refresh(&cfg);
@@ -93,7 +93,7 @@ pub fn run() -> i32 {
         };
         let (got, piece, src, early) = match read {
             Ok(r) => {
-                just_read = true;
+                more_queued = r.0.next_queued;
                 r
             }
             Err(e) => match e.raw_os_error() {

@@ -33,6 +33,7 @@ const NAMES: [&CStr; PARAM_COUNT] = [
     c"sack_delay",
     c"sack_freq",
     c"max_burst",
+    c"send_wait",
 ];
 
 /// Flags, range and help of each variable (the C module's ranges).
@@ -60,6 +61,7 @@ fn shape(id: ParamId) -> (u32, i32, i32, &'static CStr) {
         SackDelay => (CB_ONLY_ONCE, 0, BIG, c"ms after a received packet before a SACK is sent (new associations)"),
         SackFreq => (CB_ONLY_ONCE, 0, SMALL, c"received packets that trigger a SACK (new associations)"),
         MaxBurst => (CB_ONLY_ONCE, 0, SMALL, c"maximum burst of packets per association (new associations)"),
+        SendWait => (CB_ONLY_ONCE, 0, crate::config::params::MAX_SEND_WAIT_MS, c"ms a send waits for room in a full send buffer before the message is dropped (0: no waiting)"),
     }
 }
 
@@ -86,7 +88,7 @@ pub fn declare(values: &RawValues, on_change: OnChange, on_set: OnSet) -> bool {
 /// and those the C module lets through unchecked).
 fn has_rule(id: ParamId) -> bool {
     use ParamId::*;
-    !matches!(id, SocketRcvbuf | SocketSndbuf | SendTtl | SendRetries | MaxAssocs)
+    !matches!(id, SocketRcvbuf | SocketSndbuf | SendTtl | SendRetries | MaxAssocs | SendWait)
 }
 
 fn id_of(var: &str) -> Option<ParamId> {
@@ -106,6 +108,7 @@ pub struct Runtime {
     pub tracking: bool,
     pub reuse: bool,
     pub max_assocs: Option<u32>,
+    pub send_wait_ms: u32,
 }
 
 pub fn current() -> Runtime {
@@ -117,6 +120,7 @@ pub fn current() -> Runtime {
         tracking: get(ParamId::AssocTracking) != 0,
         reuse: get(ParamId::AssocReuse) != 0,
         max_assocs: u32::try_from(get(ParamId::MaxAssocs)).ok(),
+        send_wait_ms: get(ParamId::SendWait).max(0) as u32,
     }
 }
 
@@ -197,6 +201,7 @@ fn sock_opt(id: ParamId, v: i32) -> Option<SockOpt> {
         SackDelay => SockOpt::DelayedSack { delay_ms: u(), freq: None },
         SackFreq => SockOpt::DelayedSack { delay_ms: None, freq: u() },
         MaxBurst => SockOpt::MaxBurst(u()),
+        SendWait => SockOpt::SendTimeout { ms: v.max(0) as u32 },
         _ => return None,
     })
 }

@@ -2,11 +2,12 @@
 //! came in on when sctp_assoc_reuse allows, within sctp_max_assocs, with an
 //! SCTP_SNDRCV control message carrying the time to live and the re-sends left.
 
-use super::{assoc, runtime, stats};
+use super::ratelimit::Every;
+use super::{assoc, runtime, stall, stats};
 use crate::kam::core::sctp_socket_by_fd;
 use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
-use crate::sctp::socket::SctpSocket;
+use crate::sctp::socket::{SctpSocket, Wait};
 use crate::sockaddr::RawAddr;
 use std::io;
 use std::net::SocketAddr;
@@ -66,14 +67,14 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
         if let Some((t, s)) = assoc::lookup(dst.conn_id()).and_then(|t| Some((t, sctp_socket_by_fd(t.key.sock)?))) {
             let on_assoc = SndRcvInfo { assoc_id: t.key.assoc_id, ..info };
             log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
-            return match send_to(s, None, msg, &on_assoc) {
+            return match send_core_message(s, None, &to, msg, &on_assoc, rt.send_wait_ms) {
                 Ok(n) => n as i32,
                 Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {
                     // the association closed meanwhile: send to the address
                     log::debug!("sctp: association {} closed (EPIPE), sending to {to}", t.key.assoc_id);
-                    finish(send_to(s, Some(&to), msg, &info), &to, sock, msg.len())
+                    finish(send_core_message(s, Some(&to), &to, msg, &info, rt.send_wait_ms), &to, sock, msg.len(), &rt)
                 }
-                Err(e) => finish(Err(e), &to, sock, msg.len()),
+                Err(e) => finish(Err(e), &to, sock, msg.len(), &rt),
             };
         }
     }
@@ -83,7 +84,8 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
             return -1;
         }
     }
-    finish(sctp_of(sock).and_then(|s| send_to(s, Some(&to), msg, &info)), &to, sock, msg.len())
+    let sent = sctp_of(sock).and_then(|s| send_core_message(s, Some(&to), &to, msg, &info, rt.send_wait_ms));
+    finish(sent, &to, sock, msg.len(), &rt)
 }
 
 /// The SCTP socket of a core socket.
@@ -94,28 +96,76 @@ fn sctp_of(sock: SocketInfo<'_>) -> io::Result<SctpSocket<'_>> {
 fn send_to(s: SctpSocket<'_>, to: Option<&SocketAddr>, msg: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
     let mut ctrl = SendCmsgBuf::default();
     let raw = to.map(RawAddr::from_socket_addr);
-    s.send(msg, raw.as_ref(), info, &mut ctrl)
+    s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No)
 }
 
-/// Logs and counts a failed send; turns the outcome into the core's code.
-fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo<'_>, len: usize) -> i32 {
-    match r {
-        Ok(n) => n as i32,
-        Err(e) => {
-            let errno = e.raw_os_error().unwrap_or(0);
-            log::error!("sctp send of {len} bytes to {to} from {sock} failed: {e} (errno {errno})");
-            match errno {
-                libc::EINVAL => log::error!(
-                    "invalid sendmsg parameters: one possible reason is a socket bound to localhost \
-                     sending to the network"
-                ),
-                libc::EAGAIN => {
-                    stats::SENDQ_FULL.inc();
-                    log::error!("sctp send to {to}: send buffers full");
-                }
-                _ => {}
-            }
-            -1
+/// Sends a message the core gave us: without blocking first; when the
+/// association's send buffer is full, waits for room (sctp_send_wait, the
+/// socket's SO_SNDTIMEO) unless `peer` is marked stalled.
+fn send_core_message(
+    s: SctpSocket<'_>,
+    to: Option<&SocketAddr>,
+    peer: &SocketAddr,
+    msg: &[u8],
+    info: &SndRcvInfo,
+    wait_ms: u32,
+) -> io::Result<usize> {
+    let mut ctrl = SendCmsgBuf::default();
+    let raw = to.map(RawAddr::from_socket_addr);
+    match s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No) {
+        Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && wait_ms > 0 => {
+            stall::send_waiting(peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::UpToSendTimeout))
+        }
+        r => r,
+    }
+}
+
+/// Under overload the same failure repeats for every message: one line per
+/// interval (per process), with the number left out.
+static SEND_FAILED_LOG: Every = Every::new(10);
+static SENDQ_FULL_LOG: Every = Every::new(10);
+
+/// Logs (summarised) and counts a failed send; turns the outcome into the
+/// core's code.
+fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo<'_>, len: usize, rt: &runtime::Runtime) -> i32 {
+    let e = match r {
+        Ok(n) => return n as i32,
+        Err(e) => e,
+    };
+    let errno = e.raw_os_error().unwrap_or(0);
+    if errno == libc::EAGAIN {
+        stats::SENDQ_FULL.inc();
+        if let Some(left_out) = SENDQ_FULL_LOG.due() {
+            let waited = match rt.send_wait_ms {
+                0 => "sctp_send_wait is 0".to_string(),
+                ms => format!("no room within sctp_send_wait {ms} ms, or the peer was found stalled before"),
+            };
+            log::error!(
+                "sctp send of {len} bytes to {to} from {sock}: send buffer full ({waited}): message dropped{}",
+                LeftOut(left_out)
+            );
+        }
+        return -1;
+    }
+    if let Some(left_out) = SEND_FAILED_LOG.due() {
+        let hint = if errno == libc::EINVAL {
+            " (one possible reason is a socket bound to localhost sending to the network)"
+        } else {
+            ""
+        };
+        log::error!("sctp send of {len} bytes to {to} from {sock} failed: {e} (errno {errno}){hint}{}", LeftOut(left_out));
+    }
+    -1
+}
+
+/// ", and N more like it in the last seconds" when some were left out.
+struct LeftOut(u32);
+
+impl std::fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, "; {n} more failed sends like it were not logged since the last such line"),
         }
     }
 }

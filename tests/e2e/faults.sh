@@ -6,16 +6,16 @@
 # as the control that must pass (-c). Kamailio runs configs/fault-uas.cfg.
 
 SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-killed-c"
-SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c"
+SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c stalled-peer-ours"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
 # sctp modparams, listening on sctp:127.0.0.1:5060, ready. LOG 1: every
 # message reaching the routing script is logged ("e2e-received").
 start_fault_uas() {
-	local name=$1 module=$2 children=$3 log=$4 defines=""
+	local name=$1 module=$2 children=$3 log=$4 defines=${FAULT_DEFINES:-}
 	shift 4
-	[ "$log" = 1 ] && defines="#!define LOG_RECEIVED"
+	[ "$log" = 1 ] && defines+=$'\n#!define LOG_RECEIVED'
 	start_kamailio "$name" fault-uas.cfg SCTP_MODULE="$module" DEBUG="${E2E_DEBUG:-2}" \
 		LISTEN=sctp:127.0.0.1:5060 SCTP_CHILDREN="$children" DEFINES="$defines" \
 		SCTP_PARAMS="$(sctp_params "$@")" &&
@@ -190,6 +190,65 @@ peer_killed() {
 }
 sc_peer_killed_ours() { peer_killed "$OUR_MODULE"; }
 sc_peer_killed_c() { peer_killed "$C_MODULE"; }
+
+# ---------------------------------------------------------------------------
+# stalled-peer: peer S (a sipp UAS) is stopped (SIGSTOP), so it reads
+# nothing; sipp X keeps sending calls that Kamailio forwards to S, until its
+# association's send buffer is full. Meanwhile peer B's calls (answered by
+# Kamailio) must all complete at their rate: waiting for room towards S
+# (sctp_send_wait) may not capture the receivers. With our module the stall
+# must have happened (sendq_wait and sendq_full counted, S marked stalled).
+
+STALL_RATE=${E2E_STALL_RATE:-300}
+STALL_SECONDS=20
+
+stalled_peer() {
+	local module=$1 ours=$2 bad=0 s_pid x_pid s_dir=$SC_DIR/sipp-S x_dir=$SC_DIR/sipp-X t0 secs
+	FAULT_DEFINES='#!define STALLED_PEER "sip:127.0.0.1:5070;transport=sctp"' \
+		start_fault_uas st "$module" 2 0 || return 1
+	mkdir -p "$s_dir" "$x_dir"
+	(cd "$s_dir" && exec sipp -sn uas -t s1 -i 127.0.0.1 -p 5070 -nostdin \
+		>"$s_dir/stdout.log" 2>&1 </dev/null) &
+	s_pid=$!
+	sleep 2
+	kill -STOP "$s_pid"
+	say "peer S (sipp uas on 5070, pid $s_pid) stopped with SIGSTOP"
+	(cd "$x_dir" && exec sipp -sn uac -s stalled -r "$STALL_RATE" -m $((STALL_RATE * (STALL_SECONDS + 10))) \
+		-l 1000000 -p 5093 -t s1 -i 127.0.0.1 127.0.0.1:5060 -nostdin -recv_timeout 60s \
+		>"$x_dir/stdout.log" 2>&1 </dev/null) &
+	x_pid=$!
+	say "sipp X sends $STALL_RATE calls/s for S through Kamailio (pid $x_pid)"
+	sleep 3
+	t0=$SECONDS
+	sipp_counts B $((STALL_SECONDS + 40)) -sn uac -r "$STALL_RATE" -m $((STALL_RATE * STALL_SECONDS)) \
+		-l 100000 -p 5092 -t s1 -i 127.0.0.1 127.0.0.1:5060 -recv_timeout 10s
+	secs=$((SECONDS - t0))
+	say "sipp[B]: $SIPP_OK successful, $SIPP_FAILED failed calls in $secs s"
+	expect "peer B: calls completed" "$SIPP_OK $SIPP_FAILED" "$((STALL_RATE * STALL_SECONDS)) 0" || {
+		sipp_explain
+		bad=1
+	}
+	if [ "$secs" -gt $((STALL_SECONDS + 5)) ]; then
+		say "ERROR: peer B's $((STALL_RATE * STALL_SECONDS)) calls took $secs s, not about $STALL_SECONDS s"
+		bad=1
+	fi
+	expect_counter_at_least st sendq_full 1 || bad=1
+	if [ "$ours" = 1 ]; then
+		expect_counter_at_least st sendq_wait 1 || bad=1
+		if grep -q "127.0.0.1:5070 took no data for sctp_send_wait" "${KAM_LOG[st]}"; then
+			say "ok: the log says peer S was marked stalled"
+		else
+			say "ERROR: no log line marking peer S stalled"
+			bad=1
+		fi
+	fi
+	kill -KILL "$x_pid" "$s_pid" 2>/dev/null
+	wait "$x_pid" "$s_pid" 2>/dev/null
+	check_alive st || bad=1
+	[ $bad = 0 ]
+}
+sc_stalled_peer_ours() { stalled_peer "$OUR_MODULE" 1; }
+sc_stalled_peer_c() { stalled_peer "$C_MODULE" 0; }
 
 # ---------------------------------------------------------------------------
 # Memory of a running Kamailio, through kamcmd.

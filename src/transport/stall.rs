@@ -1,0 +1,65 @@
+//! Waiting for room in a full send buffer, bounded per message and per peer.
+//!
+//! Per message: the blocking send waits at most sctp_send_wait (the socket's
+//! SO_SNDTIMEO). Per peer: a peer that took nothing during a whole wait (it
+//! stopped reading, or every path to it is dead) is marked stalled for a
+//! while, and until then its messages fail at once, so that it cannot hold
+//! every worker for a wait per message.
+
+use super::ratelimit::Every;
+use super::stats;
+use crate::kam::shm::new_stall_table;
+use crate::shared::clock::monotonic_ms;
+use crate::shared::send_stall::StallTable;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+/// In shared memory, allocated before the core forks.
+static TABLE: OnceLock<&'static StallTable> = OnceLock::new();
+static STALLED_LOG: Every = Every::new(10);
+
+/// The shortest time a peer stays marked stalled.
+const MIN_HOLD_MS: u32 = 1000;
+
+/// Allocates the table (main process, before fork).
+pub fn init() -> bool {
+    match new_stall_table() {
+        Some(t) => {
+            let _ = TABLE.set(t);
+            true
+        }
+        None => {
+            log::error!("sctp: no shared memory for the table of stalled peers");
+            false
+        }
+    }
+}
+
+/// How long a peer that let a whole wait of `wait_ms` pass stays marked.
+pub fn hold_ms(wait_ms: u32) -> u32 {
+    wait_ms.saturating_mul(2).max(MIN_HOLD_MS)
+}
+
+/// Runs `send_blocking` (a send that waits up to the socket's send timeout,
+/// `wait_ms`) for a message to `peer` whose first, non-blocking send found the
+/// buffer full; fails with EAGAIN at once when `peer` is marked stalled.
+pub fn send_waiting(peer: &SocketAddr, wait_ms: u32, send_blocking: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
+    let Some(table) = TABLE.get() else { return send_blocking() };
+    if table.is_stalled(peer, monotonic_ms()) {
+        return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+    }
+    stats::SENDQ_WAIT.inc();
+    let r = send_blocking();
+    if matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
+        let hold = hold_ms(wait_ms);
+        table.mark(peer, monotonic_ms().wrapping_add(hold));
+        if let Some(left_out) = STALLED_LOG.due() {
+            log::warn!(
+                "sctp: {peer} took no data for sctp_send_wait ({wait_ms} ms): marked stalled for {hold} ms, its \
+                 messages fail without waiting until then ({left_out} more such marks since the last line)"
+            );
+        }
+    }
+    r
+}
