@@ -19,8 +19,11 @@ use std::sync::OnceLock;
 static TABLE: OnceLock<&'static StallTable> = OnceLock::new();
 static STALLED_LOG: Every = Every::new(10);
 
-/// The shortest time a peer stays marked stalled.
-const MIN_HOLD_MS: u32 = 1000;
+/// The shortest time a peer stays marked stalled. Long against a wait: each
+/// time a mark runs out, a peer that is still stalled may hold the workers
+/// that send to it for one more wait. A peer that recovered loses nothing to
+/// its mark unless its buffer fills again while marked.
+const MIN_HOLD_MS: u32 = 10_000;
 
 /// Allocates the table (main process, before fork).
 pub fn init() -> bool {
@@ -38,7 +41,7 @@ pub fn init() -> bool {
 
 /// How long a peer that let a whole wait of `wait_ms` pass stays marked.
 pub fn hold_ms(wait_ms: u32) -> u32 {
-    wait_ms.saturating_mul(2).max(MIN_HOLD_MS)
+    wait_ms.saturating_mul(4).max(MIN_HOLD_MS)
 }
 
 /// Runs `send_blocking` (a send that waits up to the socket's send timeout,
