@@ -199,7 +199,7 @@ sc_peer_killed_c() { peer_killed "$C_MODULE"; }
 # (sctp_send_wait) may not capture the receivers. With our module the stall
 # must have happened (sendq_wait and sendq_full counted, S marked stalled).
 
-STALL_RATE=${E2E_STALL_RATE:-300}
+STALL_RATE=${E2E_STALL_RATE:-200}
 STALL_SECONDS=20
 
 stalled_peer() {
