@@ -6,3 +6,4 @@ pub mod options;
 pub mod readiness;
 pub mod socket;
 pub mod sys;
+pub mod sysctl;

@@ -6,7 +6,7 @@ use crate::config::params::{defaults, ParamId, RawValues};
 use crate::kam::cfg::{OnChange, OnSet};
 use crate::kam::core::{register_sctp_api, SctpCallbacks};
 use crate::kam::rpc::{self, RpcHandler};
-use crate::sctp::{options, socket};
+use crate::sctp::{options, socket, sysctl};
 
 /// At load time (`mod_register`): set the parameter defaults, which modparam
 /// lines then override, and register the transport with the core.
@@ -53,6 +53,7 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
         log::error!("{e}");
         return -1;
     }
+    warn_shared_send_buffer(raw[ParamId::SendWait as usize]);
     let values = settings::startup_values().copied().unwrap_or(*raw);
     if !runtime::declare(&values, on_change, on_set) {
         log::error!("could not register the sctp configuration");
@@ -67,6 +68,19 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
         return -1;
     }
     0
+}
+
+/// With the kernel's default sndbuf_policy, the associations of a socket share
+/// its send buffer: a peer that stops reading fills it, and then sends to every
+/// peer find it full. Say so once, at startup.
+fn warn_shared_send_buffer(send_wait_ms: i32) {
+    if sysctl::sndbuf_policy() == Some(0) {
+        log::warn!(
+            "net.sctp.sndbuf_policy is 0: all associations of an SCTP socket share its send buffer, so one peer \
+             that stops reading can make sends to every peer wait (sctp_send_wait {send_wait_ms} ms) and fail; \
+             set it to 1 (sysctl -w net.sctp.sndbuf_policy=1) to give each association its own"
+        );
+    }
 }
 
 /// The core asks whether this OS supports SCTP.

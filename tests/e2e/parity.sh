@@ -89,8 +89,8 @@ sc_options_parity() {
 	local name f extras=0
 	for name in "${OUR_ADDITIONS[@]}"; do
 		for f in "$out"/options.ours "$out"/options-first.ours "$out"/counters.ours; do
-			case $f in
-			*options*) [[ $name == sctp_* ]] || continue ;;
+			case ${f##*/} in
+			options*) [[ $name == sctp_* ]] || continue ;;
 			*) [[ $name == sctp_* ]] && continue ;;
 			esac
 			if grep -q "^[[:space:]]*$name\b" "$f"; then
