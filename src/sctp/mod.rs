@@ -1,5 +1,6 @@
 //! The SCTP socket layer: libsctp FFI, socket options, control messages and
 //! notifications. Knows nothing of Kamailio.
+pub mod assoc_status;
 pub mod cmsg;
 pub mod notification;
 pub mod options;

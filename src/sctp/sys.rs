@@ -6,9 +6,10 @@
 include!(concat!(env!("OUT_DIR"), "/sctp_sys.rs"));
 
 // Notifications and socket options read from (or filled by) the kernel's bytes.
-// Checked against the bindgen output: every field is a __u8/__u16/__u32/int/
+// Checked against the bindgen output: every field is a __u8/__u16/__u32/__u64/int/
 // sctp_assoc_t, an array of those, a sockaddr_storage (integers only), an
-// sctp_sndrcvinfo (integers only) or a zero-length __IncompleteArrayField<__u8>.
+// sctp_sndrcvinfo (integers only), a packed(4) sctp_paddrinfo (integers and a
+// sockaddr_storage) or a zero-length __IncompleteArrayField of __u8 / sctp_assoc_t.
 crate::pod::unsafe_impl_pod!(
     sctp_assoc_change,
     sctp_paddr_change,
@@ -25,4 +26,10 @@ crate::pod::unsafe_impl_pod!(
     sctp_assocparams,
     sctp_assoc_value,
     sctp_event_subscribe,
+    sctp_status,
+    sctp_paddrinfo,
+    sctp_assoc_ids,
+    sctp_getaddrs,
+    sctp_assoc_stats,
+    sctp_prim,
 );
