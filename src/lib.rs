@@ -66,7 +66,13 @@ pub extern "C" fn mod_register(_path: *mut c_char, _dlflags: *mut c_int, _p1: *m
     guard("mod_register", -1, || transport::lifecycle::register(|d| PARAMS.store_all(d), &CALLBACKS))
 }
 
-const RPC_HANDLERS: RpcHandlers = RpcHandlers { info: rpc_sctp_info, options: rpc_sctp_options };
+const RPC_HANDLERS: RpcHandlers = RpcHandlers {
+    info: rpc_sctp_info,
+    options: rpc_sctp_options,
+    assoc_list: rpc_sctp_assoc_list,
+    assoc_info: rpc_sctp_assoc_info,
+    set_primary: rpc_sctp_set_primary,
+};
 
 unsafe extern "C" fn mod_init() -> c_int {
     guard("mod_init", -1, || {
@@ -112,6 +118,27 @@ unsafe extern "C" fn rpc_sctp_options(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
     // SAFETY: the core's RPC arguments, valid for this call.
     if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
         guard("sctp.options", (), || transport::rpc::options(&call))
+    }
+}
+
+unsafe extern "C" fn rpc_sctp_assoc_list(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
+    // SAFETY: the core's RPC arguments, valid for this call.
+    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
+        guard("sctp.assoc_list", (), || transport::assoc_rpc::list(&call))
+    }
+}
+
+unsafe extern "C" fn rpc_sctp_assoc_info(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
+    // SAFETY: the core's RPC arguments, valid for this call.
+    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
+        guard("sctp.assoc_info", (), || transport::assoc_rpc::info(&call))
+    }
+}
+
+unsafe extern "C" fn rpc_sctp_set_primary(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
+    // SAFETY: the core's RPC arguments, valid for this call.
+    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
+        guard("sctp.set_primary", (), || transport::assoc_rpc::set_primary(&call))
     }
 }
 

@@ -351,7 +351,6 @@ impl<A: SharedAlloc> AssocTable<A> {
     }
 
     /// The connection id of an association.
-    #[cfg(test)]
     pub fn id_of(&self, key: AssocKey) -> Option<u32> {
         let b = self.buckets();
         let kb = self.key_bucket(key);

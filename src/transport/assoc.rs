@@ -122,6 +122,11 @@ pub fn lookup(conn_id: i32) -> Option<Tracked> {
     table()?.by_id(conn_id as u32)
 }
 
+/// The connection id of a tracked association (locks one partition briefly).
+pub fn conn_id_of(key: AssocKey) -> Option<u32> {
+    table()?.id_of(key)
+}
+
 /// Whether an association to `peer` from socket `sock` is tracked.
 pub fn has_peer(sock: i32, peer: &SocketAddr) -> bool {
     table().is_some_and(|t| t.by_peer(sock, &PeerAddr::from(peer)).is_some())

@@ -44,6 +44,9 @@ pub fn init_transport(raw: &RawValues) -> i32 {
 pub struct RpcHandlers {
     pub info: RpcHandler,
     pub options: RpcHandler,
+    pub assoc_list: RpcHandler,
+    pub assoc_info: RpcHandler,
+    pub set_primary: RpcHandler,
 }
 
 /// At mod_init: refuse the configuration when a parameter cannot be right;
@@ -62,6 +65,9 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
     let methods = [
         (c"sctp.options", rpcs.options, super::rpc::OPTIONS_DOC),
         (c"sctp.info", rpcs.info, super::rpc::INFO_DOC),
+        (c"sctp.assoc_list", rpcs.assoc_list, super::assoc_rpc::LIST_DOC),
+        (c"sctp.assoc_info", rpcs.assoc_info, super::assoc_rpc::INFO_DOC),
+        (c"sctp.set_primary", rpcs.set_primary, super::assoc_rpc::SET_PRIMARY_DOC),
     ];
     if !rpc::register(&methods) {
         log::error!("could not register the sctp rpc commands");

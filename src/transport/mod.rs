@@ -1,6 +1,7 @@
 //! The SCTP transport: module lifecycle, listen sockets, the receive loop and the
 //! send path. Safe code over `kam` (the core) and `sctp` (the sockets).
 pub mod assoc;
+pub mod assoc_rpc;
 pub mod lifecycle;
 pub mod listen;
 pub mod events;
