@@ -7,9 +7,13 @@ use crate::sockaddr::RawAddr;
 use std::net::{IpAddr, SocketAddr};
 
 pub use crate::config::params::{validate, ParamId, RawValues, PARAM_COUNT};
+pub use crate::sctp::assoc_status::{
+    parse_assoc_ids, parse_path, parse_peer_addrs, parse_retransmissions, parse_status, AssocStatus, PathStatus,
+};
 pub use crate::sctp::cmsg::{cmsg_len, cmsg_space, find_sndrcv, SendCmsgBuf, SndRcvInfo};
 pub use crate::sctp::notification::{parse as parse_notification, Notification, ParseError};
 pub use crate::sockaddr::{from_sockaddr_bytes, STORAGE_LEN};
+pub use crate::transport::assoc_rpc::pick_peer;
 pub use crate::transport::rpc::parse_sock_param;
 pub use crate::transport::runtime::{judge, Verdict};
 

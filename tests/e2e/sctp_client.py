@@ -21,7 +21,10 @@ in order:
   --go FILE       waits (at most 60 s) for FILE to exist before the first
                   send, so that several clients can send at the same time;
   --ready FILE    written (with the status of the first request, or "none")
-                  as soon as the first request is done.
+                  as soon as the first request is done;
+  --bind A,B,...  binds these local IPv4 addresses (one port, the first
+                  address's, the others added with sctp_bindx): a multihomed
+                  peer; default 127.0.0.1 (::1 for an IPv6 destination).
 
 Everything it does and sees is printed, one line each; the last line is
     RESULT sent=K replied=R ok=O comm_up=U comm_lost=L shutdown=S send_failed=F
@@ -42,6 +45,7 @@ import time
 
 IPPROTO_SCTP = 132
 SCTP_EVENTS = 11
+SCTP_SOCKOPT_BINDX_ADD = 100
 MSG_NOTIFICATION = 0x8000
 
 SCTP_ASSOC_CHANGE = 0x8001
@@ -61,7 +65,7 @@ def log(label, text):
 
 
 class Client:
-    def __init__(self, label, dest):
+    def __init__(self, label, dest, bind=None):
         self.label = label
         self.dest = dest
         fam = socket.AF_INET6 if ":" in dest[0] else socket.AF_INET
@@ -71,8 +75,15 @@ class Client:
         # struct sctp_event_subscribe: data_io, association, address,
         # send_failure, peer_error, shutdown (the rest stays off).
         self.sock.setsockopt(IPPROTO_SCTP, SCTP_EVENTS, bytes([0, 1, 0, 1, 1, 1]))
-        self.sock.bind(("::1" if fam == socket.AF_INET6 else "127.0.0.1", 0))
+        local = bind or ["::1" if fam == socket.AF_INET6 else "127.0.0.1"]
+        self.sock.bind((local[0], 0))
         self.port = self.sock.getsockname()[1]
+        for extra in local[1:]:
+            # sctp_bindx(SCTP_BINDX_ADD_ADDR) is this option with packed sockaddrs
+            sin = struct.pack("=H", socket.AF_INET) + struct.pack("!H", self.port) + socket.inet_aton(extra) + bytes(8)
+            self.sock.setsockopt(IPPROTO_SCTP, SCTP_SOCKOPT_BINDX_ADD, sin)
+        if len(local) > 1:
+            log(label, "also bound to %s" % ", ".join(local[1:]))
         self.counts = {"comm_up": 0, "comm_lost": 0, "shutdown": 0, "send_failed": 0}
         self.aborted = False  # an association went down since the last check
         log(label, "socket bound to local port %d, destination %s:%d" % (self.port, dest[0], dest[1]))
@@ -198,6 +209,7 @@ def main():
     ap.add_argument("--hold", type=float, default=0.0)
     ap.add_argument("--go")
     ap.add_argument("--ready")
+    ap.add_argument("--bind")
     a = ap.parse_args()
 
     host, _, port = a.dest.rpartition(":")
@@ -211,7 +223,10 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    c = Client(a.label, (host, int(port)))
+    bind = a.bind.split(",") if a.bind else None
+    if bind and not all(ipaddress.ip_address(b).is_loopback for b in bind):
+        sys.exit("sctp_client: only loopback local addresses, not %s" % a.bind)
+    c = Client(a.label, (host, int(port)), bind)
     if a.go:
         log(c.label, "waiting for %s" % a.go)
         end = time.monotonic() + 60

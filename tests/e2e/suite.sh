@@ -21,6 +21,7 @@ C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
 . "$E2E_DIR/lib.sh"
 . "$E2E_DIR/scenarios.sh"
 . "$E2E_DIR/scale.sh"
+. "$E2E_DIR/visibility.sh"
 
 # Which scenarios.
 # BY_NAME_SCENARIOS: run only when named (controls too slow for every run).
