@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 pub type AssocId = sys::sctp_assoc_t;
 
 /// An association as SCTP_STATUS reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AssocStatus {
     pub assoc_id: AssocId,
     /// `SCTP_ESTABLISHED` etc. (see [`assoc_state_name`]).

@@ -114,7 +114,7 @@ fn send_core_message(
     let raw = to.map(RawAddr::from_socket_addr);
     match s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No) {
         Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && wait_ms > 0 => {
-            stall::send_waiting(peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::UpToSendTimeout))
+            stall::send_waiting(s, peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::UpToSendTimeout))
         }
         r => r,
     }

@@ -10,6 +10,10 @@ use super::ratelimit::Every;
 use super::stats;
 use crate::kam::shm::new_stall_table;
 use crate::shared::clock::monotonic_ms;
+use crate::sctp::assoc_status::{self, AssocStatus};
+use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
+use crate::sctp::socket::{SctpSocket, Wait};
+use crate::sctp::sysctl;
 use crate::shared::send_stall::StallTable;
 use std::io;
 use std::net::SocketAddr;
@@ -44,25 +48,115 @@ pub fn hold_ms(wait_ms: u32) -> u32 {
     wait_ms.saturating_mul(4).max(MIN_HOLD_MS)
 }
 
-/// Runs `send_blocking` (a send that waits up to the socket's send timeout,
-/// `wait_ms`) for a message to `peer` whose first, non-blocking send found the
-/// buffer full; fails with EAGAIN at once when `peer` is marked stalled.
-pub fn send_waiting(peer: &SocketAddr, wait_ms: u32, send_blocking: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
+/// Runs `send_blocking` (a send on `sock` that waits up to the socket's send
+/// timeout, `wait_ms`) for a message to `peer` whose first, non-blocking send
+/// found the buffer full; fails with EAGAIN at once when `peer` is marked
+/// stalled.
+///
+/// When the associations of the socket share its send buffer (kernel default,
+/// net.sctp.sndbuf_policy 0) and the wait ran out, the buffer is most likely
+/// held by another peer that stopped reading: such associations (the peer's
+/// window closed, data left unsent) are aborted, which frees the buffer for
+/// every other peer, and the message is tried once more.
+pub fn send_waiting(
+    sock: SctpSocket<'_>,
+    peer: &SocketAddr,
+    wait_ms: u32,
+    mut send_blocking: impl FnMut() -> io::Result<usize>,
+) -> io::Result<usize> {
     let Some(table) = TABLE.get() else { return send_blocking() };
     if table.is_stalled(peer, monotonic_ms()) {
         return Err(io::Error::from_raw_os_error(libc::EAGAIN));
     }
     stats::SENDQ_WAIT.inc();
     let r = send_blocking();
-    if matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
-        let hold = hold_ms(wait_ms);
-        table.mark(peer, monotonic_ms().wrapping_add(hold));
-        if let Some(left_out) = STALLED_LOG.due() {
-            log::warn!(
-                "sctp: {peer} took no data for sctp_send_wait ({wait_ms} ms): marked stalled for {hold} ms, its \
-                 messages fail without waiting until then ({left_out} more such marks since the last line)"
-            );
-        }
+    if !matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
+        return r;
+    }
+    if shared_send_buffer() && abort_blocking_peers(sock, peer) > 0 {
+        return send_blocking();
+    }
+    let hold = hold_ms(wait_ms);
+    table.mark(peer, monotonic_ms().wrapping_add(hold));
+    if let Some(left_out) = STALLED_LOG.due() {
+        log::warn!(
+            "sctp: {peer} took no data for sctp_send_wait ({wait_ms} ms): marked stalled for {hold} ms, its \
+             messages fail without waiting until then ({left_out} more such marks since the last line)"
+        );
     }
     r
+}
+
+/// Whether the associations of a socket share its send buffer (read once).
+fn shared_send_buffer() -> bool {
+    static SHARED: OnceLock<bool> = OnceLock::new();
+    *SHARED.get_or_init(|| sysctl::sndbuf_policy() == Some(0))
+}
+
+/// The reason sent with the ABORT of an association whose peer stopped reading.
+pub const ABORT_REASON_STALLED: &[u8] = b"Peer stopped reading: its unsent data filled the shared send buffer";
+
+/// Aborts the associations of `sock`, other than those with `peer`, whose peer
+/// window is closed while data waits to be sent. Returns how many.
+fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> usize {
+    let ids = match assoc_status::assoc_ids(sock) {
+        Ok(ids) => ids,
+        Err(e) => {
+            log::debug!("sctp: cannot list the associations of socket {}: {e}", sock.fd());
+            return 0;
+        }
+    };
+    let mut aborted = 0;
+    for id in ids {
+        let Ok(st) = assoc_status::status(sock, id) else { continue };
+        if !blocks_the_buffer(&st) || st.primary.is_some_and(|p| p == *peer) {
+            continue;
+        }
+        match abort(sock, id) {
+            Ok(()) => {
+                aborted += 1;
+                stats::STALLED_ABORT.inc();
+                log::warn!(
+                    "sctp: association {id} with {} aborted: the peer stopped reading ({} chunks unsent, its window \
+                     {} bytes) and its data filled the socket's send buffer, which all associations share \
+                     (net.sctp.sndbuf_policy 0); sends to {peer} waited sctp_send_wait in vain",
+                    st.primary.map_or_else(|| "?".to_string(), |p| p.to_string()),
+                    st.pending,
+                    st.rwnd
+                );
+            }
+            Err(e) => log::warn!("sctp: cannot abort stalled association {id}: {e}"),
+        }
+    }
+    aborted
+}
+
+/// A peer that takes nothing: its window cannot hold one more packet, and
+/// data waits to be sent.
+pub fn blocks_the_buffer(st: &AssocStatus) -> bool {
+    const ONE_PACKET: u32 = 1500;
+    st.pending > 0 && st.rwnd < ONE_PACKET
+}
+
+fn abort(sock: SctpSocket<'_>, assoc_id: i32) -> io::Result<()> {
+    let info = SndRcvInfo { flags: FLAG_UNORDERED | FLAG_ABORT, assoc_id, ..Default::default() };
+    let mut ctrl = SendCmsgBuf::default();
+    sock.send(ABORT_REASON_STALLED, None, &info, &mut ctrl, Wait::No).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(pending: u16, rwnd: u32) -> AssocStatus {
+        AssocStatus { pending, rwnd, ..Default::default() }
+    }
+
+    #[test]
+    fn only_a_closed_window_with_data_waiting_blocks_the_buffer() {
+        assert!(blocks_the_buffer(&status(3, 0)));
+        assert!(blocks_the_buffer(&status(1, 1499)));
+        assert!(!blocks_the_buffer(&status(0, 0)), "nothing waits: not in anyone's way");
+        assert!(!blocks_the_buffer(&status(50, 65536)), "busy but reading");
+    }
 }

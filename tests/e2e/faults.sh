@@ -7,7 +7,8 @@
 
 SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-killed-c"
 SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c stalled-peer-ours"
-BY_NAME_SCENARIOS+=" stalled-peer-c"
+SCENARIOS+=" stalled-peer-own-buffers-ours"
+BY_NAME_SCENARIOS+=" stalled-peer-c stalled-peer-own-buffers-c"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
@@ -198,22 +199,27 @@ sc_peer_killed_c() { peer_killed "$C_MODULE" "$PEER_RATE_C"; }
 
 # ---------------------------------------------------------------------------
 # stalled-peer: peer S (a sipp UAS) is stopped (SIGSTOP), so it reads
-# nothing; sipp X keeps sending calls that Kamailio forwards to S, until its
-# association's send buffer is full. Meanwhile peer B's calls (answered by
-# Kamailio) must all complete at their rate: waiting for room towards S
-# (sctp_send_wait) may not capture the receivers. With our module the stall
-# must have happened (sendq_wait and sendq_full counted, S marked stalled).
-# net.sctp.sndbuf_policy is 1 for the test (each association its own send
-# buffer; README): with the kernel's default 0, S's unsent data fills the
-# socket's one buffer and sends to B fail too, with either module.
+# nothing; sipp X keeps sending calls that Kamailio forwards to S, until S's
+# association has filled the send buffer. Meanwhile peer B's calls (answered
+# by Kamailio) must all complete at their rate: waiting for room
+# (sctp_send_wait) may not capture the receivers.
+# - stalled-peer: the kernel's default net.sctp.sndbuf_policy 0, one send
+#   buffer for all associations of the socket: S's unsent data leaves no room
+#   for B's replies either. Ours must abort S's association (stalled_abort).
+# - stalled-peer-own-buffers: sndbuf_policy 1, a buffer per association:
+#   only S's messages find no room. Ours must mark S stalled after one wait
+#   (the log says so) and count sendq_wait and sendq_full.
+# The C controls (by name only) drop what finds no room at once; with
+# policy 0 that is every reply to B as well.
 
 STALL_RATE=${E2E_STALL_RATE:-200}
-STALL_SECONDS=20
+STALL_SECONDS=15
 
 stalled_peer() {
-	local module=$1 ours=$2 bad=0 s_pid x_pid s_dir=$SC_DIR/sipp-S x_dir=$SC_DIR/sipp-X t0 secs policy
-	policy=$(sysctl -n net.sctp.sndbuf_policy) || return 1
-	sysctl -qw net.sctp.sndbuf_policy=1 || return 1
+	local module=$1 ours=$2 policy=$3 bad=0 s_pid x_pid s_dir=$SC_DIR/sipp-S x_dir=$SC_DIR/sipp-X t0 secs old
+	old=$(sysctl -n net.sctp.sndbuf_policy) || return 1
+	sysctl -qw net.sctp.sndbuf_policy="$policy" || return 1
+	say "net.sctp.sndbuf_policy = $policy (was $old)"
 	FAULT_DEFINES='#!define STALLED_PEER "sip:127.0.0.1:5070;transport=sctp"' \
 		start_fault_uas st "$module" 2 0 || return 1
 	mkdir -p "$s_dir" "$x_dir"
@@ -242,8 +248,10 @@ stalled_peer() {
 		say "ERROR: peer B's $((STALL_RATE * STALL_SECONDS)) calls took $secs s, not about $STALL_SECONDS s"
 		bad=1
 	fi
-	expect_counter_at_least st sendq_full 1 || bad=1
-	if [ "$ours" = 1 ]; then
+	if [ "$ours" = 1 ] && [ "$policy" = 0 ]; then
+		expect_counter_at_least st stalled_abort 1 || bad=1
+	elif [ "$ours" = 1 ]; then
+		expect_counter_at_least st sendq_full 1 || bad=1
 		expect_counter_at_least st sendq_wait 1 || bad=1
 		if grep -q "127.0.0.1:5070 took no data for sctp_send_wait" "${KAM_LOG[st]}"; then
 			say "ok: the log says peer S was marked stalled"
@@ -251,15 +259,19 @@ stalled_peer() {
 			say "ERROR: no log line marking peer S stalled"
 			bad=1
 		fi
+	else
+		expect_counter_at_least st sendq_full 1 || bad=1
 	fi
 	kill -KILL "$x_pid" "$s_pid" 2>/dev/null
 	wait "$x_pid" "$s_pid" 2>/dev/null
 	check_alive st || bad=1
-	sysctl -qw net.sctp.sndbuf_policy="$policy"
+	sysctl -qw net.sctp.sndbuf_policy="$old"
 	[ $bad = 0 ]
 }
-sc_stalled_peer_ours() { stalled_peer "$OUR_MODULE" 1; }
-sc_stalled_peer_c() { stalled_peer "$C_MODULE" 0; }
+sc_stalled_peer_ours() { stalled_peer "$OUR_MODULE" 1 0; }
+sc_stalled_peer_c() { stalled_peer "$C_MODULE" 0 0; }
+sc_stalled_peer_own_buffers_ours() { stalled_peer "$OUR_MODULE" 1 1; }
+sc_stalled_peer_own_buffers_c() { stalled_peer "$C_MODULE" 0 1; }
 
 # ---------------------------------------------------------------------------
 # Memory of a running Kamailio, through kamcmd.
