@@ -117,11 +117,11 @@ fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> usize {
                 aborted += 1;
                 stats::STALLED_ABORT.inc();
                 log::warn!(
-                    "sctp: association {id} with {} aborted: the peer stopped reading ({} chunks unsent, its window \
-                     {} bytes) and its data filled the socket's send buffer, which all associations share \
-                     (net.sctp.sndbuf_policy 0); sends to {peer} waited sctp_send_wait in vain",
+                    "sctp: association {id} with {} aborted: the peer stopped reading ({} chunks unacknowledged, \
+                     its window {} bytes) and its data filled the socket's send buffer, which all associations \
+                     share (net.sctp.sndbuf_policy 0); sends to {peer} waited sctp_send_wait in vain",
                     st.primary.map_or_else(|| "?".to_string(), |p| p.to_string()),
-                    st.pending,
+                    st.unacked,
                     st.rwnd
                 );
             }
@@ -131,11 +131,13 @@ fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> usize {
     aborted
 }
 
-/// A peer that takes nothing: its window cannot hold one more packet, and
-/// data waits to be sent.
+/// A peer that takes nothing: its window cannot hold one more packet while
+/// data sent to it waits for its acknowledgement. (SCTP_STATUS does not show
+/// data not yet sent; with the window closed, the stack keeps a probe out,
+/// so the unacknowledged count is not 0.)
 pub fn blocks_the_buffer(st: &AssocStatus) -> bool {
     const ONE_PACKET: u32 = 1500;
-    st.pending > 0 && st.rwnd < ONE_PACKET
+    st.unacked > 0 && st.rwnd < ONE_PACKET
 }
 
 fn abort(sock: SctpSocket<'_>, assoc_id: i32) -> io::Result<()> {
@@ -148,15 +150,15 @@ fn abort(sock: SctpSocket<'_>, assoc_id: i32) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn status(pending: u16, rwnd: u32) -> AssocStatus {
-        AssocStatus { pending, rwnd, ..Default::default() }
+    fn status(unacked: u16, rwnd: u32) -> AssocStatus {
+        AssocStatus { unacked, rwnd, ..Default::default() }
     }
 
     #[test]
     fn only_a_closed_window_with_data_waiting_blocks_the_buffer() {
         assert!(blocks_the_buffer(&status(3, 0)));
         assert!(blocks_the_buffer(&status(1, 1499)));
-        assert!(!blocks_the_buffer(&status(0, 0)), "nothing waits: not in anyone's way");
+        assert!(!blocks_the_buffer(&status(0, 0)), "nothing sent waits: not in anyone's way");
         assert!(!blocks_the_buffer(&status(50, 65536)), "busy but reading");
     }
 }
