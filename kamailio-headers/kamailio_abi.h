@@ -211,9 +211,9 @@ typedef struct param_export {
 	void *param_pointer;
 } param_export_t;
 
-/* rpc_export_t and pv_export_t are only pointed to (NULL here) */
+/* rpc_export_t is only pointed to (NULL here); pv_export_t: see pvar.h below */
 struct rpc_export;
-struct pv_export;
+struct _pv_export;
 
 typedef struct module_exports {
 	char *name;
@@ -221,7 +221,7 @@ typedef struct module_exports {
 	cmd_export_t *cmds;
 	param_export_t *params;
 	struct rpc_export *rpc_methods;
-	struct pv_export *pv_items;
+	struct _pv_export *pv_items;
 	response_function response_f;
 	init_function init_mod_f;
 	child_init_function init_child_f;
@@ -510,5 +510,105 @@ extern int sctp_disable;
 struct socket_info *grep_sock_info(str *host, unsigned short port,
 		unsigned short proto);
 int parse_phostport(char *s, char **host, int *hlen, int *port, int *proto);
+
+/* ---- parser/msg_parser.h, fmsg.h, route.h, action.h: event routes -- */
+/* Event routes run on the core's faked message (fmsg.c), whose `rcv` the
+ * module sets to the peer. Only `rcv` of struct sip_msg is used: at the same
+ * offset in every series (pinned in abi-layouts.txt); the module never
+ * allocates or copies a sip_msg. */
+#define KSR_SIP_MSG_RCV_OFFSET 512
+typedef struct sip_msg {
+	unsigned char ksr_before_rcv[KSR_SIP_MSG_RCV_OFFSET];
+	struct receive_info rcv;
+	/* the rest is the core's */
+} sip_msg_t;
+
+#define REQUEST_ROUTE 1
+#define ONEVENT_ROUTE (1 << 9)
+#define EVENT_ROUTE (REQUEST_ROUTE | ONEVENT_ROUTE)
+
+struct action;
+struct run_act_ctx;
+/* the start of the core's route_list (its name index follows) */
+struct route_list {
+	struct action **rlist; /* the route blocks, by index */
+	int idx;               /* first empty entry */
+	int entries;
+};
+extern struct route_list event_rt;
+extern int route_type; /* what set_route_type()/get_route_type() use */
+
+int route_lookup(struct route_list *rt, char *name);
+int run_top_route(struct action *a, sip_msg_t *msg, struct run_act_ctx *c);
+int faked_msg_init(void);
+sip_msg_t *faked_msg_next(void);
+
+/* ---- pvar.h: the module's pseudo-variable class ------------------- */
+#define PVT_OTHER 22
+#define PV_NAME_OTHER 2
+struct _pv_value; /* filled by the core's pv_get_* helpers only */
+typedef struct _pv_value pv_value_t;
+
+typedef struct _pv_name {
+	int type;
+	void (*nfree)(void *);
+	union {
+		struct {
+			unsigned short type; /* avp_flags_t */
+			str name;            /* avp_name_t (int or str) */
+		} isname;
+		void *dname; /* PV_NAME_OTHER: the class's own name data */
+	} u;
+} pv_name_t;
+
+typedef struct _pv_index {
+	int type;
+	union {
+		int ival;
+		void *dval;
+	} u;
+} pv_index_t;
+
+typedef struct _pv_param {
+	pv_name_t pvn;
+	pv_index_t pvi;
+} pv_param_t;
+
+typedef int (*pv_getf_t)(struct sip_msg *, pv_param_t *, pv_value_t *);
+typedef int (*pv_setf_t)(struct sip_msg *, pv_param_t *, int, pv_value_t *);
+
+typedef struct _pv_spec {
+	int type; /* pv_type_t */
+	pv_getf_t getf;
+	pv_setf_t setf;
+	pv_param_t pvp;
+	void *trans;
+} pv_spec_t, *pv_spec_p;
+
+typedef int (*pv_parse_name_f)(pv_spec_p sp, str *in);
+typedef int (*pv_parse_index_f)(pv_spec_p sp, str *in);
+typedef int (*pv_init_param_f)(pv_spec_p sp, int param);
+
+typedef struct _pv_export {
+	str name;
+	int type; /* pv_type_t */
+	pv_getf_t getf;
+	pv_setf_t setf;
+	pv_parse_name_f parse_name;
+	pv_parse_index_f parse_index;
+	pv_init_param_f init_param;
+	int iparam;
+} pv_export_t;
+
+int pv_get_null(struct sip_msg *msg, pv_param_t *param, pv_value_t *res);
+#if KSR_ABI_VERSION >= 50700
+int pv_get_sintval(struct sip_msg *msg, pv_param_t *param, pv_value_t *res,
+		long sival);
+#else
+int pv_get_sintval(struct sip_msg *msg, pv_param_t *param, pv_value_t *res,
+		int sival);
+#endif
+int pv_get_strval(struct sip_msg *msg, pv_param_t *param, pv_value_t *res,
+		str *sval);
 
 #endif /* KAMAILIO_SCTP_RS_ABI_H */

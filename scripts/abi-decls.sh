@@ -19,7 +19,7 @@ cc -E "$@" "$hdr" | awk -v want="$(basename "$hdr")" '
 	if (acc != "") { acc = acc " " line; if (line ~ /;/) { emit(acc); acc = "" }; next }
 	if (depth != 0 || line ~ /[{}]/) next
 	if (line ~ /^typedef/ && line !~ /\(\*/) next
-	if (line ~ /^(extern|typedef|int|void|struct|unsigned|char|cfg_|counter_)/) {
+	if (line ~ /^(extern|typedef|int|void|struct|unsigned|char|cfg_|counter_|sip_msg_t)/) {
 		if (line ~ /;/) emit(line); else acc = line
 	}
 }

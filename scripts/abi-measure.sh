@@ -31,6 +31,11 @@ cat > "$tmp/core_headers.h" <<'HDR'
 #include "globals.h"
 #include "socket_info.h"
 #include "receive.h"
+#include "parser/msg_parser.h"
+#include "route.h"
+#include "action.h"
+#include "fmsg.h"
+#include "pvar.h"
 HDR
 "$here/abi-probe-gen.sh" core_headers.h > "$tmp/probe.c"
 # The series, as build.rs passes it: major*10000 + minor*100.

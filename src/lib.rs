@@ -20,6 +20,7 @@ use kam::core::{self as core_api, SctpCallbacks};
 use kam::export::{CStrPtr, IntParams, ModuleExports, NoCmds, ParamTable};
 use kam::cfg;
 use kam::guard::guard;
+use kam::pv::{GetArgs, NameArg, PvTable};
 use kam::rpc::Call;
 use kam::sys;
 use transport::lifecycle::RpcHandlers;
@@ -46,8 +47,12 @@ static PARAMS: IntParams<PARAM_COUNT> = IntParams::new();
 static PARAM_TABLE: ParamTable<{ PARAM_COUNT + 1 }> = ParamTable::ints(&PARAM_NAMES, &PARAMS);
 static NO_CMDS: NoCmds = NoCmds::new();
 
+/// `$sctp(KEY)`, read by the event routes (and `$sctp(conid)` anywhere).
+static PV_TABLE: PvTable = PvTable::one(c"sctp", pv_sctp_get, pv_sctp_parse_key);
+
 #[no_mangle]
-pub static exports: ModuleExports = ModuleExports::new(c"sctp", &NO_CMDS, &PARAM_TABLE, mod_init, mod_destroy);
+pub static exports: ModuleExports =
+    ModuleExports::new(c"sctp", &NO_CMDS, &PARAM_TABLE, mod_init, mod_destroy).with_pvs(&PV_TABLE);
 
 const CALLBACKS: SctpCallbacks = SctpCallbacks {
     init: sctp_init,
@@ -140,6 +145,39 @@ unsafe extern "C" fn rpc_sctp_set_primary(rpc: *mut sys::rpc_t, ctx: *mut c_void
     if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
         guard("sctp.set_primary", (), || transport::assoc_rpc::set_primary(&call))
     }
+}
+
+/// The core parses the KEY of a `$sctp(KEY)` in the script.
+unsafe extern "C" fn pv_sctp_parse_key(spec: *mut sys::pv_spec_t, name: *mut sys::str_) -> c_int {
+    guard("$sctp key", -1, || {
+        // SAFETY: the core's parse_name arguments, valid for this call.
+        let Some(arg) = (unsafe { NameArg::from_raw(spec, name) }) else { return -1 };
+        match transport::event_routes::pv_key(arg.name()) {
+            Some(key) => {
+                arg.set_key(key);
+                0
+            }
+            None => {
+                log::error!(
+                    "unknown $sctp({}): the keys are {}",
+                    String::from_utf8_lossy(arg.name()),
+                    transport::event_routes::pv_keys()
+                );
+                -1
+            }
+        }
+    })
+}
+
+/// The script reads a `$sctp(KEY)`.
+unsafe extern "C" fn pv_sctp_get(msg: *mut sys::sip_msg, param: *mut sys::pv_param_t, res: *mut sys::pv_value_t) -> c_int {
+    guard("$sctp", -1, || {
+        // SAFETY: the core's getf arguments, valid for this call.
+        let Some(get) = (unsafe { GetArgs::from_raw(msg, param, res) }) else { return -1 };
+        let Some(key) = get.key() else { return -1 };
+        let conn_id = get.sctp_conn_id();
+        transport::event_routes::pv_value(key, conn_id, |v| get.answer(v))
+    })
 }
 
 unsafe extern "C" fn mod_destroy() {}

@@ -105,6 +105,13 @@ impl ModuleExports {
             destroy_mod_f: Some(destroy),
         })
     }
+
+    /// The same, with the module's pseudo-variable class.
+    pub const fn with_pvs(self, pvs: &'static super::pv::PvTable) -> Self {
+        let mut e = self.0;
+        e.pv_items = pvs.as_ptr();
+        ModuleExports(e)
+    }
 }
 
 #[cfg(test)]

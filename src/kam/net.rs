@@ -277,7 +277,6 @@ impl<'a> ReceiveInfo<'a> {
         &mut self.0
     }
 
-    #[cfg(test)]
     pub fn raw(&self) -> &sys::receive_info {
         &self.0
     }

@@ -79,16 +79,16 @@ pub fn total_ids() -> u32 {
     table().map_or(0, |t| t.total_ids())
 }
 
-/// An association came up; returns how many are open now. Receive gate held.
-pub fn came_up(key: AssocKey, peer: Option<&SocketAddr>, tracking: bool) -> i32 {
-    table().map_or(0, |t| came_up_in(t, key, peer, tracking))
+/// An association came up; returns how many are open now, and its connection
+/// id (0: not tracked). Receive gate held.
+pub fn came_up(key: AssocKey, peer: Option<&SocketAddr>, tracking: bool) -> (i32, i32) {
+    table().map_or((0, 0), |t| came_up_in(t, key, peer, tracking))
 }
 
-/// An association went down (closed, lost, or autoclosed). Receive gate held.
-pub fn went_down(key: AssocKey, tracking: bool) {
-    if let Some(t) = table() {
-        went_down_in(t, key, tracking)
-    }
+/// An association went down (closed, lost, or autoclosed); returns the
+/// connection id it had (0: not tracked). Receive gate held.
+pub fn went_down(key: AssocKey, tracking: bool) -> i32 {
+    table().map_or(0, |t| went_down_in(t, key, tracking))
 }
 
 /// The connection id for a message received on an association, tracking it if
@@ -101,18 +101,25 @@ pub(crate) fn conn_id_for_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, p
     track(t, key, peer) as i32
 }
 
-pub(crate) fn came_up_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: Option<&SocketAddr>, tracking: bool) -> i32 {
+pub(crate) fn came_up_in<A: SharedAlloc>(
+    t: &AssocTable<A>,
+    key: AssocKey,
+    peer: Option<&SocketAddr>,
+    tracking: bool,
+) -> (i32, i32) {
     let open = t.opened_inc();
-    if let (true, Some(peer)) = (tracking, peer) {
-        track(t, key, peer);
-    }
-    open
+    let id = match (tracking, peer) {
+        (true, Some(peer)) => track(t, key, peer) as i32,
+        _ => 0,
+    };
+    (open, id)
 }
 
-pub(crate) fn went_down_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, tracking: bool) {
+pub(crate) fn went_down_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, tracking: bool) -> i32 {
     t.opened_dec();
-    if tracking {
-        t.remove(key);
+    match tracking {
+        true => t.remove(key).map_or(0, |id| id as i32),
+        false => 0,
     }
 }
 

@@ -39,7 +39,9 @@ fn account(t: &AssocTable<Heap>, ev: Ev, ids: &mut HashMap<i32, Vec<i32>>) {
             came_up_in(t, key(a), Some(&peer_of(a)), true);
         }
         Ev::Data(a) => ids.entry(a).or_default().push(conn_id_for_in(t, key(a), &peer_of(a))),
-        Ev::Down(a) => went_down_in(t, key(a), true),
+        Ev::Down(a) => {
+            went_down_in(t, key(a), true);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the transport does on SCTP notifications: account for associations
 //! coming and going, enforce sctp_max_assocs, re-send what the stack gave up
-//! (sctp_send_retries), tell the core's blocklist, count, and log (debug level,
-//! like the C module).
+//! (sctp_send_retries), tell the core's blocklist, count, log (debug level,
+//! like the C module), and run the script's event routes (event_routes).
 //!
 //! Two steps: `account` runs while the receiver holds the socket's receive
 //! gate, so that the association table sees the events in the kernel's order;
@@ -9,7 +9,7 @@
 
 use super::ratelimit::Every;
 use super::send::{resend, send_abort, RetryContext};
-use super::{assoc, runtime, stats};
+use super::{assoc, event_routes, runtime, stats};
 use crate::kam::core::{blocklist, BlocklistReason};
 use crate::kam::net::SocketInfo;
 use crate::sctp::cmsg::{SndRcvInfo, FLAG_UNORDERED};
@@ -27,6 +27,9 @@ static FRAGMENT_LOG: Every = Every::new(10);
 pub struct Accounted {
     /// Associations open right after this one came up (COMM_UP only).
     pub open_after_up: Option<i32>,
+    /// The connection id the association got (COMM_UP) or had (COMM_LOST,
+    /// SHUTDOWN_COMP); 0: not tracked.
+    pub conn_id: i32,
 }
 
 /// Accounts for an association event in queue order (receive gate held): the
@@ -35,10 +38,12 @@ pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt:
     let Notification::AssocChange { state, assoc_id, .. } = *n else { return Accounted::default() };
     let key = AssocKey { sock: sock.fd(), assoc_id };
     match state {
-        AssocState::CommUp => Accounted { open_after_up: Some(assoc::came_up(key, from.as_ref(), rt.tracking)) },
+        AssocState::CommUp => {
+            let (open, conn_id) = assoc::came_up(key, from.as_ref(), rt.tracking);
+            Accounted { open_after_up: Some(open), conn_id }
+        }
         AssocState::CommLost | AssocState::ShutdownComplete => {
-            assoc::went_down(key, rt.tracking);
-            Accounted::default()
+            Accounted { conn_id: assoc::went_down(key, rt.tracking), ..Default::default() }
         }
         _ => Accounted::default(),
     }
@@ -59,6 +64,7 @@ pub fn handle(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, done
         Notification::Shutdown { .. } => stats::REMOTE_SHUTDOWN.inc(),
         _ => {}
     }
+    event_routes::on_notification(sock, from, n, done.conn_id, rt.tracking);
 }
 
 fn assoc_change(

@@ -50,7 +50,8 @@ pub struct RpcHandlers {
 }
 
 /// At mod_init: refuse the configuration when a parameter cannot be right;
-/// declare the runtime configuration and the RPC commands.
+/// declare the runtime configuration and the RPC commands; find the script's
+/// event routes.
 pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &RpcHandlers) -> i32 {
     if let Err(e) = settings::configure(raw) {
         log::error!("{e}");
@@ -73,6 +74,7 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
         log::error!("could not register the sctp rpc commands");
         return -1;
     }
+    super::event_routes::init();
     0
 }
 

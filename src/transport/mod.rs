@@ -5,6 +5,7 @@ pub mod assoc_rpc;
 pub mod lifecycle;
 pub mod listen;
 pub mod events;
+pub mod event_routes;
 pub mod gates;
 pub mod ratelimit;
 pub mod receive;

@@ -157,3 +157,4 @@ sc_oversize() {
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/parity.sh"
 . "$E2E_DIR/faults.sh"
+. "$E2E_DIR/events.sh"
