@@ -38,9 +38,11 @@ sc_events_ours() {
 	say "run: sctp_events_peer.py --bind 127.0.0.1,127.0.0.2:6001 --until $SC_DIR/close1 127.0.0.1:5060"
 	timeout -k 5 60 python3 "$E2E_DIR/sctp_events_peer.py" --bind 127.0.0.1,127.0.0.2:6001 \
 		--until "$SC_DIR/close1" 127.0.0.1:5060 >"$SC_DIR/peer1.log" 2>&1 &
-	local p1=$!
+	local p1=$! t0
+	t0=$(now)
 	local deadline=$((SECONDS + 15))
 	until [ -n "$(evt_lines path-change)" ] || [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+	say "path-change seen $(elapsed "$t0") s after peer 1 started; closing peer 1"
 	: >"$SC_DIR/close1"
 	wait "$p1" || bad=1
 	indent <"$SC_DIR/peer1.log"
@@ -50,8 +52,10 @@ sc_events_ours() {
 	indent <"$SC_DIR/peer2.log"
 	# the last events (assoc-down of peer 2, send-failed) may still be on their way
 	deadline=$((SECONDS + 10))
+	t0=$(now)
 	until [ "$(evt_lines assoc-down | wc -l)" -ge 2 ] && [ -n "$(evt_lines send-failed)" ] ||
 		[ $SECONDS -ge $deadline ]; do sleep 0.2; done
+	say "waited $(elapsed "$t0") s for the last events after peer 2 ended"
 	sleep 1
 	check_alive ev || return 1
 	say "event route lines:"
