@@ -153,3 +153,20 @@ fn receivers_under_the_gate_keep_counts_exact_under_real_concurrency() {
     assert_eq!(ids.len(), assocs as usize);
     assert!(ids.values().all(|v| v.len() == 2 && v[0] > 0 && v[0] == v[1]));
 }
+
+/// The event routes get the connection id from accounting: the id an
+/// association got on COMM_UP, and the same id on its COMM_LOST or
+/// SHUTDOWN_COMP (read as the entry goes, since it is gone afterwards).
+#[test]
+fn up_and_down_report_the_connection_id() {
+    let t = AssocTable::new(heap(), 64).unwrap();
+    let (open, id) = came_up_in(&t, key(1), Some(&peer_of(1)), true);
+    assert_eq!(open, 1);
+    assert!(id > 0);
+    assert_eq!(conn_id_for_in(&t, key(1), &peer_of(1)), id);
+    assert_eq!(went_down_in(&t, key(1), true), id);
+    assert_eq!(t.id_of(key(1)), None);
+    // tracking off: no id either way
+    assert_eq!(came_up_in(&t, key(2), Some(&peer_of(2)), false), (1, 0));
+    assert_eq!(went_down_in(&t, key(2), false), 0);
+}
