@@ -48,6 +48,12 @@ impl StallTable {
         Box::new(StallTable { slots: std::array::from_fn(|_| AtomicU64::new(0)) })
     }
 
+    /// Whether the slot of `peer` holds a mark of it (current or run out).
+    pub fn has_mark(&self, peer: &SocketAddr) -> bool {
+        let (i, tag) = slot_and_tag(peer);
+        (self.slots[i].load(Relaxed) >> 32) as u32 == tag
+    }
+
     /// Whether `peer` is marked stalled at `now_ms` (a clock every process
     /// shares, in milliseconds, wrapping).
     pub fn is_stalled(&self, peer: &SocketAddr, now_ms: u32) -> bool {
@@ -76,7 +82,9 @@ mod tests {
         let t = StallTable::new_for_test();
         let p = a("198.18.0.1:5060");
         assert!(!t.is_stalled(&p, 1000));
+        assert!(!t.has_mark(&p));
         t.mark(&p, 2000);
+        assert!(t.has_mark(&p));
         assert!(t.is_stalled(&p, 1000));
         assert!(t.is_stalled(&p, 1999));
         assert!(!t.is_stalled(&p, 2000));

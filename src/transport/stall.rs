@@ -5,32 +5,45 @@
 //! stopped reading, or every path to it is dead) is marked stalled for a
 //! while, and until then its messages fail at once, so that it cannot hold
 //! every worker for a wait per message.
+//!
+//! With the kernel's default net.sctp.sndbuf_policy 0, all associations of a
+//! socket share its send buffer, and a full buffer says nothing about the
+//! peer being sent to. There, a wait in vain aborts the associations whose
+//! peer stopped reading (they hold the buffer), and a stalled peer's messages
+//! are not sent at all while it is marked (each would open an association
+//! that fills the buffer again).
 
 use super::ratelimit::Every;
 use super::stats;
 use crate::kam::shm::new_stall_table;
-use crate::shared::clock::monotonic_ms;
 use crate::sctp::assoc_status::{self, AssocStatus};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
 use crate::sctp::socket::{SctpSocket, Wait};
 use crate::sctp::sysctl;
+use crate::shared::clock::monotonic_ms;
 use crate::shared::send_stall::StallTable;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::OnceLock;
 
 /// In shared memory, allocated before the core forks.
 static TABLE: OnceLock<&'static StallTable> = OnceLock::new();
+/// net.sctp.sndbuf_policy was 0 at startup (read before the core forks).
+static SHARED_BUFFER: AtomicBool = AtomicBool::new(false);
 static STALLED_LOG: Every = Every::new(10);
 
 /// The shortest time a peer stays marked stalled. Long against a wait: each
 /// time a mark runs out, a peer that is still stalled may hold the workers
 /// that send to it for one more wait. A peer that recovered loses nothing to
-/// its mark unless its buffer fills again while marked.
+/// its mark unless its buffer fills again while marked (with a shared buffer:
+/// its messages are dropped while marked).
 const MIN_HOLD_MS: u32 = 10_000;
 
-/// Allocates the table (main process, before fork).
+/// Allocates the table and reads the kernel's buffer policy (main process,
+/// before fork).
 pub fn init() -> bool {
+    SHARED_BUFFER.store(sysctl::sndbuf_policy() == Some(0), Relaxed);
     match new_stall_table() {
         Some(t) => {
             let _ = TABLE.set(t);
@@ -48,34 +61,18 @@ pub fn hold_ms(wait_ms: u32) -> u32 {
     wait_ms.saturating_mul(4).max(MIN_HOLD_MS)
 }
 
-/// Runs `send_blocking` (a send on `sock` that waits up to the socket's send
-/// timeout, `wait_ms`) for a message to `peer` whose first, non-blocking send
-/// found the buffer full; fails with EAGAIN at once when `peer` is marked
-/// stalled.
-///
-/// When the associations of the socket share its send buffer (kernel default,
-/// net.sctp.sndbuf_policy 0) and the wait ran out, the buffer is most likely
-/// held by another peer that stopped reading: such associations (the peer's
-/// window closed, data left unsent) are aborted, which frees the buffer for
-/// every other peer, and the message is tried once more.
-pub fn send_waiting(
-    sock: SctpSocket<'_>,
-    peer: &SocketAddr,
-    wait_ms: u32,
-    mut send_blocking: impl FnMut() -> io::Result<usize>,
-) -> io::Result<usize> {
-    let Some(table) = TABLE.get() else { return send_blocking() };
-    if table.is_stalled(peer, monotonic_ms()) {
-        return Err(io::Error::from_raw_os_error(libc::EAGAIN));
-    }
-    stats::SENDQ_WAIT.inc();
-    let r = send_blocking();
-    if !matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
-        return r;
-    }
-    if shared_send_buffer() && abort_blocking_peers(sock, peer) > 0 {
-        return send_blocking();
-    }
+fn is_stalled(table: &StallTable, peer: &SocketAddr) -> bool {
+    // the clock (a syscall in some VMs) only for a peer that has a mark
+    table.has_mark(peer) && table.is_stalled(peer, monotonic_ms())
+}
+
+/// Whether a message to `peer` must not be sent at all: it is marked stalled
+/// and the send buffer is shared (every send path asks this first).
+pub fn skip(peer: &SocketAddr) -> bool {
+    SHARED_BUFFER.load(Relaxed) && TABLE.get().is_some_and(|t| is_stalled(t, peer))
+}
+
+fn mark(table: &StallTable, peer: &SocketAddr, wait_ms: u32) {
     let hold = hold_ms(wait_ms);
     table.mark(peer, monotonic_ms().wrapping_add(hold));
     if let Some(left_out) = STALLED_LOG.due() {
@@ -84,51 +81,90 @@ pub fn send_waiting(
              messages fail without waiting until then ({left_out} more such marks since the last line)"
         );
     }
-    r
 }
 
-/// Whether the associations of a socket share its send buffer (read once).
-fn shared_send_buffer() -> bool {
-    static SHARED: OnceLock<bool> = OnceLock::new();
-    *SHARED.get_or_init(|| sysctl::sndbuf_policy() == Some(0))
+/// Runs `send_blocking` (a send on `sock` that waits up to the socket's send
+/// timeout, `wait_ms`) for a message to `peer` whose first, non-blocking send
+/// found the buffer full; fails with EAGAIN at once when `peer` is marked
+/// stalled. When the wait runs out: with a buffer per association, `peer` is
+/// marked; with a shared one, the associations whose peer stopped reading
+/// are aborted, `peer` is marked if it was one of them, else the message is
+/// tried once more if any was.
+pub fn send_waiting(
+    sock: SctpSocket<'_>,
+    peer: &SocketAddr,
+    wait_ms: u32,
+    mut send_blocking: impl FnMut() -> io::Result<usize>,
+) -> io::Result<usize> {
+    let Some(table) = TABLE.get() else { return send_blocking() };
+    if is_stalled(table, peer) {
+        return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+    }
+    stats::SENDQ_WAIT.inc();
+    let r = send_blocking();
+    if !matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
+        return r;
+    }
+    if !SHARED_BUFFER.load(Relaxed) {
+        mark(table, peer, wait_ms);
+        return r;
+    }
+    let freed = abort_blocking_peers(sock, peer);
+    if freed.peer_was_blocking {
+        mark(table, peer, wait_ms);
+        r
+    } else if freed.aborted > 0 {
+        send_blocking()
+    } else {
+        r
+    }
 }
 
 /// The reason sent with the ABORT of an association whose peer stopped reading.
 pub const ABORT_REASON_STALLED: &[u8] = b"Peer stopped reading: its unsent data filled the shared send buffer";
 
-/// Aborts the associations of `sock`, other than those with `peer`, whose peer
-/// window is closed while data waits to be sent. Returns how many.
-fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> usize {
+/// What aborting the associations that block a shared buffer did.
+#[derive(Debug, Default)]
+struct Freed {
+    aborted: usize,
+    /// One of them was with the peer being sent to.
+    peer_was_blocking: bool,
+}
+
+/// Aborts the associations of `sock` whose peer window is closed while data
+/// sent to it waits for acknowledgement.
+fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> Freed {
+    let mut freed = Freed::default();
     let ids = match assoc_status::assoc_ids(sock) {
         Ok(ids) => ids,
         Err(e) => {
             log::debug!("sctp: cannot list the associations of socket {}: {e}", sock.fd());
-            return 0;
+            return freed;
         }
     };
-    let mut aborted = 0;
     for id in ids {
         let Ok(st) = assoc_status::status(sock, id) else { continue };
-        if !blocks_the_buffer(&st) || st.primary.is_some_and(|p| p == *peer) {
+        if !blocks_the_buffer(&st) {
             continue;
         }
+        let with = st.primary.map_or_else(|| "?".to_string(), |p| p.to_string());
         match abort(sock, id) {
             Ok(()) => {
-                aborted += 1;
+                freed.aborted += 1;
+                freed.peer_was_blocking |= st.primary.is_some_and(|p| p == *peer);
                 stats::STALLED_ABORT.inc();
                 log::warn!(
-                    "sctp: association {id} with {} aborted: the peer stopped reading ({} chunks unacknowledged, \
-                     its window {} bytes) and its data filled the socket's send buffer, which all associations \
-                     share (net.sctp.sndbuf_policy 0); sends to {peer} waited sctp_send_wait in vain",
-                    st.primary.map_or_else(|| "?".to_string(), |p| p.to_string()),
+                    "sctp: association {id} with {with} aborted: the peer stopped reading ({} chunks \
+                     unacknowledged, its window {} bytes) and its data filled the socket's send buffer, which all \
+                     associations share (net.sctp.sndbuf_policy 0); a send to {peer} waited sctp_send_wait in vain",
                     st.unacked,
                     st.rwnd
                 );
             }
-            Err(e) => log::warn!("sctp: cannot abort stalled association {id}: {e}"),
+            Err(e) => log::warn!("sctp: cannot abort stalled association {id} with {with}: {e}"),
         }
     }
-    aborted
+    freed
 }
 
 /// A peer that takes nothing: its window cannot hold one more packet while
