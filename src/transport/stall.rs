@@ -131,8 +131,11 @@ struct Freed {
     peer_was_blocking: bool,
 }
 
-/// Aborts the associations of `sock` whose peer window is closed while data
-/// sent to it waits for acknowledgement.
+/// Aborts the associations of `sock` that hold its shared send buffer: those
+/// whose peer window is closed while data sent to it waits for
+/// acknowledgement; failing any, the one with the most data unacknowledged
+/// (a peer whose receive buffer is full of unread data drops what arrives
+/// while its window still looks open, e.g. on a new association).
 fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> Freed {
     let mut freed = Freed::default();
     let ids = match assoc_status::assoc_ids(sock) {
@@ -142,29 +145,48 @@ fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> Freed {
             return freed;
         }
     };
-    for id in ids {
-        let Ok(st) = assoc_status::status(sock, id) else { continue };
-        if !blocks_the_buffer(&st) {
-            continue;
-        }
+    let statuses = ids.into_iter().filter_map(|id| assoc_status::status(sock, id).ok());
+    for st in holders(statuses) {
         let with = st.primary.map_or_else(|| "?".to_string(), |p| p.to_string());
-        match abort(sock, id) {
+        match abort(sock, st.assoc_id) {
             Ok(()) => {
                 freed.aborted += 1;
                 freed.peer_was_blocking |= st.primary.is_some_and(|p| p == *peer);
                 stats::STALLED_ABORT.inc();
                 log::warn!(
-                    "sctp: association {id} with {with} aborted: the peer stopped reading ({} chunks \
-                     unacknowledged, its window {} bytes) and its data filled the socket's send buffer, which all \
+                    "sctp: association {} with {with} aborted: its peer takes no data ({} chunks \
+                     unacknowledged, its window {} bytes) and holds the socket's send buffer, which all \
                      associations share (net.sctp.sndbuf_policy 0); a send to {peer} waited sctp_send_wait in vain",
+                    st.assoc_id,
                     st.unacked,
                     st.rwnd
                 );
             }
-            Err(e) => log::warn!("sctp: cannot abort stalled association {id} with {with}: {e}"),
+            Err(e) => log::warn!("sctp: cannot abort stalled association {} with {with}: {e}", st.assoc_id),
         }
     }
     freed
+}
+
+/// Fewer unacknowledged chunks than this do not make an association the
+/// holder of a full buffer.
+const HOLDER_MIN_UNACKED: u16 = 8;
+
+/// The associations to abort, among all of a socket (see abort_blocking_peers).
+pub fn holders(all: impl Iterator<Item = AssocStatus>) -> Vec<AssocStatus> {
+    let mut closed = Vec::new();
+    let mut most: Option<AssocStatus> = None;
+    for st in all {
+        if blocks_the_buffer(&st) {
+            closed.push(st);
+        } else if st.unacked >= HOLDER_MIN_UNACKED && most.is_none_or(|m| st.unacked > m.unacked) {
+            most = Some(st);
+        }
+    }
+    if closed.is_empty() {
+        closed.extend(most);
+    }
+    closed
 }
 
 /// A peer that takes nothing: its window cannot hold one more packet while
@@ -188,6 +210,15 @@ mod tests {
 
     fn status(unacked: u16, rwnd: u32) -> AssocStatus {
         AssocStatus { unacked, rwnd, ..Default::default() }
+    }
+
+    #[test]
+    fn closed_windows_are_the_holders_else_the_most_unacknowledged() {
+        let st = |id, unacked, rwnd| AssocStatus { assoc_id: id, unacked, rwnd, ..Default::default() };
+        let ids = |v: Vec<AssocStatus>| v.iter().map(|s| s.assoc_id).collect::<Vec<_>>();
+        assert_eq!(ids(holders([st(1, 3, 0), st(2, 500, 90000), st(3, 1, 0)].into_iter())), [1, 3]);
+        assert_eq!(ids(holders([st(1, 20, 90000), st(2, 500, 90000), st(3, 0, 0)].into_iter())), [2]);
+        assert_eq!(ids(holders([st(1, 7, 90000), st(2, 2, 5000)].into_iter())), Vec::<i32>::new(), "nobody holds much");
     }
 
     #[test]
