@@ -244,7 +244,9 @@ stalled_peer() {
 		sipp_explain
 		bad=1
 	}
-	if [ "$secs" -gt $((STALL_SECONDS + 5)) ]; then
+	# sipp's own start and end, and a busy VM, add a few seconds; a receiver
+	# held by waits for S would add a second per message
+	if [ "$secs" -gt $((STALL_SECONDS + 8)) ]; then
 		say "ERROR: peer B's $((STALL_RATE * STALL_SECONDS)) calls took $secs s, not about $STALL_SECONDS s"
 		bad=1
 	fi
