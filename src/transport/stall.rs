@@ -189,13 +189,12 @@ pub fn holders(all: impl Iterator<Item = AssocStatus>) -> Vec<AssocStatus> {
     closed
 }
 
-/// A peer that takes nothing: its window cannot hold one more packet while
-/// data sent to it waits for its acknowledgement. (SCTP_STATUS does not show
-/// data not yet sent; with the window closed, the stack keeps a probe out,
-/// so the unacknowledged count is not 0.)
+/// A peer that takes nothing: the window it left us (its advertised window
+/// less what we have in flight to it) cannot hold one more packet. An idle
+/// peer that reads leaves its whole window open.
 pub fn blocks_the_buffer(st: &AssocStatus) -> bool {
     const ONE_PACKET: u32 = 1500;
-    st.unacked > 0 && st.rwnd < ONE_PACKET
+    st.rwnd < ONE_PACKET
 }
 
 fn abort(sock: SctpSocket<'_>, assoc_id: i32) -> io::Result<()> {
@@ -217,15 +216,15 @@ mod tests {
         let st = |id, unacked, rwnd| AssocStatus { assoc_id: id, unacked, rwnd, ..Default::default() };
         let ids = |v: Vec<AssocStatus>| v.iter().map(|s| s.assoc_id).collect::<Vec<_>>();
         assert_eq!(ids(holders([st(1, 3, 0), st(2, 500, 90000), st(3, 1, 0)].into_iter())), [1, 3]);
-        assert_eq!(ids(holders([st(1, 20, 90000), st(2, 500, 90000), st(3, 0, 0)].into_iter())), [2]);
+        assert_eq!(ids(holders([st(1, 20, 90000), st(2, 500, 90000), st(3, 0, 60000)].into_iter())), [2]);
         assert_eq!(ids(holders([st(1, 7, 90000), st(2, 2, 5000)].into_iter())), Vec::<i32>::new(), "nobody holds much");
     }
 
     #[test]
-    fn only_a_closed_window_with_data_waiting_blocks_the_buffer() {
+    fn only_a_closed_window_blocks_the_buffer() {
         assert!(blocks_the_buffer(&status(3, 0)));
-        assert!(blocks_the_buffer(&status(1, 1499)));
-        assert!(!blocks_the_buffer(&status(0, 0)), "nothing sent waits: not in anyone's way");
+        assert!(blocks_the_buffer(&status(0, 1499)));
+        assert!(!blocks_the_buffer(&status(0, 65536)), "idle");
         assert!(!blocks_the_buffer(&status(50, 65536)), "busy but reading");
     }
 }
