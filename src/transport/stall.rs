@@ -27,8 +27,11 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::OnceLock;
 
-/// In shared memory, allocated before the core forks.
+/// In shared memory, allocated before the core forks: peers whose messages
+/// get no wait (TABLE), and, with a shared send buffer, peers found holding
+/// it, whose messages are not sent at all (HOLDERS).
 static TABLE: OnceLock<&'static StallTable> = OnceLock::new();
+static HOLDERS: OnceLock<&'static StallTable> = OnceLock::new();
 /// net.sctp.sndbuf_policy was 0 at startup (read before the core forks).
 static SHARED_BUFFER: AtomicBool = AtomicBool::new(false);
 static STALLED_LOG: Every = Every::new(10);
@@ -44,13 +47,14 @@ const MIN_HOLD_MS: u32 = 10_000;
 /// before fork).
 pub fn init() -> bool {
     SHARED_BUFFER.store(sysctl::sndbuf_policy() == Some(0), Relaxed);
-    match new_stall_table() {
-        Some(t) => {
+    match (new_stall_table(), new_stall_table()) {
+        (Some(t), Some(h)) => {
             let _ = TABLE.set(t);
+            let _ = HOLDERS.set(h);
             true
         }
-        None => {
-            log::error!("sctp: no shared memory for the table of stalled peers");
+        _ => {
+            log::error!("sctp: no shared memory for the tables of stalled peers");
             false
         }
     }
@@ -66,10 +70,10 @@ fn is_stalled(table: &StallTable, peer: &SocketAddr) -> bool {
     table.has_mark(peer) && table.is_stalled(peer, monotonic_ms())
 }
 
-/// Whether a message to `peer` must not be sent at all: it is marked stalled
-/// and the send buffer is shared (every send path asks this first).
+/// Whether a message to `peer` must not be sent at all: it was found holding
+/// the shared send buffer not long ago (every send path asks this first).
 pub fn skip(peer: &SocketAddr) -> bool {
-    SHARED_BUFFER.load(Relaxed) && TABLE.get().is_some_and(|t| is_stalled(t, peer))
+    SHARED_BUFFER.load(Relaxed) && HOLDERS.get().is_some_and(|t| is_stalled(t, peer))
 }
 
 fn mark(table: &StallTable, peer: &SocketAddr, wait_ms: u32) {
@@ -111,11 +115,16 @@ pub fn send_waiting(
     }
     let freed = abort_blocking_peers(sock, peer);
     if freed.peer_was_blocking {
+        if let Some(holders) = HOLDERS.get() {
+            holders.mark(peer, monotonic_ms().wrapping_add(hold_ms(wait_ms)));
+        }
         mark(table, peer, wait_ms);
         r
     } else if freed.aborted > 0 {
         send_blocking()
     } else {
+        // nobody to blame: still, no more waits for this peer for a while
+        mark(table, peer, wait_ms);
         r
     }
 }
