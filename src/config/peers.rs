@@ -177,7 +177,7 @@ mod tests {
     fn an_address_belongs_to_one_peer() {
         let a = parse("10.0.0.1,10.0.0.2").unwrap();
         let b = parse("10.0.0.3,10.0.0.2").unwrap();
-        let e = check_disjoint(&[a.clone()], &b, "10.0.0.3,10.0.0.2").unwrap_err().to_string();
+        let e = check_disjoint(std::slice::from_ref(&a), &b, "10.0.0.3,10.0.0.2").unwrap_err().to_string();
         assert!(e.contains("10.0.0.2:5060"), "{e}");
         let c = parse("10.0.0.1,10.0.0.2:5070").unwrap();
         assert!(check_disjoint(&[a], &c, "x").is_ok(), "other port, other peer");

@@ -209,7 +209,9 @@ mod tests {
         assert_eq!(len, SNDRCV_SPACE + cmsg_space(4) + cmsg_len(16));
         let h1: libc::cmsghdr = crate::pod::from_prefix(&b.0[SNDRCV_SPACE..]);
         assert_eq!((h1.cmsg_level, h1.cmsg_type as u32), (libc::IPPROTO_SCTP, sys::SCTP_DSTADDRV4));
-        assert_eq!(h1.cmsg_len as usize, cmsg_len(4));
+        #[allow(clippy::unnecessary_cast)] // usize on glibc, u32 elsewhere
+        let h1_len = h1.cmsg_len as usize;
+        assert_eq!(h1_len, cmsg_len(4));
         let d = SNDRCV_SPACE + cmsg_space(0);
         assert_eq!(&b.0[d..d + 4], &[198, 18, 2, 2]);
         let h2: libc::cmsghdr = crate::pod::from_prefix(&b.0[SNDRCV_SPACE + cmsg_space(4)..]);
