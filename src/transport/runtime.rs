@@ -280,6 +280,13 @@ mod tests {
             sock_opt(Hbinterval, -1),
             Some(SockOpt::PeerAddr { heartbeat: Heartbeat::Disabled, pathmaxrxt: None })
         );
+        assert_eq!(
+            sock_opt(Pathpfthld, 0),
+            Some(SockOpt::Thresholds { pathpfthld: Some(0), pathmaxrxt: None }),
+            "0 is a threshold, not 'keep'"
+        );
+        assert_eq!(judge(Pathpfthld, 0, group(1, 1)), Verdict::Accept);
+        assert!(!has_rule(Pathpfthld), "readable with cfg.get");
         assert_eq!(sock_opt(SendTtl, 5), None);
         assert_eq!(sock_opt(MaxAssocs, 5), None);
     }

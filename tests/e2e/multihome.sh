@@ -12,7 +12,7 @@
 # taken down by setting A's end of its veth down (B's end loses its carrier).
 
 SCENARIOS+=" peer-path-down-ours peer-path-down-c dispatcher-2429-ours dispatcher-2429-c"
-SCENARIOS+=" path-failover-ours bad-peer"
+SCENARIOS+=" path-failover-ours bad-peer learnt-peer-ours"
 HOST_ONLY[path-failover-ours]="two 400-call runs (30 s); path failover is the kernel's, the same VM kernel on every release"
 
 MH_PEER='modparam("sctp", "sctp_peer", "198.18.1.2,198.18.2.2:5060")'
@@ -87,12 +87,22 @@ peer_path_down() {
 	mh_assocs
 	expect "calls passed (of 10) with path 1 down" "$SIPP_OK" "$want" || { sipp_explain; rc=1; }
 	[ "$want" = 0 ] || expect "associations from A to B" "$MH_ASSOCS" 1 || rc=1
+	if [ "$module" = "$OUR_MODULE" ]; then
+		# sctp_pathpfthld in the cfg group: the modparam's 3, then changed
+		kam_rpc A cfg.get sctp pathpfthld
+		expect "cfg.get sctp pathpfthld (modparam 3)" "$RPC_OUT" 3 || rc=1
+		kam_rpc A cfg.set_now_int sctp pathpfthld 1 && kam_rpc A cfg.get sctp pathpfthld
+		expect "cfg.get sctp pathpfthld after cfg.set_now_int 1" "$RPC_OUT" 1 || rc=1
+	fi
 	check_alive A && check_alive B || rc=1
 	stop_all
 	mh_net_down
 	return $rc
 }
-sc_peer_path_down_ours() { peer_path_down "$OUR_MODULE" 10 "$MH_PEER"; }
+sc_peer_path_down_ours() {
+	peer_path_down "$OUR_MODULE" 10 "$MH_PEER
+$(sctp_params pathpfthld=3)"
+}
 sc_peer_path_down_c() { peer_path_down "$C_MODULE" 0 ""; }
 
 # dispatcher-2429: Kamailio issue #2429's setup. One dispatcher set lists
@@ -104,15 +114,20 @@ sc_peer_path_down_c() { peer_path_down "$C_MODULE" 0 ""; }
 # association to the first address never comes up, and its INIT holds that
 # address, so the probes of both destinations fail.
 dispatcher_2429() {
+	dispatcher_2429_steps "$1" "$2" down
+}
+
+# dispatcher_2429_steps MODULE PARAMS-TEXT up|down: path 1 up or down.
+dispatcher_2429_steps() {
 	local module=$1 rc=0 flags
 	mkdir -p "$SC_DIR/A"
 	# dispatcher keeps a set's destinations in the reverse order of the file:
 	# listed so, the first address is probed first, every second
 	printf '%s\n' "1 sip:198.18.2.2:5060;transport=sctp 0 0" "1 sip:198.18.1.2:5060;transport=sctp 0 0" \
 		>"$SC_DIR/A/dispatcher.list"
-	mh_net_up && mh_start_b && mh_path_down 1 && mh_start_a "$module" mh-dispatcher.cfg "$2" ||
-		{ mh_net_down; return 1; }
-	sleep 10
+	mh_net_up && mh_start_b && { [ "$3" = up ] || mh_path_down 1; } &&
+		mh_start_a "$module" mh-dispatcher.cfg "$2" || { mh_net_down; return 1; }
+	sleep "$([ "$3" = up ] && echo 5 || echo 10)"
 	kam_rpc A dispatcher.list || rc=1
 	flags=$(printf '%s\n' "$RPC_OUT" | awk '/URI:/ { uri = $2 } /FLAGS:/ { print uri "=" $2 }' | sort | tr '\n' ' ')
 	DS_FLAGS=${flags% }
@@ -124,6 +139,24 @@ dispatcher_2429() {
 	return $rc
 }
 MH_BOTH_UP="sip:198.18.1.2:5060;transport=sctp=AP sip:198.18.2.2:5060;transport=sctp=AP"
+# learnt-peer: B is not declared; both paths are up and sctp_max_assocs is 1.
+# Dispatcher probes B's first address (which opens the one association
+# allowed), then its second: that send must go on the same association,
+# because the addresses the kernel reports at SCTP_COMM_UP lead to it in the
+# association table. Were they not learnt, the limit would refuse it.
+sc_learnt_peer_ours() {
+	dispatcher_2429_steps "$OUR_MODULE" "$(sctp_params max_assocs=1)" up || return 1
+	local bad=0
+	expect "dispatcher destinations" "$DS_FLAGS" "$MH_BOTH_UP" || bad=1
+	expect "associations from A to B" "$MH_ASSOCS" 1 || bad=1
+	if grep -q "maximum number of sctp associations exceeded" "${KAM_LOG[A]}"; then
+		say "ERROR: kamailio[A] refused a send for the association limit:"
+		grep "maximum number of sctp associations" "${KAM_LOG[A]}" | head -n 3 | cut -c 1-250 | indent
+		bad=1
+	fi
+	[ $bad = 0 ]
+}
+
 sc_dispatcher_2429_ours() {
 	dispatcher_2429 "$OUR_MODULE" "$MH_PEER" || return 1
 	expect "dispatcher destinations" "$DS_FLAGS" "$MH_BOTH_UP" && expect "associations from A to B" "$MH_ASSOCS" 1
