@@ -288,10 +288,20 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         _ => return Err(c.err(Hbinterval, "expected milliseconds (> 0), 0 for the OS default, or -1 to disable heartbeats")),
     };
 
+    // unlike the other socket options, 0 is a threshold here (leave a path at
+    // its first timeout), not "OS default"
     let pathpfthld = match c.val(Pathpfthld) {
         -1 => None,
-        v if (0..=u16::MAX as i32).contains(&v) => Some(v as u16),
-        _ => return Err(c.err(Pathpfthld, "expected a count from 0 to 65535, or -1 for the OS default")),
+        v if v > u16::MAX as i32 => {
+            c.warnings.push(ParamWarning(format!(
+                "sctp_pathpfthld {v} is more than the kernel can hold, using {}",
+                u16::MAX
+            )));
+            c.adjusted[Pathpfthld as usize] = u16::MAX as i32;
+            Some(u16::MAX)
+        }
+        v if v >= 0 => Some(v as u16),
+        _ => return Err(c.err(Pathpfthld, "expected a count (>= 0; 0: at the first timeout), or -1 for the OS default")),
     };
 
     let tuning = Tuning {
@@ -404,7 +414,8 @@ mod tests {
     #[test]
     fn negative_values_are_refused_with_the_name() {
         for id in [SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, MaxAssocs, SrtoInitial, SrtoMax,
-            SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt, SackDelay, SackFreq, MaxBurst]
+            SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt, SackDelay, SackFreq, MaxBurst,
+            Pathpfthld]
         {
             let e = refused(id, -5);
             assert_eq!(e.name, id.name());
@@ -480,10 +491,12 @@ mod tests {
         assert_eq!(ok(&[(Pathpfthld, 0)]).0.tuning.pathpfthld, Some(0));
         assert_eq!(ok(&[(Pathpfthld, 2)]).0.tuning.pathpfthld, Some(2));
         assert_eq!(ok(&[(Pathpfthld, -1)]).0.tuning.pathpfthld, None);
-        let e = refused(Pathpfthld, 70000);
+        let (s, w) = ok(&[(Pathpfthld, 70000)]);
+        assert_eq!(s.tuning.pathpfthld, Some(65535));
+        assert!(w[0].0.contains("sctp_pathpfthld 70000"));
+        let e = refused(Pathpfthld, -2);
         assert_eq!(e.name, "sctp_pathpfthld");
-        assert!(e.to_string().contains("70000"));
-        assert_eq!(refused(Pathpfthld, -2).name, "sctp_pathpfthld");
+        assert!(e.to_string().contains("-2"));
         let os = Current { pathpfthld: Some(0), ..Default::default() };
         assert_eq!(kernel_values(&os)[Pathpfthld as usize], 0);
     }
