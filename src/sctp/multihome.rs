@@ -1,7 +1,7 @@
 //! Multihomed peers at the socket level: opening an association with all of a
-//! peer's addresses in one non-blocking sendmsg, reading an association's
-//! peer addresses, and asking the kernel which association an address
-//! belongs to.
+//! peer's addresses in one non-blocking sendmsg, and asking the kernel which
+//! association an address belongs to. (An association's peer addresses are
+//! read by `assoc_status::peer_addrs`.)
 //!
 //! Why sendmsg with SCTP_DSTADDRV4/V6 rather than sctp_connectx: on a
 //! one-to-many socket that the core opened blocking, connectx waits for the
@@ -16,7 +16,7 @@ use super::cmsg::{cmsg_len, cmsg_space, SendCmsgBuf, SndRcvInfo};
 use super::socket::SctpSocket;
 use super::sys;
 use crate::pod::write_field;
-use crate::sockaddr::{from_sockaddr_bytes, RawAddr};
+use crate::sockaddr::RawAddr;
 use std::io;
 use std::mem::size_of;
 use std::net::SocketAddr;
@@ -109,64 +109,6 @@ pub fn send_with_addrs(
     }
 }
 
-/// The most peer addresses read back for one association.
-const MAX_READ: usize = 32;
-const GETADDRS_HDR: usize = size_of::<sys::sctp_getaddrs>();
-const IN6_LEN: usize = size_of::<libc::sockaddr_in6>();
-
-/// The peer addresses of association `assoc_id` on `sock` (at most 32).
-pub fn peer_addrs(sock: SctpSocket<'_>, assoc_id: i32) -> io::Result<Vec<SocketAddr>> {
-    let mut buf = [0u8; GETADDRS_HDR + MAX_READ * IN6_LEN];
-    buf[..4].copy_from_slice(&assoc_id.to_ne_bytes());
-    let mut len = buf.len() as libc::socklen_t;
-    // SAFETY: buf is writable for len bytes; the kernel writes at most that
-    // many (it fails with EINVAL when the addresses do not fit).
-    let r = unsafe {
-        libc::getsockopt(
-            sock.fd(),
-            libc::IPPROTO_SCTP,
-            sys::SCTP_GET_PEER_ADDRS as i32,
-            buf.as_mut_ptr() as *mut libc::c_void,
-            &mut len,
-        )
-    };
-    if r != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(parse_getaddrs(&buf[..(len as usize).min(buf.len())]))
-}
-
-/// Reads a `struct sctp_getaddrs` as the kernel fills it: the count, then the
-/// addresses one after the other, each as long as its family's sockaddr.
-pub fn parse_getaddrs(b: &[u8]) -> Vec<SocketAddr> {
-    let mut out = Vec::new();
-    if b.len() < GETADDRS_HDR {
-        return out;
-    }
-    let n = u32::from_ne_bytes([b[4], b[5], b[6], b[7]]) as usize;
-    let mut off = GETADDRS_HDR;
-    for _ in 0..n.min(MAX_READ) {
-        let rest = &b[off.min(b.len())..];
-        if rest.len() < 2 {
-            break;
-        }
-        let family = u16::from_ne_bytes([rest[0], rest[1]]) as i32;
-        let size = match family {
-            libc::AF_INET => size_of::<libc::sockaddr_in>(),
-            libc::AF_INET6 => IN6_LEN,
-            _ => break,
-        };
-        if rest.len() < size {
-            break;
-        }
-        if let Some(a) = from_sockaddr_bytes(&rest[..size]) {
-            out.push(a);
-        }
-        off += size;
-    }
-    out
-}
-
 /// `struct sctp_paddrinfo` is packed in the kernel (the address at offset 4),
 /// which bindgen cannot express: handled as bytes.
 const PADDRINFO_LEN: usize = 152;
@@ -196,7 +138,6 @@ pub fn assoc_of_addr(sock: SctpSocket<'_>, addr: &SocketAddr) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sockaddr::RawAddr;
 
     #[test]
     fn dstaddr_messages_follow_sndrcv() {
@@ -221,26 +162,11 @@ mod tests {
     }
 
     #[test]
-    fn getaddrs_is_read_address_by_address() {
-        let a: SocketAddr = "198.18.1.2:5060".parse().unwrap();
-        let b6: SocketAddr = "[2001:db8::2]:5060".parse().unwrap();
-        let mut buf = vec![0u8; GETADDRS_HDR];
-        buf[4..8].copy_from_slice(&3u32.to_ne_bytes());
-        buf.extend_from_slice(RawAddr::from_socket_addr(&a).bytes());
-        buf.extend_from_slice(RawAddr::from_socket_addr(&b6).bytes());
-        // the third is cut short: ignored
-        buf.extend_from_slice(&RawAddr::from_socket_addr(&a).bytes()[..6]);
-        assert_eq!(parse_getaddrs(&buf), [a, b6]);
-        assert!(parse_getaddrs(&buf[..4]).is_empty());
-    }
-
-    #[test]
     #[cfg_attr(miri, ignore = "needs a real socket")]
     fn a_socket_that_is_not_sctp_fails_cleanly() {
         use std::os::fd::AsFd;
         let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let s = SctpSocket::new(udp.as_fd());
-        assert!(peer_addrs(s, 1).is_err());
         assert_eq!(assoc_of_addr(s, &"127.0.0.1:5060".parse().unwrap()), None);
     }
 }

@@ -11,9 +11,9 @@
 use super::assoc;
 use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
 use crate::sctp::cmsg::SndRcvInfo;
-use crate::sctp::multihome;
+use crate::sctp::{assoc_status, multihome};
 use crate::sctp::socket::SctpSocket;
-use crate::shared::assoc_table::AssocKey;
+use crate::shared::assoc_table::{AssocKey, MAX_PEER_ADDRS};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
@@ -53,7 +53,7 @@ fn declared(a: &SocketAddr) -> Option<&'static Peer> {
 /// address the kernel knows for it, and every declared address of its peer,
 /// now lead to it.
 pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
-    let mut addrs = match multihome::peer_addrs(sock, key.assoc_id) {
+    let mut addrs = match assoc_status::peer_addrs(sock, key.assoc_id) {
         Ok(a) => a,
         Err(e) => {
             log::debug!("sctp: peer addresses of association {}: {e}", key.assoc_id);
@@ -63,6 +63,9 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
     if let Some(peer) = from.and_then(declared).or_else(|| addrs.iter().find_map(declared)) {
         addrs.extend(peer.addrs.iter().copied());
     }
+    // the table indexes at most MAX_PEER_ADDRS of them: no more work than that
+    // here, inside the receive gate, whatever the peer announced
+    addrs.truncate(MAX_PEER_ADDRS as usize);
     for a in &addrs {
         assoc::add_peer_addr(key, a);
     }
