@@ -184,8 +184,11 @@ typedef struct dest_info {
 #define PARAM_STRING (1U << 0)
 #define PARAM_INT (1U << 1)
 #define PARAM_STR (1U << 2)
+/* the parameter points to a function the core calls with each value */
+#define PARAM_USE_FUNC (1U << 31)
 
 typedef unsigned int modparam_t;
+typedef int (*param_func_t)(modparam_t type, void *val);
 struct sip_msg;
 
 typedef int (*cmd_function)(struct sip_msg *, char *, char *);

@@ -44,7 +44,8 @@ pub static module_interface_ver: c_uint = sys::MODULE_INTERFACE_VER;
 
 /// Values of the 19 integer parameters, written by the core on `modparam`.
 static PARAMS: IntParams<PARAM_COUNT> = IntParams::new();
-static PARAM_TABLE: ParamTable<{ PARAM_COUNT + 1 }> = ParamTable::ints(&PARAM_NAMES, &PARAMS);
+static PARAM_TABLE: ParamTable<{ PARAM_COUNT + 2 }> =
+    ParamTable::with_string_funcs(&PARAM_NAMES, &PARAMS, &[(c"sctp_peer", param_sctp_peer)]);
 static NO_CMDS: NoCmds = NoCmds::new();
 
 /// `$sctp(KEY)`, read by the event routes (and `$sctp(conid)` anywhere).
@@ -82,6 +83,26 @@ const RPC_HANDLERS: RpcHandlers = RpcHandlers {
 unsafe extern "C" fn mod_init() -> c_int {
     guard("mod_init", -1, || {
         transport::lifecycle::init_module(&PARAMS.snapshot(), cfg_on_change, cfg_on_set, &RPC_HANDLERS)
+    })
+}
+
+/// `modparam("sctp", "sctp_peer", "ADDR1,ADDR2[,...]:PORT")`, once per line.
+unsafe extern "C" fn param_sctp_peer(_type: sys::modparam_t, val: *mut c_void) -> c_int {
+    guard("sctp_peer", -1, || {
+        if val.is_null() {
+            log::error!("modparam(\"sctp\", \"sctp_peer\") without a value");
+            return -1;
+        }
+        // SAFETY: for a PARAM_STRING parameter the core passes a NUL-terminated
+        // string, valid for this call.
+        let value = unsafe { CStr::from_ptr(val as *const c_char) }.to_string_lossy();
+        match transport::peers::declare(&value) {
+            Ok(()) => 0,
+            Err(e) => {
+                log::error!("{e}");
+                -1
+            }
+        }
     })
 }
 

@@ -1,4 +1,4 @@
-//! The 19 integer parameters (`modparam`) and runtime changes of the `sctp`
+//! The integer parameters (`modparam`) and runtime changes of the `sctp`
 //! config group. Checks, besides the absence of panics:
 //! - `validate` refuses only with the name and value of a parameter that has it,
 //!   and only for values below -1 (below 0 for the send TTL and retries) or
@@ -64,6 +64,9 @@ fn check_validate(raw: &RawValues) {
             ] {
                 assert_eq!(held, in_force(id), "{id:?}");
             }
+            // a potentially-failed threshold of 0 is a value, not the OS default
+            let pf = v.values[Pathpfthld as usize];
+            assert_eq!(t.pathpfthld.map(i64::from), Some(pf as i64).filter(|&x| x >= 0), "Pathpfthld");
             assert_eq!(v.settings.send_retries as i32, v.values[SendRetries as usize]);
             // validated again: same settings, nothing left to clamp
             let again = validate(&v.values).expect("values in force are valid");

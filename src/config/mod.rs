@@ -1,2 +1,3 @@
 //! The module's parameters: names, defaults, validation. Pure logic.
 pub mod params;
+pub mod peers;

@@ -5,7 +5,7 @@
 use crate::sctp::options::{Current, Heartbeat, Tuning};
 use std::ffi::CStr;
 
-pub const PARAM_COUNT: usize = 20;
+pub const PARAM_COUNT: usize = 21;
 
 /// One module parameter, in the C module's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub enum ParamId {
     MaxBurst,
     // ours
     SendWait,
+    /// Retransmissions on a path before it is "potentially failed" and left
+    /// for another (SCTP_PEER_ADDR_THLDS); not in the C module.
+    Pathpfthld,
 }
 
 /// Parameter names as the config file spells them, indexed by `ParamId as usize`.
@@ -55,6 +58,7 @@ pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = [
     c"sctp_sack_freq",
     c"sctp_max_burst",
     c"sctp_send_wait",
+    c"sctp_pathpfthld",
 ];
 
 impl ParamId {
@@ -64,7 +68,7 @@ impl ParamId {
         [
             SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, AssocTracking, AssocReuse, MaxAssocs,
             SrtoInitial, SrtoMax, SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt,
-            SackDelay, SackFreq, MaxBurst, SendWait,
+            SackDelay, SackFreq, MaxBurst, SendWait, Pathpfthld,
         ]
     };
 
@@ -111,6 +115,7 @@ pub fn kernel_values(c: &Current) -> RawValues {
     v[SackFreq as usize] = n(c.sack_freq);
     v[MaxBurst as usize] = n(c.max_burst);
     v[SendWait as usize] = n(c.send_wait_ms);
+    v[Pathpfthld as usize] = n(c.pathpfthld);
     v
 }
 
@@ -283,6 +288,22 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         _ => return Err(c.err(Hbinterval, "expected milliseconds (> 0), 0 for the OS default, or -1 to disable heartbeats")),
     };
 
+    // unlike the other socket options, 0 is a threshold here (leave a path at
+    // its first timeout), not "OS default"
+    let pathpfthld = match c.val(Pathpfthld) {
+        -1 => None,
+        v if v > u16::MAX as i32 => {
+            c.warnings.push(ParamWarning(format!(
+                "sctp_pathpfthld {v} is more than the kernel can hold, using {}",
+                u16::MAX
+            )));
+            c.adjusted[Pathpfthld as usize] = u16::MAX as i32;
+            Some(u16::MAX)
+        }
+        v if v >= 0 => Some(v as u16),
+        _ => return Err(c.err(Pathpfthld, "expected a count (>= 0; 0: at the first timeout), or -1 for the OS default")),
+    };
+
     let tuning = Tuning {
         rcvbuf: c.buffer(SocketRcvbuf)?,
         sndbuf: c.buffer(SocketSndbuf)?,
@@ -295,6 +316,7 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         init_max_timeo_ms: c.os_opt_u16(InitMaxTimeo)?,
         heartbeat,
         pathmaxrxt: c.os_opt_u16(Pathmaxrxt)?,
+        pathpfthld,
         sack_delay_ms: c.os_opt(SackDelay)?,
         sack_freq: c.os_opt(SackFreq)?,
         max_burst: c.os_opt(MaxBurst)?,
@@ -343,6 +365,7 @@ mod tests {
         // the C module's 19 first, in its order, then ours
         assert_eq!(PARAM_NAMES[18].to_str().unwrap(), "sctp_max_burst");
         assert_eq!(SendWait.name(), "sctp_send_wait");
+        assert_eq!(Pathpfthld.name(), "sctp_pathpfthld");
         assert_eq!(SocketRcvbuf.name(), "sctp_socket_rcvbuf");
         assert_eq!(MaxBurst.name(), "sctp_max_burst");
         assert_eq!(InitMaxTimeo.name(), "sctp_init_max_timeo");
@@ -391,7 +414,8 @@ mod tests {
     #[test]
     fn negative_values_are_refused_with_the_name() {
         for id in [SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, MaxAssocs, SrtoInitial, SrtoMax,
-            SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt, SackDelay, SackFreq, MaxBurst]
+            SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt, SackDelay, SackFreq, MaxBurst,
+            Pathpfthld]
         {
             let e = refused(id, -5);
             assert_eq!(e.name, id.name());
@@ -460,6 +484,21 @@ mod tests {
         assert_eq!(s.tuning.init_max_timeo_ms, Some(65535));
         assert_eq!(validate(&with(&[(InitMaxTimeo, 70000)])).unwrap().values[InitMaxTimeo as usize], 65535);
         assert!(w[0].0.contains("sctp_init_max_timeo 70000"));
+    }
+
+    #[test]
+    fn pf_threshold_zero_is_a_value_minus_one_the_os_default() {
+        assert_eq!(ok(&[(Pathpfthld, 0)]).0.tuning.pathpfthld, Some(0));
+        assert_eq!(ok(&[(Pathpfthld, 2)]).0.tuning.pathpfthld, Some(2));
+        assert_eq!(ok(&[(Pathpfthld, -1)]).0.tuning.pathpfthld, None);
+        let (s, w) = ok(&[(Pathpfthld, 70000)]);
+        assert_eq!(s.tuning.pathpfthld, Some(65535));
+        assert!(w[0].0.contains("sctp_pathpfthld 70000"));
+        let e = refused(Pathpfthld, -2);
+        assert_eq!(e.name, "sctp_pathpfthld");
+        assert!(e.to_string().contains("-2"));
+        let os = Current { pathpfthld: Some(0), ..Default::default() };
+        assert_eq!(kernel_values(&os)[Pathpfthld as usize], 0);
     }
 
     #[test]

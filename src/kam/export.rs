@@ -45,10 +45,25 @@ pub struct ParamTable<const M: usize>([sys::param_export_t; M]);
 // IntParams; the core only reads the table.
 unsafe impl<const M: usize> Sync for ParamTable<M> {}
 
+/// A parameter the core hands to a function, once per `modparam` line (so it
+/// may be given several times): `(type, value)`, the value a NUL-terminated
+/// `char *` for string parameters. Returns 0, or -1 to refuse the value.
+pub type ParamFunc = unsafe extern "C" fn(sys::modparam_t, *mut c_void) -> libc::c_int;
+
 impl<const M: usize> ParamTable<M> {
     /// One PARAM_INT entry per name, pointing at the matching slot of `store`.
     pub const fn ints<const N: usize>(names: &[&'static CStr; N], store: &'static IntParams<N>) -> Self {
-        assert!(M == N + 1, "the table needs one entry per parameter plus the terminator");
+        Self::with_string_funcs(names, store, &[])
+    }
+
+    /// As `ints`, followed by one string parameter per `funcs` entry, each
+    /// handed to its function.
+    pub const fn with_string_funcs<const N: usize, const F: usize>(
+        names: &[&'static CStr; N],
+        store: &'static IntParams<N>,
+        funcs: &[(&'static CStr, ParamFunc); F],
+    ) -> Self {
+        assert!(M == N + F + 1, "the table needs one entry per parameter plus the terminator");
         // SAFETY: all-zero is the NULL terminator entry.
         let mut t: [sys::param_export_t; M] = unsafe { std::mem::zeroed() };
         let mut i = 0;
@@ -59,6 +74,15 @@ impl<const M: usize> ParamTable<M> {
                 param_pointer: store.0[i].as_ptr() as *mut c_void,
             };
             i += 1;
+        }
+        let mut j = 0;
+        while j < F {
+            t[N + j] = sys::param_export_t {
+                name: funcs[j].0.as_ptr() as *mut libc::c_char,
+                type_: sys::PARAM_STRING | sys::PARAM_USE_FUNC,
+                param_pointer: funcs[j].1 as *mut c_void,
+            };
+            j += 1;
         }
         ParamTable(t)
     }
@@ -136,5 +160,21 @@ mod tests {
         STORE.store_all(&[7, 8]);
         // SAFETY: as above.
         assert_eq!(unsafe { *(t[0].param_pointer as *const i32) }, 7);
+    }
+
+    unsafe extern "C" fn take(_t: sys::modparam_t, _v: *mut c_void) -> libc::c_int {
+        0
+    }
+    static STORE2: IntParams<1> = IntParams::new();
+    static MIXED: ParamTable<3> = ParamTable::with_string_funcs(&[c"a"], &STORE2, &[(c"peer", take)]);
+
+    #[test]
+    fn string_functions_follow_the_ints() {
+        let t = &MIXED.0;
+        // SAFETY: names are 'static C strings.
+        assert_eq!(unsafe { CStr::from_ptr(t[1].name) }, c"peer");
+        assert_eq!(t[1].type_, sys::PARAM_STRING | sys::PARAM_USE_FUNC);
+        assert_eq!(t[1].param_pointer, take as *mut c_void);
+        assert!(t[2].name.is_null());
     }
 }

@@ -2,6 +2,7 @@
 //! notifications. Knows nothing of Kamailio.
 pub mod assoc_status;
 pub mod cmsg;
+pub mod multihome;
 pub mod notification;
 pub mod options;
 pub mod readiness;

@@ -60,6 +60,8 @@ pub struct Tuning {
     pub init_max_timeo_ms: Option<u16>,
     pub heartbeat: Heartbeat,
     pub pathmaxrxt: Option<u16>,
+    /// Potentially-failed threshold of each path (SCTP_PEER_ADDR_THLDS).
+    pub pathpfthld: Option<u16>,
     pub sack_delay_ms: Option<u32>,
     pub sack_freq: Option<u32>,
     pub max_burst: Option<u32>,
@@ -158,6 +160,7 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         SockOpt::DelayedSack { delay_ms: t.sack_delay_ms, freq: t.sack_freq },
         SockOpt::MaxBurst(t.max_burst),
         SockOpt::SendTimeout { ms: t.send_wait_ms },
+        SockOpt::Thresholds { pathpfthld: t.pathpfthld, pathmaxrxt: t.pathmaxrxt },
     ] {
         soft(set_one(sock, family, &opt));
     }
@@ -190,6 +193,19 @@ pub enum SockOpt {
     MaxBurst(Option<u32>),
     /// SO_SNDTIMEO: the bound of a blocking send's wait for buffer room.
     SendTimeout { ms: u32 },
+    /// The potentially-failed threshold, and with it the path retransmission
+    /// limit (set only when there is a threshold to set).
+    Thresholds { pathpfthld: Option<u16>, pathmaxrxt: Option<u16> },
+}
+
+/// `struct sctp_paddrthlds` for the socket's future associations (assoc id 0,
+/// the wildcard address of `family`).
+fn thresholds(family: i32, pathpfthld: u16, pathmaxrxt: Option<u16>) -> sys::sctp_paddrthlds {
+    let mut t = sys::sctp_paddrthlds { spt_pathpfthld: pathpfthld, ..Default::default() };
+    // 0: keep the path retransmission limit as it is
+    t.spt_pathmaxrxt = pathmaxrxt.unwrap_or(0);
+    t.spt_address.ss_family = family as libc::sa_family_t;
+    t
 }
 
 /// Sets one association-level option on `sock` (new associations inherit it).
@@ -252,6 +268,10 @@ pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), O
             let tv = Timeval { sec: i64::from(ms / 1000), usec: i64::from(ms % 1000) * 1000 };
             set(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, "SO_SNDTIMEO", &tv)
         }
+        SockOpt::Thresholds { pathpfthld: None, .. } => Ok(()),
+        SockOpt::Thresholds { pathpfthld: Some(pf), pathmaxrxt } => {
+            set(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, "SCTP_PEER_ADDR_THLDS", &thresholds(family, pf, pathmaxrxt))
+        }
     }
 }
 
@@ -286,6 +306,7 @@ pub struct Current {
     pub max_burst: Option<u32>,
     /// SO_SNDTIMEO (sctp_send_wait).
     pub send_wait_ms: Option<u32>,
+    pub pathpfthld: Option<u16>,
 }
 
 /// Reads the current option values of `sock`.
@@ -311,6 +332,7 @@ pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
         max_burst: get(sock, SCTP, sys::SCTP_MAX_BURST, sys::sctp_assoc_value::default()).map(|a| a.assoc_value),
         send_wait_ms: get(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, Timeval::default())
             .map(|t| (t.sec.clamp(0, i64::from(u32::MAX / 1000)) * 1000 + t.usec.clamp(0, 999_999) / 1000) as u32),
+        pathpfthld: get(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, thresholds(family, 0, None)).map(|t| t.spt_pathpfthld),
     }
 }
 
@@ -357,5 +379,8 @@ mod tests {
         assert_eq!(size_of::<sys::sctp_sack_info>(), 12);
         assert_eq!(size_of::<sys::sctp_assoc_value>(), 8);
         assert_eq!(size_of::<sys::sctp_sndrcvinfo>(), 32);
+        // the kernel's struct sctp_paddrthlds: not packed, the address at 8
+        assert_eq!(size_of::<sys::sctp_paddrthlds>(), 144);
+        assert_eq!(std::mem::offset_of!(sys::sctp_paddrthlds, spt_pathpfthld), 138);
     }
 }

@@ -32,4 +32,5 @@ crate::pod::unsafe_impl_pod!(
     sctp_getaddrs,
     sctp_assoc_stats,
     sctp_prim,
+    sctp_paddrthlds,
 );

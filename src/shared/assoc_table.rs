@@ -7,19 +7,23 @@
 //! the same address (Kamailio's shm), like the C module does, so the table has
 //! no capacity of its own: it holds what shared memory can hold. Three hash
 //! indexes lead to an entry: by (socket, association id), by connection id and
-//! by (socket, peer address). The bucket arrays are split into partitions, each
-//! with its own lock, so processes working on different associations rarely
-//! meet:
-//! - the key and id chains of an entry live in the partition its key hashes to
-//!   (the connection id carries that partition in its low bits), under the
-//!   partition's `lock`;
-//! - its peer chain lives in the partition its peer hashes to, under that
-//!   partition's `peer_lock`.
+//! by (socket, peer address). A multihomed peer has several addresses, each of
+//! which leads to its one association: every address of an entry is a small
+//! `PeerLink` of its own in the peer index (at most `MAX_PEER_ADDRS` per
+//! association). The bucket arrays are split into partitions, each with its
+//! own lock, so processes working on different associations rarely meet:
+//! - the key and id chains of an entry, and its list of peer links, live in
+//!   the partition its key hashes to (the connection id carries that partition
+//!   in its low bits), under the partition's `lock`;
+//! - each peer link's peer chain lives in the partition its address hashes to,
+//!   under that partition's `peer_lock`.
 //!
 //! Lock order: `lock` before `peer_lock`, never the other way round; lookups by
-//! peer take only a `peer_lock`. Every operation takes at most one of each and
-//! walks one chain per index, so the work per call is bounded by the chain
-//! length (the bucket count is sized for the expected associations).
+//! peer take only a `peer_lock`. Every operation takes at most one `lock` and
+//! one `peer_lock` at a time, and walks one chain per index (plus, on add and
+//! remove, the entry's own links, at most `MAX_PEER_ADDRS`), so the work per
+//! call is bounded by the chain length (the bucket count is sized for the
+//! expected associations).
 
 use super::futex::FutexMutex;
 use std::mem::{align_of, size_of};
@@ -36,6 +40,9 @@ pub const DEFAULT_BUCKETS: usize = 16384;
 const MAX_BUCKETS: usize = 1 << 20;
 /// Connection ids are positive `int`s in the core.
 const ID_MASK: u32 = 0x7fff_ffff;
+/// The most peer addresses one association is found by; a peer announcing
+/// more is reached on the others by the kernel, not looked up here.
+pub const MAX_PEER_ADDRS: u32 = 16;
 
 /// Memory every process using the table sees at the same address.
 ///
@@ -106,6 +113,18 @@ pub struct Tracked {
     pub peer: PeerAddr,
 }
 
+/// What adding an address to a tracked association came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddrAdded {
+    Added,
+    AlreadyKnown,
+    /// The association is not tracked.
+    NoAssociation,
+    /// It already has `MAX_PEER_ADDRS` addresses.
+    Full,
+    NoMemory,
+}
+
 /// Why an association is not tracked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TrackError {
@@ -113,8 +132,9 @@ pub enum TrackError {
     NoMemory,
 }
 
-/// One tracked association. `id`, `key` and `peer` are written before the
-/// entry is linked and never change; the links change under the locks.
+/// One tracked association. `id`, `key` and `peer` (the address it was
+/// tracked with) are written before the entry is linked and never change; the
+/// links change under the locks.
 #[repr(C)]
 struct Entry {
     id: u32,
@@ -122,7 +142,23 @@ struct Entry {
     peer: PeerAddr,
     next_key: AtomicPtr<Entry>,
     next_id: AtomicPtr<Entry>,
-    next_peer: AtomicPtr<Entry>,
+    /// The entry's peer links (under its partition's `lock`).
+    links: AtomicPtr<PeerLink>,
+    n_links: AtomicU32,
+}
+
+/// One address of a tracked association in the peer index. All but the links
+/// is written before it is linked and never changes.
+#[repr(C)]
+struct PeerLink {
+    sock: i32,
+    assoc_id: i32,
+    id: u32,
+    peer: PeerAddr,
+    /// The peer chain of its bucket (under that partition's `peer_lock`).
+    next_peer: AtomicPtr<PeerLink>,
+    /// The entry's list (under the entry's partition `lock`).
+    next_link: AtomicPtr<PeerLink>,
 }
 
 #[repr(C)]
@@ -144,7 +180,8 @@ struct Header {
     parts: [Partition; PARTITIONS],
 }
 
-/// Chain heads of the three indexes, one array after the other, `n` each.
+/// Chain heads of the three indexes, one array after the other, `n` each
+/// (the peer index's heads point to `PeerLink`s, the same size).
 struct Buckets<'a> {
     first: NonNull<AtomicPtr<Entry>>,
     n: usize,
@@ -166,8 +203,11 @@ impl Buckets<'_> {
     fn id(&self, i: usize) -> &AtomicPtr<Entry> {
         self.head(1, i)
     }
-    fn peer(&self, i: usize) -> &AtomicPtr<Entry> {
-        self.head(2, i)
+    fn peer(&self, i: usize) -> &AtomicPtr<PeerLink> {
+        let head = self.head(2, i);
+        // SAFETY: AtomicPtr<Entry> and AtomicPtr<PeerLink> have the same layout
+        // (one pointer); the peer index only ever holds PeerLink pointers.
+        unsafe { &*(head as *const AtomicPtr<Entry>).cast::<AtomicPtr<PeerLink>>() }
     }
 }
 
@@ -309,32 +349,140 @@ impl<A: SharedAlloc> AssocTable<A> {
             // SAFETY: found is linked in this partition, whose lock we hold.
             unsafe { self.unlink_and_free(&b, kb, found) };
         }
-        let id = self.new_id(&b, kb % PARTITIONS);
         let block = self.alloc.alloc(size_of::<Entry>()).ok_or(TrackError::NoMemory)?;
+        let id = self.new_id(&b, kb % PARTITIONS);
         let e = block.cast::<Entry>();
         let ib = self.id_bucket(id);
-        let pb = self.peer_bucket(key.sock, peer);
         let entry = Entry {
             id,
             key,
             peer: *peer,
             next_key: AtomicPtr::new(b.key(kb).load(Relaxed)),
             next_id: AtomicPtr::new(b.id(ib).load(Relaxed)),
-            next_peer: AtomicPtr::new(ptr::null_mut()),
+            links: AtomicPtr::new(ptr::null_mut()),
+            n_links: AtomicU32::new(0),
         };
         // SAFETY: a fresh block of Entry's size and alignment (8), unshared.
         unsafe { e.as_ptr().write(entry) };
+        // SAFETY: e is ours and alive, not yet reachable by anyone else.
+        if unsafe { self.link_peer(&b, e.as_ref(), peer) }.is_none() {
+            // SAFETY: from alloc, of Entry's size, never published.
+            unsafe { self.alloc.free(block, size_of::<Entry>()) };
+            return Err(TrackError::NoMemory);
+        }
         b.key(kb).store(e.as_ptr(), Relaxed);
         b.id(ib).store(e.as_ptr(), Relaxed);
-        {
-            let _pg = self.part(pb).peer_lock.lock();
-            // SAFETY: e is ours and alive; its peer link is set before it is
-            // reachable through the peer chain.
-            unsafe { e.as_ref() }.next_peer.store(b.peer(pb).load(Relaxed), Relaxed);
-            b.peer(pb).store(e.as_ptr(), Relaxed);
-        }
         self.header().tracked.fetch_add(1, Relaxed);
         Ok(id)
+    }
+
+    /// Adds one more address by which a tracked association is found (a peer
+    /// address learnt from the kernel or declared for the peer).
+    pub fn add_peer_addr(&self, key: AssocKey, peer: &PeerAddr) -> AddrAdded {
+        let b = self.buckets();
+        let kb = self.key_bucket(key);
+        let _g = self.part(kb).lock.lock();
+        let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) else { return AddrAdded::NoAssociation };
+        // SAFETY: linked entries are alive while the partition lock is held.
+        let e = unsafe { found.as_ref() };
+        if find(&e.links, |l| l.peer == *peer, |l| &l.next_link).is_some() {
+            return AddrAdded::AlreadyKnown;
+        }
+        if e.n_links.load(Relaxed) >= MAX_PEER_ADDRS {
+            return AddrAdded::Full;
+        }
+        // SAFETY: e is linked in this partition, whose lock we hold.
+        match unsafe { self.link_peer(&b, e, peer) } {
+            Some(()) => AddrAdded::Added,
+            None => AddrAdded::NoMemory,
+        }
+    }
+
+    /// Forgets one address of a tracked association (the peer removed it).
+    /// Returns whether it was known.
+    pub fn remove_peer_addr(&self, key: AssocKey, peer: &PeerAddr) -> bool {
+        let b = self.buckets();
+        let kb = self.key_bucket(key);
+        let _g = self.part(kb).lock.lock();
+        let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) else { return false };
+        // SAFETY: linked entries are alive while the partition lock is held.
+        let e = unsafe { found.as_ref() };
+        let Some(link) = find(&e.links, |l| l.peer == *peer, |l| &l.next_link) else { return false };
+        unlink(&e.links, link, |l| &l.next_link);
+        e.n_links.fetch_sub(1, Relaxed);
+        // SAFETY: link was in e's list (now out of it), under our lock.
+        unsafe { self.unlink_peer_and_free(&b, link) };
+        true
+    }
+
+    /// The addresses a tracked association is found by (at most
+    /// `MAX_PEER_ADDRS`).
+    #[cfg(test)]
+    pub fn peer_addrs(&self, key: AssocKey) -> Vec<PeerAddr> {
+        let b = self.buckets();
+        let kb = self.key_bucket(key);
+        let _g = self.part(kb).lock.lock();
+        let mut out = Vec::new();
+        if let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) {
+            // SAFETY: linked entries are alive while the partition lock is held.
+            let e = unsafe { found.as_ref() };
+            let mut cur = e.links.load(Relaxed);
+            while let Some(l) = NonNull::new(cur) {
+                // SAFETY: links in an entry's list are alive under its lock.
+                let l = unsafe { l.as_ref() };
+                out.push(l.peer);
+                cur = l.next_link.load(Relaxed);
+            }
+        }
+        out
+    }
+
+    /// Allocates a peer link of `e` for `peer` and puts it in the peer index
+    /// and in `e`'s list. `None` when shm is exhausted.
+    ///
+    /// # Safety
+    /// The caller holds the lock of `e`'s partition, or `e` is not yet
+    /// reachable by anyone else.
+    unsafe fn link_peer(&self, b: &Buckets, e: &Entry, peer: &PeerAddr) -> Option<()> {
+        let block = self.alloc.alloc(size_of::<PeerLink>())?.cast::<PeerLink>();
+        let pb = self.peer_bucket(e.key.sock, peer);
+        let link = PeerLink {
+            sock: e.key.sock,
+            assoc_id: e.key.assoc_id,
+            id: e.id,
+            peer: *peer,
+            next_peer: AtomicPtr::new(ptr::null_mut()),
+            next_link: AtomicPtr::new(e.links.load(Relaxed)),
+        };
+        // SAFETY: a fresh block of PeerLink's size and alignment (8), unshared.
+        unsafe { block.as_ptr().write(link) };
+        e.links.store(block.as_ptr(), Relaxed);
+        e.n_links.fetch_add(1, Relaxed);
+        let _pg = self.part(pb).peer_lock.lock();
+        // SAFETY: ours and alive; its peer link is set before it is reachable
+        // through the peer chain.
+        unsafe { block.as_ref() }.next_peer.store(b.peer(pb).load(Relaxed), Relaxed);
+        b.peer(pb).store(block.as_ptr(), Relaxed);
+        Some(())
+    }
+
+    /// Takes a link (already out of its entry's list) out of the peer index
+    /// and frees it.
+    ///
+    /// # Safety
+    /// `link` is alive, in the peer index, in no entry's list, and the caller
+    /// holds the lock of its entry's partition.
+    unsafe fn unlink_peer_and_free(&self, b: &Buckets, link: NonNull<PeerLink>) {
+        // SAFETY: alive (caller's contract).
+        let l = unsafe { link.as_ref() };
+        let pb = self.peer_bucket(l.sock, &l.peer);
+        {
+            let _pg = self.part(pb).peer_lock.lock();
+            unlink(b.peer(pb), link, |x| &x.next_peer);
+        }
+        // SAFETY: no chain or list leads to it any more, every reader of a
+        // chain holds its lock; it came from alloc with this size.
+        unsafe { self.alloc.free(link.cast(), size_of::<PeerLink>()) };
     }
 
     /// Forgets an association (it went down). Returns its connection id.
@@ -379,11 +527,11 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let pb = self.peer_bucket(sock, peer);
         let _g = self.part(pb).peer_lock.lock();
-        let e = find(b.peer(pb), |e| e.key.sock == sock && e.peer == *peer, |e| &e.next_peer)?;
-        // SAFETY: an entry is unlinked from its peer chain (under this lock)
+        let l = find(b.peer(pb), |l| l.sock == sock && l.peer == *peer, |l| &l.next_peer)?;
+        // SAFETY: a link is taken out of its peer chain (under this lock)
         // before it is freed, so a linked one is alive here.
-        let e = unsafe { e.as_ref() };
-        Some((e.id, e.key.assoc_id))
+        let l = unsafe { l.as_ref() };
+        Some((l.id, l.assoc_id))
     }
 
     /// Forgets everything (tracking turned off). Returns how many were dropped.
@@ -419,7 +567,7 @@ impl<A: SharedAlloc> AssocTable<A> {
         }
     }
 
-    /// Unlinks `e` from its three chains and frees it.
+    /// Unlinks `e` from its chains, frees its peer links and it.
     ///
     /// # Safety
     /// `e` is linked in key bucket `kb`, whose partition lock the caller holds.
@@ -427,12 +575,13 @@ impl<A: SharedAlloc> AssocTable<A> {
         // SAFETY: linked, so alive (caller's contract).
         let entry = unsafe { e.as_ref() };
         let ib = self.id_bucket(entry.id);
-        let pb = self.peer_bucket(entry.key.sock, &entry.peer);
         unlink(b.key(kb), e, |x| &x.next_key);
         unlink(b.id(ib), e, |x| &x.next_id);
-        {
-            let _pg = self.part(pb).peer_lock.lock();
-            unlink(b.peer(pb), e, |x| &x.next_peer);
+        while let Some(link) = NonNull::new(entry.links.load(Relaxed)) {
+            // SAFETY: in e's list, so alive under our lock.
+            entry.links.store(unsafe { link.as_ref() }.next_link.load(Relaxed), Relaxed);
+            // SAFETY: just taken out of e's list, still in the peer index.
+            unsafe { self.unlink_peer_and_free(b, link) };
         }
         self.header().tracked.fetch_sub(1, Relaxed);
         // SAFETY: no chain leads to e any more and every reader of a chain
@@ -441,13 +590,13 @@ impl<A: SharedAlloc> AssocTable<A> {
     }
 }
 
-/// The first entry of a chain for which `hit` holds. The chain's lock must be
+/// The first node of a chain for which `hit` holds. The chain's lock must be
 /// held by the caller.
-fn find(
-    head: &AtomicPtr<Entry>,
-    hit: impl Fn(&Entry) -> bool,
-    next: impl Fn(&Entry) -> &AtomicPtr<Entry>,
-) -> Option<NonNull<Entry>> {
+fn find<T>(
+    head: &AtomicPtr<T>,
+    hit: impl Fn(&T) -> bool,
+    next: impl Fn(&T) -> &AtomicPtr<T>,
+) -> Option<NonNull<T>> {
     let mut cur = head.load(Relaxed);
     while let Some(e) = NonNull::new(cur) {
         // SAFETY: entries reachable from a chain are alive while its lock is
@@ -462,7 +611,7 @@ fn find(
 }
 
 /// Takes `e` out of the chain at `head` (lock held by the caller).
-fn unlink(head: &AtomicPtr<Entry>, e: NonNull<Entry>, next: impl Fn(&Entry) -> &AtomicPtr<Entry>) {
+fn unlink<T>(head: &AtomicPtr<T>, e: NonNull<T>, next: impl Fn(&T) -> &AtomicPtr<T>) {
     let mut link = head;
     loop {
         let cur = link.load(Relaxed);

@@ -138,10 +138,16 @@ fn out_of_memory_is_an_error_not_an_id() {
             unsafe { self.0.free(block, size) }
         }
     }
-    let budget: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(2)));
-    let t = AssocTable::new(Stingy(heap(), budget), DEFAULT_BUCKETS).unwrap();
+    // the table, then an entry and its first peer link per association; the
+    // second association gets its entry but not its link
+    let budget: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(4)));
+    let h = heap();
+    let t = AssocTable::new(Stingy(h, budget), DEFAULT_BUCKETS).unwrap();
     let id = t.upsert(key(1, 1), &peer(1)).unwrap();
+    let one = h.in_use();
     assert_eq!(t.upsert(key(1, 2), &peer(2)), Err(TrackError::NoMemory));
+    assert_eq!(h.in_use(), one, "the half-made entry is given back");
+    assert_eq!(t.by_peer(1, &peer(2)), None);
     assert_eq!(t.tracked(), 1);
     assert_eq!(t.by_id(id).map(|x| x.key), Some(key(1, 1)));
 }
@@ -177,5 +183,61 @@ fn concurrent_use_from_several_threads() {
         }
     }
     assert_eq!(t.flush(), 4 * per as usize / 2);
+    assert_eq!(h.in_use(), empty);
+}
+
+#[test]
+fn every_address_of_an_association_leads_to_it() {
+    let (t, h) = table(DEFAULT_BUCKETS);
+    let empty = h.in_use();
+    let id = t.upsert(key(5, 7), &peer(1)).unwrap();
+    assert_eq!(t.add_peer_addr(key(5, 7), &peer(2)), AddrAdded::Added);
+    assert_eq!(t.add_peer_addr(key(5, 7), &peer(2)), AddrAdded::AlreadyKnown);
+    assert_eq!(t.add_peer_addr(key(5, 7), &peer(1)), AddrAdded::AlreadyKnown, "the first address is one of them");
+    assert_eq!(t.add_peer_addr(key(5, 8), &peer(3)), AddrAdded::NoAssociation);
+    assert_eq!(t.by_peer(5, &peer(1)), Some((id, 7)));
+    assert_eq!(t.by_peer(5, &peer(2)), Some((id, 7)));
+    assert_eq!(t.by_peer(6, &peer(2)), None, "other socket");
+    let mut addrs = t.peer_addrs(key(5, 7));
+    addrs.sort_by_key(|p| p.to_socket_addr().map(|a| a.port()));
+    assert_eq!(addrs, [peer(1), peer(2)]);
+    assert_eq!(t.tracked(), 1, "still one association");
+    // the peer removes an address
+    assert!(t.remove_peer_addr(key(5, 7), &peer(2)));
+    assert!(!t.remove_peer_addr(key(5, 7), &peer(2)));
+    assert_eq!(t.by_peer(5, &peer(2)), None);
+    assert_eq!(t.by_peer(5, &peer(1)), Some((id, 7)));
+    // going down frees every address with the association
+    t.add_peer_addr(key(5, 7), &peer(3));
+    assert_eq!(t.remove(key(5, 7)), Some(id));
+    assert_eq!(t.by_peer(5, &peer(3)), None);
+    assert_eq!(t.by_peer(5, &peer(1)), None);
+    assert_eq!(h.in_use(), empty, "links freed too");
+}
+
+#[test]
+fn addresses_per_association_are_bounded() {
+    let (t, _) = table(DEFAULT_BUCKETS);
+    t.upsert(key(1, 1), &peer(0)).unwrap();
+    for n in 1..MAX_PEER_ADDRS as u16 {
+        assert_eq!(t.add_peer_addr(key(1, 1), &peer(n)), AddrAdded::Added);
+    }
+    assert_eq!(t.add_peer_addr(key(1, 1), &peer(100)), AddrAdded::Full);
+    assert_eq!(t.by_peer(1, &peer(100)), None);
+    assert_eq!(t.by_peer(1, &peer(MAX_PEER_ADDRS as u16 - 1)), Some((t.id_of(key(1, 1)).unwrap(), 1)));
+}
+
+#[test]
+fn flush_and_reuse_free_the_extra_addresses() {
+    let (t, h) = table(DEFAULT_BUCKETS);
+    let empty = h.in_use();
+    t.upsert(key(2, 9), &peer(1)).unwrap();
+    t.add_peer_addr(key(2, 9), &peer(2));
+    // the kernel reuses the association id for another peer
+    t.upsert(key(2, 9), &peer(5)).unwrap();
+    assert_eq!(t.by_peer(2, &peer(2)), None);
+    t.add_peer_addr(key(2, 9), &peer(6));
+    assert_eq!(t.flush(), 1);
+    assert_eq!(t.by_peer(2, &peer(6)), None);
     assert_eq!(h.in_use(), empty);
 }

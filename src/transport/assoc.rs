@@ -9,7 +9,7 @@
 
 use super::ratelimit::Every;
 use crate::kam::shm::Shm;
-use crate::shared::assoc_table::{AssocKey, AssocTable, PeerAddr, SharedAlloc, TrackError, Tracked};
+use crate::shared::assoc_table::{AddrAdded, AssocKey, AssocTable, PeerAddr, SharedAlloc, TrackError, Tracked};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
@@ -137,6 +137,36 @@ pub fn conn_id_of(key: AssocKey) -> Option<u32> {
 /// Whether an association to `peer` from socket `sock` is tracked.
 pub fn has_peer(sock: i32, peer: &SocketAddr) -> bool {
     table().is_some_and(|t| t.by_peer(sock, &PeerAddr::from(peer)).is_some())
+}
+
+/// The association id of a tracked association of socket `sock` that has
+/// `peer` among its addresses.
+pub fn assoc_of_peer(sock: i32, peer: &SocketAddr) -> Option<i32> {
+    table()?.by_peer(sock, &PeerAddr::from(peer)).map(|(_, assoc_id)| assoc_id)
+}
+
+/// One more address leads to a tracked association (logged when it cannot).
+pub fn add_peer_addr(key: AssocKey, peer: &SocketAddr) {
+    let Some(t) = table() else { return };
+    match t.add_peer_addr(key, &PeerAddr::from(peer)) {
+        AddrAdded::Added | AddrAdded::AlreadyKnown | AddrAdded::NoAssociation => {}
+        AddrAdded::Full => log::debug!("association {}: too many peer addresses, {peer} not indexed", key.assoc_id),
+        AddrAdded::NoMemory => {
+            if let Some(more) = UNTRACKED_LOG.due() {
+                log::error!(
+                    "association {}: peer address {peer} cannot be indexed: shared memory is exhausted                      ({more} more since the last such line)",
+                    key.assoc_id
+                );
+            }
+        }
+    }
+}
+
+/// An address no longer leads to a tracked association.
+pub fn remove_peer_addr(key: AssocKey, peer: &SocketAddr) {
+    if let Some(t) = table() {
+        t.remove_peer_addr(key, &PeerAddr::from(peer));
+    }
 }
 
 /// Tracked associations now.

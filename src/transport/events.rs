@@ -9,11 +9,11 @@
 
 use super::ratelimit::Every;
 use super::send::{resend, send_abort, RetryContext};
-use super::{assoc, event_routes, runtime, stats};
+use super::{assoc, event_routes, peers, runtime, stats};
 use crate::kam::core::{blocklist, BlocklistReason};
 use crate::kam::net::SocketInfo;
 use crate::sctp::cmsg::{SndRcvInfo, FLAG_UNORDERED};
-use crate::sctp::notification::{AssocState, Notification};
+use crate::sctp::notification::{AssocState, Notification, PeerAddrState};
 use crate::shared::assoc_table::AssocKey;
 use std::net::SocketAddr;
 
@@ -35,11 +35,24 @@ pub struct Accounted {
 /// Accounts for an association event in queue order (receive gate held): the
 /// open count and the association table. Nothing slow here.
 pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt: &runtime::Runtime) -> Accounted {
+    if let Notification::PeerAddrChange { addr: Some(addr), state, assoc_id, .. } = *n {
+        // a multihomed peer's addresses, as they come and go
+        let key = AssocKey { sock: sock.fd(), assoc_id };
+        match (rt.tracking, state) {
+            (true, PeerAddrState::Added) => peers::addr_added(key, &addr),
+            (true, PeerAddrState::Removed) => peers::addr_removed(key, &addr),
+            _ => {}
+        }
+        return Accounted::default();
+    }
     let Notification::AssocChange { state, assoc_id, .. } = *n else { return Accounted::default() };
     let key = AssocKey { sock: sock.fd(), assoc_id };
     match state {
         AssocState::CommUp => {
             let (open, conn_id) = assoc::came_up(key, from.as_ref(), rt.tracking);
+            if let (true, Some(s)) = (rt.tracking, sock.sctp_socket()) {
+                peers::learn(s, key, from.as_ref());
+            }
             Accounted { open_after_up: Some(open), conn_id }
         }
         AssocState::CommLost | AssocState::ShutdownComplete => {

@@ -58,6 +58,7 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
         return -1;
     }
     warn_shared_send_buffer(raw[ParamId::SendWait as usize]);
+    super::peers::freeze();
     let values = settings::startup_values().copied().unwrap_or(*raw);
     if !runtime::declare(&values, on_change, on_set) {
         log::error!("could not register the sctp configuration");

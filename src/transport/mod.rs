@@ -4,6 +4,7 @@ pub mod assoc;
 pub mod assoc_rpc;
 pub mod lifecycle;
 pub mod listen;
+pub mod peers;
 pub mod events;
 pub mod event_routes;
 pub mod gates;

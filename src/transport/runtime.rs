@@ -34,6 +34,7 @@ const NAMES: [&CStr; PARAM_COUNT] = [
     c"sack_freq",
     c"max_burst",
     c"send_wait",
+    c"pathpfthld",
 ];
 
 /// Flags, range and help of each variable (the C module's ranges).
@@ -62,6 +63,7 @@ fn shape(id: ParamId) -> (u32, i32, i32, &'static CStr) {
         SackFreq => (CB_ONLY_ONCE, 0, SMALL, c"received packets that trigger a SACK (new associations)"),
         MaxBurst => (CB_ONLY_ONCE, 0, SMALL, c"maximum burst of packets per association (new associations)"),
         SendWait => (CB_ONLY_ONCE, 0, crate::config::params::MAX_SEND_WAIT_MS, c"ms a send waits for room in a full send buffer before the message is dropped (0: no waiting)"),
+        Pathpfthld => (CB_ONLY_ONCE, 0, 65535, c"retransmissions before a path is potentially failed and left (new associations)"),
     }
 }
 
@@ -88,7 +90,7 @@ pub fn declare(values: &RawValues, on_change: OnChange, on_set: OnSet) -> bool {
 /// and those the C module lets through unchecked).
 fn has_rule(id: ParamId) -> bool {
     use ParamId::*;
-    !matches!(id, SocketRcvbuf | SocketSndbuf | SendTtl | SendRetries | MaxAssocs | SendWait)
+    !matches!(id, SocketRcvbuf | SocketSndbuf | SendTtl | SendRetries | MaxAssocs | SendWait | Pathpfthld)
 }
 
 fn id_of(var: &str) -> Option<ParamId> {
@@ -202,6 +204,7 @@ fn sock_opt(id: ParamId, v: i32) -> Option<SockOpt> {
         SackFreq => SockOpt::DelayedSack { delay_ms: None, freq: u() },
         MaxBurst => SockOpt::MaxBurst(u()),
         SendWait => SockOpt::SendTimeout { ms: v.max(0) as u32 },
+        Pathpfthld => SockOpt::Thresholds { pathpfthld: Some(v.clamp(0, u16::MAX as i32) as u16), pathmaxrxt: None },
         _ => return None,
     })
 }
@@ -277,6 +280,13 @@ mod tests {
             sock_opt(Hbinterval, -1),
             Some(SockOpt::PeerAddr { heartbeat: Heartbeat::Disabled, pathmaxrxt: None })
         );
+        assert_eq!(
+            sock_opt(Pathpfthld, 0),
+            Some(SockOpt::Thresholds { pathpfthld: Some(0), pathmaxrxt: None }),
+            "0 is a threshold, not 'keep'"
+        );
+        assert_eq!(judge(Pathpfthld, 0, group(1, 1)), Verdict::Accept);
+        assert!(!has_rule(Pathpfthld), "readable with cfg.get");
         assert_eq!(sock_opt(SendTtl, 5), None);
         assert_eq!(sock_opt(MaxAssocs, 5), None);
     }

@@ -3,7 +3,7 @@
 //! SCTP_SNDRCV control message carrying the time to live and the re-sends left.
 
 use super::ratelimit::Every;
-use super::{assoc, runtime, stall, stats};
+use super::{assoc, peers, runtime, stall, stats};
 use crate::kam::core::sctp_socket_by_fd;
 use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
@@ -84,7 +84,14 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
             return -1;
         }
     }
-    let sent = sctp_of(sock).and_then(|s| send_core_message(s, Some(&to), &to, msg, &info, rt.send_wait_ms));
+    // a declared multihomed peer: its association, or a new one to all its addresses
+    let sent = sctp_of(sock).and_then(|s| {
+        let on_assoc = |assoc_id| send_core_message(s, None, &to, msg, &SndRcvInfo { assoc_id, ..info }, rt.send_wait_ms);
+        match peers::send(s, &to, msg, &info, rt.tracking, on_assoc) {
+            Some(r) => r,
+            None => send_core_message(s, Some(&to), &to, msg, &info, rt.send_wait_ms),
+        }
+    });
     finish(sent, &to, sock, msg.len(), &rt)
 }
 

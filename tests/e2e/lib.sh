@@ -9,6 +9,10 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KAM_MPATH=${KAM_MPATH:-/usr/lib/x86_64-linux-gnu/kamailio/modules/}
 START_TIMEOUT=${E2E_START_TIMEOUT:-30}   # seconds for a Kamailio to listen
 declare -A KAM_PID=() KAM_LOG=() CLIENT_PID=()
+# HOST_ONLY[SCENARIO]=REASON: run on the host release only (suite.sh skips it,
+# saying so, when E2E_HOST_ONLY_SKIP=1, as tests/e2e/releases.sh sets for the
+# other releases).
+declare -A HOST_ONLY=()
 # The ctl (kamcmd) sockets: unix sockets cannot be bound on the test VM's 9p
 # share (ENXIO), where the work directory is, so they live here (removed by
 # suite.sh at the end).

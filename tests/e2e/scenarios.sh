@@ -158,3 +158,4 @@ sc_oversize() {
 . "$E2E_DIR/parity.sh"
 . "$E2E_DIR/faults.sh"
 . "$E2E_DIR/events.sh"
+. "$E2E_DIR/multihome.sh"

@@ -64,7 +64,16 @@ echo "work directory: $E2E_WORK; scenarios: $selected"
 
 passed=0 failed=0 failed_names=""
 t_suite=$(now)
+skipped_names=""
 for name in $selected; do
+	# scenarios whose outcome does not depend on the release (HOST_ONLY, with
+	# the reason) run on the host release only (tests/e2e/releases.sh)
+	if [ "${E2E_HOST_ONLY_SKIP:-0}" = 1 ] && [ -n "${HOST_ONLY[$name]:-}" ]; then
+		echo
+		echo "--- SKIP [$name] (host release only: ${HOST_ONLY[$name]})"
+		skipped_names+=" $name"
+		continue
+	fi
 	begin_scenario "$name"
 	echo
 	echo "=== [$name]"
@@ -85,5 +94,6 @@ done
 echo
 echo "suite took $(elapsed "$t_suite") s; work directory: $E2E_WORK"
 [ -z "$failed_names" ] || echo "failed:$failed_names"
+[ -z "$skipped_names" ] || echo "skipped (host release only):$skipped_names"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,0 +1,49 @@
+//! `modparam("sctp", "sctp_peer", ...)` values. Checks, besides the absence of
+//! panics:
+//! - any list of 1 to 16 distinct IPv4/IPv6 addresses, written with IPv6 ones in
+//!   brackets and with or without a port, parses back to those addresses and
+//!   the port (5060 without one);
+//! - on any text, a parsed peer has 1 to 16 addresses, all with one port.
+#![no_main]
+
+use kamailio_sctp::fuzzing::parse_peer;
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use std::net::{IpAddr, SocketAddr};
+
+fn round_trip(u: &mut Unstructured) -> Result<()> {
+    let n = u.int_in_range(1..=16)?;
+    let mut ips: Vec<IpAddr> = Vec::new();
+    for _ in 0..n {
+        let ip: IpAddr = u.arbitrary()?;
+        if !ips.contains(&ip) {
+            ips.push(ip);
+        }
+    }
+    let port: Option<u16> = u.arbitrary()?;
+    let port = port.filter(|p| *p != 0);
+    let list: Vec<String> = ips
+        .iter()
+        .map(|ip| match ip {
+            IpAddr::V4(_) => ip.to_string(),
+            IpAddr::V6(_) => format!("[{ip}]"),
+        })
+        .collect();
+    let text = match port {
+        Some(p) => format!("{}:{p}", list.join(",")),
+        None => list.join(","),
+    };
+    let want: Vec<SocketAddr> = ips.iter().map(|ip| SocketAddr::new(*ip, port.unwrap_or(5060))).collect();
+    assert_eq!(parse_peer(&text).map(|p| p.addrs), Ok(want), "{text}");
+    Ok(())
+}
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(p) = parse_peer(text) {
+            assert!((1..=16).contains(&p.addrs.len()), "{text:?}");
+            assert!(p.addrs.iter().all(|a| a.port() == p.addrs[0].port()), "{text:?}");
+        }
+    }
+    let _ = round_trip(&mut Unstructured::new(data));
+});

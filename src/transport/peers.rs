@@ -1,0 +1,120 @@
+//! Multihomed peers as one destination: the peers declared with
+//! `modparam("sctp", "sctp_peer", ...)`, the addresses learnt from the
+//! associations themselves, and the send to such a peer.
+//!
+//! A send to any address of a peer goes on the peer's association when there
+//! is one (the association table maps every address of an association to it);
+//! otherwise the association is opened with all the declared addresses at
+//! once, so that the INIT reaches the peer even when the address the core
+//! routed to is down.
+
+use super::assoc;
+use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
+use crate::sctp::cmsg::SndRcvInfo;
+use crate::sctp::{assoc_status, multihome};
+use crate::sctp::socket::SctpSocket;
+use crate::shared::assoc_table::{AssocKey, MAX_PEER_ADDRS};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Mutex, OnceLock};
+
+/// What the modparam lines declared (main process, while the config is read).
+static DECLARING: Mutex<Vec<Peer>> = Mutex::new(Vec::new());
+/// The declared peers, fixed at mod_init before the core forks: every process
+/// reads the same list, without a lock.
+static DECLARED: OnceLock<Vec<Peer>> = OnceLock::new();
+
+/// One `sctp_peer` value: parsed, checked against the peers declared before,
+/// kept.
+pub fn declare(value: &str) -> Result<(), PeerError> {
+    let peer = parse(value)?;
+    let mut all = DECLARING.lock().unwrap_or_else(|p| p.into_inner());
+    check_disjoint(&all, &peer, value)?;
+    log::debug!("sctp_peer: one peer at {:?}", peer.addrs);
+    all.push(peer);
+    Ok(())
+}
+
+/// Fixes the declared peers (mod_init).
+pub fn freeze() {
+    let all = std::mem::take(&mut *DECLARING.lock().unwrap_or_else(|p| p.into_inner()));
+    if !all.is_empty() {
+        log::info!("{} multihomed sctp_peer(s) declared", all.len());
+    }
+    let _ = DECLARED.set(all);
+}
+
+/// The declared peer `a` is an address of.
+fn declared(a: &SocketAddr) -> Option<&'static Peer> {
+    DECLARED.get()?.iter().find(|p| p.has(a))
+}
+
+/// An association came up (receive gate held, tracking on): every peer
+/// address the kernel knows for it, and every declared address of its peer,
+/// now lead to it.
+pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
+    let mut addrs = match assoc_status::peer_addrs(sock, key.assoc_id) {
+        Ok(a) => a,
+        Err(e) => {
+            log::debug!("sctp: peer addresses of association {}: {e}", key.assoc_id);
+            Vec::new()
+        }
+    };
+    if let Some(peer) = from.and_then(declared).or_else(|| addrs.iter().find_map(declared)) {
+        addrs.extend(peer.addrs.iter().copied());
+    }
+    // the table indexes at most MAX_PEER_ADDRS of them: no more work than that
+    // here, inside the receive gate, whatever the peer announced
+    addrs.truncate(MAX_PEER_ADDRS as usize);
+    for a in &addrs {
+        assoc::add_peer_addr(key, a);
+    }
+    if addrs.len() > 1 {
+        log::debug!("sctp: association {} reached at {addrs:?}", key.assoc_id);
+    }
+}
+
+/// The peer added an address to an association (receive gate held).
+pub fn addr_added(key: AssocKey, a: &SocketAddr) {
+    assoc::add_peer_addr(key, a);
+}
+
+/// The peer removed an address from an association (receive gate held).
+pub fn addr_removed(key: AssocKey, a: &SocketAddr) {
+    assoc::remove_peer_addr(key, a);
+}
+
+/// Sends to `to` when it is an address of a declared peer: on the peer's
+/// association if it has one (through `on_assoc`, given the association id),
+/// else on a new one opened with all its addresses. `None` when `to` belongs
+/// to no declared peer.
+pub fn send(
+    s: SctpSocket<'_>,
+    to: &SocketAddr,
+    msg: &[u8],
+    info: &SndRcvInfo,
+    tracking: bool,
+    mut on_assoc: impl FnMut(i32) -> io::Result<usize>,
+) -> Option<io::Result<usize>> {
+    let peer = declared(to)?;
+    if tracking {
+        for a in std::iter::once(to).chain(peer.others_like(to)) {
+            let Some(assoc_id) = assoc::assoc_of_peer(s.fd(), a) else { continue };
+            log::debug!("sctp: sending to {to} on association {assoc_id} of its multihomed peer");
+            match on_assoc(assoc_id) {
+                // gone meanwhile: open a new one below
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EPIPE | libc::EINVAL)) => break,
+                r => return Some(r),
+            }
+        }
+    }
+    let extra: Vec<SocketAddr> = peer.others_like(to).copied().collect();
+    match multihome::send_with_addrs(s, msg, to, &extra, info) {
+        // another association of this socket has one of the other addresses
+        // (opened to it alone, e.g. by the peer): send on that one
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EISCONN | libc::EALREADY)) => Some(
+            extra.iter().find_map(|a| multihome::assoc_of_addr(s, a)).map_or(Err(e), &mut on_assoc),
+        ),
+        r => Some(r),
+    }
+}
