@@ -35,6 +35,27 @@ static HOLDERS: OnceLock<&'static StallTable> = OnceLock::new();
 /// net.sctp.sndbuf_policy was 0 at startup (read before the core forks).
 static SHARED_BUFFER: AtomicBool = AtomicBool::new(false);
 static STALLED_LOG: Every = Every::new(10);
+static NO_HOLDER_LOG: Every = Every::new(10);
+
+/// "id state rwnd unacked" of each association, for a log line.
+struct Statuses<'a>(&'a [AssocStatus]);
+
+impl std::fmt::Display for Statuses<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for st in self.0 {
+            write!(
+                f,
+                "[id {} {} rwnd {} unacked {} pending {}] ",
+                st.assoc_id,
+                assoc_status::assoc_state_name(st.state),
+                st.rwnd,
+                st.unacked,
+                st.pending
+            )?;
+        }
+        Ok(())
+    }
+}
 
 /// The shortest time a peer stays marked stalled. Long against a wait: each
 /// time a mark runs out, a peer that is still stalled may hold the workers
@@ -154,8 +175,16 @@ fn abort_blocking_peers(sock: SctpSocket<'_>, peer: &SocketAddr) -> Freed {
             return freed;
         }
     };
-    let statuses = ids.into_iter().filter_map(|id| assoc_status::status(sock, id).ok());
-    for st in holders(statuses) {
+    let statuses: Vec<AssocStatus> = ids.into_iter().filter_map(|id| assoc_status::status(sock, id).ok()).collect();
+    let found = holders(statuses.iter().copied());
+    if found.is_empty() && NO_HOLDER_LOG.due().is_some() {
+        log::info!(
+            "sctp: a send to {peer} waited sctp_send_wait in vain on a shared send buffer, and no association \
+             looks like its holder: {}",
+            Statuses(&statuses)
+        );
+    }
+    for st in found {
         let with = st.primary.map_or_else(|| "?".to_string(), |p| p.to_string());
         match abort(sock, st.assoc_id) {
             Ok(()) => {
@@ -199,11 +228,13 @@ pub fn holders(all: impl Iterator<Item = AssocStatus>) -> Vec<AssocStatus> {
 }
 
 /// A peer that takes nothing: the window it left us (its advertised window
-/// less what we have in flight to it) cannot hold one more packet. An idle
-/// peer that reads leaves its whole window open.
+/// less what we have in flight to it) cannot hold one more packet, or it has
+/// not completed the handshake (what we queued for it waits, unsent). An
+/// idle peer that reads leaves its whole window open.
 pub fn blocks_the_buffer(st: &AssocStatus) -> bool {
     const ONE_PACKET: u32 = 1500;
-    st.rwnd < ONE_PACKET
+    let handshaking = matches!(assoc_status::assoc_state_name(st.state), "COOKIE_WAIT" | "COOKIE_ECHOED");
+    st.rwnd < ONE_PACKET || handshaking
 }
 
 fn abort(sock: SctpSocket<'_>, assoc_id: i32) -> io::Result<()> {
@@ -217,12 +248,18 @@ mod tests {
     use super::*;
 
     fn status(unacked: u16, rwnd: u32) -> AssocStatus {
-        AssocStatus { unacked, rwnd, ..Default::default() }
+        AssocStatus { unacked, rwnd, state: crate::sctp::sys::SCTP_ESTABLISHED as i32, ..Default::default() }
     }
 
     #[test]
     fn closed_windows_are_the_holders_else_the_most_unacknowledged() {
-        let st = |id, unacked, rwnd| AssocStatus { assoc_id: id, unacked, rwnd, ..Default::default() };
+        let st = |id, unacked, rwnd| AssocStatus {
+            assoc_id: id,
+            unacked,
+            rwnd,
+            state: crate::sctp::sys::SCTP_ESTABLISHED as i32,
+            ..Default::default()
+        };
         let ids = |v: Vec<AssocStatus>| v.iter().map(|s| s.assoc_id).collect::<Vec<_>>();
         assert_eq!(ids(holders([st(1, 3, 0), st(2, 500, 90000), st(3, 1, 0)].into_iter())), [1, 3]);
         assert_eq!(ids(holders([st(1, 20, 90000), st(2, 500, 90000), st(3, 0, 60000)].into_iter())), [2]);
@@ -235,5 +272,7 @@ mod tests {
         assert!(blocks_the_buffer(&status(0, 1499)));
         assert!(!blocks_the_buffer(&status(0, 65536)), "idle");
         assert!(!blocks_the_buffer(&status(50, 65536)), "busy but reading");
+        let handshaking = AssocStatus { state: crate::sctp::sys::SCTP_COOKIE_ECHOED as i32, rwnd: 65536, ..Default::default() };
+        assert!(blocks_the_buffer(&handshaking));
     }
 }
