@@ -9,6 +9,8 @@ SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-kill
 SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c stalled-peer-ours"
 SCENARIOS+=" stalled-peer-own-buffers-ours"
 BY_NAME_SCENARIOS+=" stalled-peer-c stalled-peer-own-buffers-c"
+HOST_ONLY[stalled-peer-ours]="30 s; waiting for room is the module's and the kernel's, the same VM kernel on every release"
+HOST_ONLY[stalled-peer-own-buffers-ours]="30 s; as stalled-peer-ours"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
