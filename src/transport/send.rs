@@ -117,14 +117,11 @@ fn send_core_message(
     info: &SndRcvInfo,
     wait_ms: u32,
 ) -> io::Result<usize> {
-    if stall::skip(peer) {
-        return Err(io::Error::from_raw_os_error(libc::EAGAIN));
-    }
     let mut ctrl = SendCmsgBuf::default();
     let raw = to.map(RawAddr::from_socket_addr);
     match s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No) {
         Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && wait_ms > 0 => {
-            stall::send_waiting(s, peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::UpToSendTimeout))
+            stall::send_waiting(peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::UpToSendTimeout))
         }
         r => r,
     }

@@ -1,4 +1,4 @@
-//! The counter group `sctp`, with the C module's eleven counters and ours (sendq_wait, stalled_abort).
+//! The counter group `sctp`, with the C module's eleven counters and ours (sendq_wait).
 
 use super::assoc;
 use super::runtime;
@@ -12,7 +12,6 @@ pub static ASSOC_SHUTDOWN: Counter = Counter::new();
 pub static COMM_LOST: Counter = Counter::new();
 pub static SENDQ_FULL: Counter = Counter::new();
 pub static SENDQ_WAIT: Counter = Counter::new();
-pub static STALLED_ABORT: Counter = Counter::new();
 pub static SEND_FAILED: Counter = Counter::new();
 pub static SEND_FORCE_RETRY: Counter = Counter::new();
 
@@ -36,7 +35,6 @@ pub fn register() -> bool {
         CounterDef { name: c"comm_lost", doc: c"incremented each time an established connection is closed due to some error.", source: Handle(&COMM_LOST) },
         CounterDef { name: c"sendq_full", doc: c"number of failed send attempts due to exceeded buffering capacity (full kernel buffers).", source: Handle(&SENDQ_FULL) },
         CounterDef { name: c"sendq_wait", doc: c"number of sends that found the send buffer full and waited for room (sctp_send_wait).", source: Handle(&SENDQ_WAIT) },
-        CounterDef { name: c"stalled_abort", doc: c"number of associations aborted because their peer stopped reading while its unsent data filled the send buffer shared with other associations.", source: Handle(&STALLED_ABORT) },
         CounterDef { name: c"send_failed", doc: c"number of failed send attempts for any reason except full buffers.", source: Handle(&SEND_FAILED) },
         CounterDef { name: c"send_force_retry", doc: c"incremented each time a failed send is force-retried (possible only if sctp_send_retries != 0).", source: Handle(&SEND_FORCE_RETRY) },
         CounterDef { name: c"current_opened_connections", doc: c"number of currently opened associations.", source: Read(opened) },
