@@ -1,8 +1,8 @@
 //! The integer parameters (`modparam`) and runtime changes of the `sctp`
 //! config group. Checks, besides the absence of panics:
 //! - `validate` refuses only with the name and value of a parameter that has it,
-//!   and only for values below -1 (below 0 for the send TTL and retries) or
-//!   flags other than 0/1;
+//!   and only for values below -1 (below 0 for the send TTL and retries;
+//!   outside 0..=30000 for the send wait) or flags other than 0/1;
 //! - accepted values in force differ from the raw ones only where they were
 //!   clamped (lowered), each clamp with a warning; they are what the settings
 //!   hold, and validate again to the same settings, with nothing clamped;
@@ -10,7 +10,7 @@
 //!   only a 0 of a socket-level variable, by the current value.
 #![no_main]
 
-use kamailio_sctp::fuzzing::{judge, validate, ParamId, RawValues, Verdict, PARAM_COUNT};
+use kamailio_sctp::fuzzing::{judge, validate, ParamId, RawValues, Verdict, MAX_SEND_WAIT_MS, PARAM_COUNT};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
@@ -31,6 +31,10 @@ fn check_validate(raw: &RawValues) {
             let lowest = match id {
                 ParamId::AssocTracking | ParamId::AssocReuse => {
                     assert!(e.value != 0 && e.value != 1, "{e}");
+                    return;
+                }
+                ParamId::SendWait => {
+                    assert!(!(0..=MAX_SEND_WAIT_MS).contains(&e.value), "{e}");
                     return;
                 }
                 ParamId::SendTtl | ParamId::SendRetries => 0,
