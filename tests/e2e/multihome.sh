@@ -143,16 +143,22 @@ MH_BOTH_UP="sip:198.18.1.2:5060;transport=sctp=AP sip:198.18.2.2:5060;transport=
 # Dispatcher probes B's first address (which opens the one association
 # allowed), then its second: that send must go on the same association,
 # because the addresses the kernel reports at SCTP_COMM_UP lead to it in the
-# association table. Were they not learnt, the limit would refuse it.
+# association table. Were they not learnt, the limit would refuse every
+# probe of the second address (one a second). One refusal is let through:
+# a probe sent while the association is coming up, before a receiver has
+# read its SCTP_COMM_UP (seen once in about ten runs).
 sc_learnt_peer_ours() {
 	dispatcher_2429_steps "$OUR_MODULE" "$(sctp_params max_assocs=1)" up || return 1
-	local bad=0
+	local bad=0 refused
 	expect "dispatcher destinations" "$DS_FLAGS" "$MH_BOTH_UP" || bad=1
 	expect "associations from A to B" "$MH_ASSOCS" 1 || bad=1
-	if grep -q "maximum number of sctp associations exceeded" "${KAM_LOG[A]}"; then
-		say "ERROR: kamailio[A] refused a send for the association limit:"
+	refused=$(grep -c "maximum number of sctp associations exceeded" "${KAM_LOG[A]}")
+	if [ "$refused" -gt 1 ]; then
+		say "ERROR: kamailio[A] refused $refused sends for the association limit:"
 		grep "maximum number of sctp associations" "${KAM_LOG[A]}" | head -n 3 | cut -c 1-250 | indent
 		bad=1
+	else
+		say "ok: sends refused for the association limit: $refused (at most 1, while the association came up)"
 	fi
 	[ $bad = 0 ]
 }
