@@ -146,7 +146,7 @@ MH_BOTH_UP="sip:198.18.1.2:5060;transport=sctp=AP sip:198.18.2.2:5060;transport=
 # association table. Were they not learnt, the limit would refuse every
 # probe of the second address (one a second). One refusal is let through:
 # a probe sent while the association is coming up, before a receiver has
-# read its SCTP_COMM_UP (seen once in about ten runs).
+# read its SCTP_COMM_UP (seen once, in a full suite run).
 sc_learnt_peer_ours() {
 	dispatcher_2429_steps "$OUR_MODULE" "$(sctp_params max_assocs=1)" up || return 1
 	local bad=0 refused
