@@ -32,12 +32,22 @@ impl FutexMutex {
         FutexMutex { state: AtomicU32::new(0) }
     }
 
+    /// Takes the lock, spinning briefly before sleeping: the critical sections
+    /// it guards are a few memory accesses.
     pub fn lock(&self) -> FutexGuard<'_> {
+        self.lock_spinning(100)
+    }
+
+    /// Takes the lock, spinning up to `spins` rounds before sleeping on the
+    /// futex: for critical sections that hold one short syscall, where two
+    /// context switches cost more than the wait.
+    pub fn lock_spinning(&self, spins: u32) -> FutexGuard<'_> {
         if self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
-            // spin briefly: critical sections here are a few memory accesses
-            for _ in 0..100 {
+            for _ in 0..spins {
                 std::hint::spin_loop();
-                if self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok() {
+                if self.state.load(Ordering::Relaxed) == 0
+                    && self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok()
+                {
                     return FutexGuard(self);
                 }
             }
