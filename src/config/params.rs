@@ -83,7 +83,7 @@ pub const DEFAULT_SEND_RETRIES: i32 = 0;
 /// How long a send waits for room in a full send buffer (see the README for
 /// the measurements behind it); 0 drops the message at once, as the C module
 /// does.
-pub const DEFAULT_SEND_WAIT_MS: i32 = 1000;
+pub const DEFAULT_SEND_WAIT_MS: i32 = 100;
 /// The longest send wait accepted: a worker must never be held for long.
 pub const MAX_SEND_WAIT_MS: i32 = 30000;
 /// The C module clamps sctp_send_retries to this.
