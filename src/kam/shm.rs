@@ -44,7 +44,7 @@ unsafe impl SharedAlloc for Shm {
 pub fn new_receive_gate() -> Option<&'static crate::shared::receive_gate::ReceiveGate> {
     use crate::shared::receive_gate::ReceiveGate;
     let mem = alloc_zeroed(std::mem::size_of::<ReceiveGate>())?;
-    // SAFETY: zeroed shm is a valid, open gate (an unlocked futex word and no
-    // cut in progress); suitably aligned; never freed while the module runs.
+    // SAFETY: zeroed shm is a valid, open gate (an unlocked futex word, no
+    // cut in progress, no read yet); suitably aligned; never freed while the module runs.
     Some(unsafe { &*(mem.as_ptr() as *const ReceiveGate) })
 }

@@ -32,6 +32,11 @@ impl FutexMutex {
         FutexMutex { state: AtomicU32::new(0) }
     }
 
+    /// Takes the lock if it is free, without waiting.
+    pub fn try_lock(&self) -> Option<FutexGuard<'_>> {
+        self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok().then_some(FutexGuard(self))
+    }
+
     /// Takes the lock, spinning briefly before sleeping: the critical sections
     /// it guards are a few memory accesses.
     pub fn lock(&self) -> FutexGuard<'_> {

@@ -14,7 +14,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub struct ReceiveGate {
     lock: FutexMutex,
     cut_in_progress: AtomicU32,
+    /// The reads made through the gate (count << 1), and whether the last one
+    /// saw another message queued behind it (bit 0).
+    last_read: AtomicU32,
 }
+
+/// What the gate knew of the reads when a receiver woke up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadStamp(u32);
 
 /// What a read was, judged under the gate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,10 +43,44 @@ impl ReceiveGate {
     /// An open gate outside shared memory, for tests.
     #[cfg(test)]
     pub fn new_for_test() -> Self {
-        ReceiveGate { lock: FutexMutex::new(), cut_in_progress: AtomicU32::new(0) }
+        ReceiveGate { lock: FutexMutex::new(), cut_in_progress: AtomicU32::new(0), last_read: AtomicU32::new(0) }
     }
 
-    /// Enter before reading; the read happens while the passage is held.
+    /// Taken by a receiver right after it woke up for input.
+    pub fn stamp(&self) -> ReadStamp {
+        ReadStamp(self.last_read.load(Ordering::Acquire))
+    }
+
+    /// Whether a read made after `woke` found nothing queued behind it: then
+    /// whatever woke the receiver has been read, and it need not read.
+    pub fn drained_since(&self, woke: ReadStamp) -> bool {
+        let now = self.last_read.load(Ordering::Acquire);
+        now != woke.0 && now & 1 == 0
+    }
+
+    /// Enters before reading, unless the socket was drained since `woke`
+    /// (checked while waiting for the gate, and once inside): `None` then.
+    pub fn enter_unless_drained(&self, woke: ReadStamp) -> Option<Passage<'_>> {
+        for _ in 0..2000 {
+            if let Some(guard) = self.lock.try_lock() {
+                return self.passage_unless_drained(guard, woke);
+            }
+            if self.drained_since(woke) {
+                return None;
+            }
+            std::hint::spin_loop();
+        }
+        let guard = self.lock.lock_spinning(0);
+        self.passage_unless_drained(guard, woke)
+    }
+
+    fn passage_unless_drained<'a>(&'a self, guard: FutexGuard<'a>, woke: ReadStamp) -> Option<Passage<'a>> {
+        (!self.drained_since(woke)).then_some(Passage { gate: self, _guard: guard })
+    }
+
+    /// Enter before reading; the read happens while the passage is held
+    /// (tests; receivers use `enter_unless_drained`).
+    #[cfg(test)]
     pub fn enter(&self) -> Passage<'_> {
         // The holder is in one non-blocking recvmsg: a receiver woken for the
         // same arrival waits it out spinning rather than sleeping (two context
@@ -49,6 +90,13 @@ impl ReceiveGate {
 }
 
 impl Passage<'_> {
+    /// Records a read made through this passage and whether the kernel said
+    /// another message was queued behind it.
+    pub fn record_read(&self, more_queued: bool) {
+        let count = self.gate.last_read.load(Ordering::Relaxed) >> 1;
+        self.gate.last_read.store((count.wrapping_add(1) << 1) | more_queued as u32, Ordering::Release);
+    }
+
     /// Classifies what was just read (`end_of_record`: the read ended a message)
     /// and updates the shared mark.
     pub fn classify(&self, end_of_record: bool) -> Piece {
@@ -75,6 +123,21 @@ mod tests {
         let g = gate();
         assert_eq!(g.enter().classify(true), Piece::Whole);
         assert_eq!(g.enter().classify(true), Piece::Whole);
+    }
+
+    #[test]
+    fn a_receiver_skips_the_read_only_when_a_later_read_drained_the_socket() {
+        let g = gate();
+        let woke = g.stamp();
+        assert!(!g.drained_since(woke), "no read since");
+        assert!(g.enter_unless_drained(woke).is_some());
+        g.enter().record_read(true);
+        assert!(!g.drained_since(woke), "that read left more behind");
+        let woke = g.stamp();
+        g.enter().record_read(false);
+        assert!(g.drained_since(woke));
+        assert!(g.enter_unless_drained(woke).is_none());
+        assert!(!g.drained_since(g.stamp()), "a stamp taken after the read");
     }
 
     #[test]

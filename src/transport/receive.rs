@@ -82,9 +82,19 @@ pub fn run() -> i32 {
         // snapshot of the values serves the read and the handling after it
         runtime::refresh(&cfg);
         let rt = runtime::current();
+        // Often two receivers wake for one arrival: the one that gets the gate
+        // second skips its read when a read after its wake-up found nothing
+        // queued behind (one recvmsg and maybe two futex calls saved).
+        let woke = gate.stamp();
         let read = {
-            let passage = gate.enter();
-            s.try_recv(&mut buf[..READ_LEN], &mut from, &mut ctrl).map(|got| {
+            let Some(passage) = gate.enter_unless_drained(woke) else { continue };
+            let got = s.try_recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
+            if let Ok(r) = &got {
+                // a cut message's rest is at the head of the queue, whatever
+                // SCTP_NXTINFO said
+                passage.record_read(r.next_queued || !r.end_of_record);
+            }
+            got.map(|got| {
                 let piece = passage.classify(got.end_of_record);
                 let src = from.to_socket_addr();
                 let early = account_in_order(sock, &got, piece, src, &buf[..got.len], &rt);
@@ -93,7 +103,7 @@ pub fn run() -> i32 {
         };
         let (got, piece, src, early) = match read {
             Ok(r) => {
-                more_queued = r.0.next_queued;
+                more_queued = r.0.next_queued || !r.0.end_of_record;
                 r
             }
             Err(e) => match e.raw_os_error() {
