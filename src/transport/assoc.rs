@@ -154,7 +154,8 @@ pub fn add_peer_addr(key: AssocKey, peer: &SocketAddr) {
         AddrAdded::NoMemory => {
             if let Some(more) = UNTRACKED_LOG.due() {
                 log::error!(
-                    "association {}: peer address {peer} cannot be indexed: shared memory is exhausted                      ({more} more since the last such line)",
+                    "association {}: peer address {peer} cannot be indexed: shared memory is exhausted \
+                     ({more} more since the last such line)",
                     key.assoc_id
                 );
             }
