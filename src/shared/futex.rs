@@ -34,7 +34,12 @@ impl FutexMutex {
 
     /// Takes the lock if it is free, without waiting.
     pub fn try_lock(&self) -> Option<FutexGuard<'_>> {
-        self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok().then_some(FutexGuard(self))
+        // not `then_some(FutexGuard(self))`: that builds the guard, and drops
+        // it (unlocking someone else's lock) when the lock was taken
+        match self.state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => Some(FutexGuard(self)),
+            Err(_) => None,
+        }
     }
 
     /// Takes the lock, spinning briefly before sleeping: the critical sections
@@ -83,6 +88,16 @@ impl Drop for FutexGuard<'_> {
 mod tests {
     use super::*;
     use std::cell::UnsafeCell;
+
+    #[test]
+    fn a_failed_try_lock_leaves_the_holder_holding() {
+        let m = FutexMutex::new();
+        let held = m.lock();
+        assert!(m.try_lock().is_none());
+        assert!(m.try_lock().is_none(), "the failed attempt must not have unlocked it");
+        drop(held);
+        assert!(m.try_lock().is_some());
+    }
 
     #[test]
     fn excludes_threads() {
