@@ -13,7 +13,7 @@
 //! another association of the socket.
 
 use super::cmsg::{cmsg_len, cmsg_space, SendCmsgBuf, SndRcvInfo};
-use super::socket::SctpSocket;
+use super::socket::{SctpSocket, Wait};
 use super::sys;
 use crate::pod::write_field;
 use crate::sockaddr::RawAddr;
@@ -86,27 +86,7 @@ pub fn send_with_addrs(
     let mut ctrl = MultiCmsgBuf([0; SNDRCV_SPACE + MAX_EXTRA * ADDR_SPACE]);
     let ctrl_len = ctrl.encode(info, extra);
     let raw = RawAddr::from_socket_addr(to);
-    let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
-    // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_name = raw.as_ptr() as *mut libc::c_void;
-    msg.msg_namelen = raw.len();
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl.0.as_mut_ptr() as *mut libc::c_void;
-    msg.msg_controllen = ctrl_len;
-    loop {
-        // SAFETY: the kernel only reads the buffers msg points to (iov_base is
-        // cast to *mut as the C API wants, never written); all outlive the call.
-        let n = unsafe { libc::sendmsg(sock.fd(), &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
+    sock.send_with_ctrl(buf, Some(&raw), &ctrl.0[..ctrl_len], Wait::No)
 }
 
 /// `struct sctp_paddrinfo` is packed in the kernel (the address at offset 4),

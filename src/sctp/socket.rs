@@ -147,6 +147,12 @@ impl<'fd> SctpSocket<'fd> {
         wait: Wait,
     ) -> io::Result<usize> {
         let ctrl_len = ctrl.encode(info);
+        self.send_with_ctrl(buf, to, &ctrl.0[..ctrl_len], wait)
+    }
+
+    /// Sends `buf` as one message with the encoded control messages `ctrl`
+    /// (whole control messages only); `to` and `wait` as for `send`.
+    pub fn send_with_ctrl(self, buf: &[u8], to: Option<&RawAddr>, ctrl: &[u8], wait: Wait) -> io::Result<usize> {
         let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -156,15 +162,16 @@ impl<'fd> SctpSocket<'fd> {
         }
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
-        msg.msg_control = ctrl.0.as_mut_ptr() as *mut libc::c_void;
-        msg.msg_controllen = ctrl_len;
+        msg.msg_control = ctrl.as_ptr() as *mut libc::c_void;
+        msg.msg_controllen = ctrl.len();
         let flags = match wait {
             Wait::No => libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
             Wait::UpToSendTimeout => libc::MSG_NOSIGNAL,
         };
         loop {
-            // SAFETY: the kernel only reads from the buffers msg points to (iov_base
-            // is cast to *mut as the C API wants, never written); all outlive the call.
+            // SAFETY: the kernel only reads from the buffers msg points to
+            // (iov_base and msg_control are cast to *mut as the C API wants,
+            // never written); all outlive the call.
             let n = unsafe { libc::sendmsg(self.fd(), &msg, flags) };
             if n >= 0 {
                 return Ok(n as usize);

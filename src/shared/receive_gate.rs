@@ -60,6 +60,10 @@ impl ReceiveGate {
 
     /// Enters before reading, unless the socket was drained since `woke`
     /// (checked while waiting for the gate, and once inside): `None` then.
+    ///
+    /// The holder is in one non-blocking recvmsg: a receiver woken for the
+    /// same arrival waits it out spinning rather than sleeping (two context
+    /// switches and two futex calls, more than the read takes).
     pub fn enter_unless_drained(&self, woke: ReadStamp) -> Option<Passage<'_>> {
         for _ in 0..2000 {
             if let Some(guard) = self.lock.try_lock() {
@@ -82,10 +86,7 @@ impl ReceiveGate {
     /// (tests; receivers use `enter_unless_drained`).
     #[cfg(test)]
     pub fn enter(&self) -> Passage<'_> {
-        // The holder is in one non-blocking recvmsg: a receiver woken for the
-        // same arrival waits it out spinning rather than sleeping (two context
-        // switches and two futex calls, more than the read takes).
-        Passage { gate: self, _guard: self.lock.lock_spinning(2000) }
+        Passage { gate: self, _guard: self.lock.lock() }
     }
 }
 

@@ -92,7 +92,8 @@ pub fn run() -> i32 {
             if let Ok(r) = &got {
                 // a cut message's rest is at the head of the queue, whatever
                 // SCTP_NXTINFO said
-                passage.record_read(r.next_queued || !r.end_of_record);
+                more_queued = r.next_queued || !r.end_of_record;
+                passage.record_read(more_queued);
             }
             got.map(|got| {
                 let piece = passage.classify(got.end_of_record);
@@ -102,10 +103,7 @@ pub fn run() -> i32 {
             })
         };
         let (got, piece, src, early) = match read {
-            Ok(r) => {
-                more_queued = r.0.next_queued || !r.0.end_of_record;
-                r
-            }
+            Ok(r) => r,
             Err(e) => match e.raw_os_error() {
                 // another receiver took it, or a timeout with nothing queued
                 Some(libc::EAGAIN) | Some(libc::EINTR) => continue,
