@@ -1,17 +1,26 @@
 //! Which peers are stalled: a peer whose send buffer stayed full for a whole
 //! send wait (it does not read, or the path to it is dead) is marked for a
-//! while, and sends to it fail at once instead of making every worker wait.
+//! while, and sends to it that find the buffer full fail at once instead of
+//! making every worker wait.
+//!
+//! The hold doubles with each mark in a row, from one wait up to a ceiling: a
+//! peer that stopped reading costs a few waits and is then held off for long,
+//! while a busy peer that only fell behind for a moment (a send to it went
+//! through since) starts again from the shortest hold.
 //!
 //! A fixed array of slots in shared memory, one 64-bit word each: the peer's
-//! tag (a hash of its address) in the high half, the time the mark ends in the
-//! low half. Lock-free: a mark is one store, a look-up one load. Two peers that
-//! share a slot take turns in it; a lost mark only means one more wait.
+//! tag (a hash of its address, 24 bits), the marks in a row (8 bits), the time
+//! the mark ends (32 bits). Lock-free: a look-up is one load, a mark or a
+//! release one compare-and-swap. Two peers that share a slot take turns in it;
+//! a lost mark only means one more wait.
 
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 pub const SLOTS: usize = 1024;
+/// Doubling stops here (2^16 waits is past any ceiling).
+const MAX_LEVEL: u64 = 16;
 
 #[repr(C)]
 pub struct StallTable {
@@ -33,12 +42,24 @@ impl Hasher for Fnv {
     }
 }
 
-fn slot_and_tag(peer: &SocketAddr) -> (usize, u32) {
+fn slot_and_tag(peer: &SocketAddr) -> (usize, u64) {
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     peer.hash(&mut h);
     let v = h.finish();
     // tag 0 would read as an empty slot
-    ((v as usize) % SLOTS, ((v >> 32) as u32).max(1))
+    ((v as usize) % SLOTS, ((v >> 40) & 0xff_ffff).max(1))
+}
+
+fn tag_of(v: u64) -> u64 {
+    v >> 40
+}
+
+fn level_of(v: u64) -> u64 {
+    (v >> 32) & 0xff
+}
+
+fn until_of(v: u64) -> u32 {
+    v as u32
 }
 
 impl StallTable {
@@ -51,7 +72,7 @@ impl StallTable {
     /// Whether the slot of `peer` holds a mark of it (current or run out).
     pub fn has_mark(&self, peer: &SocketAddr) -> bool {
         let (i, tag) = slot_and_tag(peer);
-        (self.slots[i].load(Relaxed) >> 32) as u32 == tag
+        tag_of(self.slots[i].load(Relaxed)) == tag
     }
 
     /// Whether `peer` is marked stalled at `now_ms` (a clock every process
@@ -59,13 +80,36 @@ impl StallTable {
     pub fn is_stalled(&self, peer: &SocketAddr, now_ms: u32) -> bool {
         let (i, tag) = slot_and_tag(peer);
         let v = self.slots[i].load(Relaxed);
-        (v >> 32) as u32 == tag && (v as u32).wrapping_sub(now_ms) as i32 > 0
+        tag_of(v) == tag && until_of(v).wrapping_sub(now_ms) as i32 > 0
     }
 
-    /// Marks `peer` stalled until `until_ms`.
-    pub fn mark(&self, peer: &SocketAddr, until_ms: u32) {
+    /// Marks `peer` stalled from `now_ms`, for `base_ms` doubled once per mark
+    /// of it in a row before, at most `max_ms`; returns the hold.
+    pub fn mark(&self, peer: &SocketAddr, now_ms: u32, base_ms: u32, max_ms: u32) -> u32 {
         let (i, tag) = slot_and_tag(peer);
-        self.slots[i].store((u64::from(tag) << 32) | u64::from(until_ms), Relaxed);
+        let slot = &self.slots[i];
+        let mut old = slot.load(Relaxed);
+        loop {
+            let level = if tag_of(old) == tag { (level_of(old) + 1).min(MAX_LEVEL) } else { 0 };
+            let hold = (u64::from(base_ms.max(1)) << level).min(u64::from(max_ms)) as u32;
+            let new = (tag << 40) | (level << 32) | u64::from(now_ms.wrapping_add(hold));
+            match slot.compare_exchange_weak(old, new, Relaxed, Relaxed) {
+                Ok(_) => return hold,
+                Err(v) => old = v,
+            }
+        }
+    }
+
+    /// Forgets the marks of `peer` (a send to it went through): its next mark
+    /// starts from the shortest hold again.
+    pub fn release(&self, peer: &SocketAddr) {
+        let (i, tag) = slot_and_tag(peer);
+        let slot = &self.slots[i];
+        let old = slot.load(Relaxed);
+        if tag_of(old) == tag {
+            // lost to a concurrent mark: that mark stands, which is safe
+            let _ = slot.compare_exchange(old, 0, Relaxed, Relaxed);
+        }
     }
 }
 
@@ -83,7 +127,7 @@ mod tests {
         let p = a("198.18.0.1:5060");
         assert!(!t.is_stalled(&p, 1000));
         assert!(!t.has_mark(&p));
-        t.mark(&p, 2000);
+        assert_eq!(t.mark(&p, 1000, 1000, 10_000), 1000);
         assert!(t.has_mark(&p));
         assert!(t.is_stalled(&p, 1000));
         assert!(t.is_stalled(&p, 1999));
@@ -96,8 +140,40 @@ mod tests {
     fn marks_survive_the_clock_wrapping() {
         let t = StallTable::new_for_test();
         let p = a("[2001:db8::1]:5060");
-        t.mark(&p, 100);
+        t.mark(&p, u32::MAX - 100, 200, 10_000);
         assert!(t.is_stalled(&p, u32::MAX - 50));
         assert!(!t.is_stalled(&p, 101));
+    }
+
+    #[test]
+    fn the_hold_doubles_per_mark_in_a_row_up_to_the_ceiling_and_a_release_resets_it() {
+        let t = StallTable::new_for_test();
+        let p = a("198.18.0.7:5060");
+        let holds: Vec<u32> = (0..9).map(|_| t.mark(&p, 0, 100, 10_000)).collect();
+        assert_eq!(holds, [100, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]);
+        for _ in 0..40 {
+            t.mark(&p, 0, 100, 10_000);
+        }
+        assert_eq!(t.mark(&p, 0, 100, 10_000), 10_000, "the level stays capped");
+        assert!(t.is_stalled(&p, 9_999));
+        t.release(&p);
+        assert!(!t.has_mark(&p));
+        assert!(!t.is_stalled(&p, 1));
+        assert_eq!(t.mark(&p, 0, 100, 10_000), 100, "a release starts again from one wait");
+    }
+
+    #[test]
+    fn a_release_leaves_another_peers_mark_alone() {
+        let t = StallTable::new_for_test();
+        let p = a("198.18.0.7:5060");
+        t.mark(&p, 0, 100, 10_000);
+        // a peer in the same slot with another tag
+        let (slot, tag) = slot_and_tag(&p);
+        let other = (1..u16::MAX)
+            .map(|port| SocketAddr::new(p.ip(), port))
+            .find(|q| slot_and_tag(q).0 == slot && slot_and_tag(q).1 != tag)
+            .unwrap();
+        t.release(&other);
+        assert!(t.is_stalled(&p, 50));
     }
 }

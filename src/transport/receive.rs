@@ -33,7 +33,7 @@ const READ_LEN: usize = MAX_SIP_MSG + 1 + 1024;
 /// A waiting receiver looks at the socket at least this often, even when it
 /// was not woken: the wake-up for a message may have gone to a receiver that
 /// stopped before it read it.
-const RESCAN_MS: i32 = 1000;
+const RESCAN_MS: u32 = 1000;
 
 /// Runs forever in a receiver process; returns only on a fatal socket error.
 pub fn run() -> i32 {
@@ -53,10 +53,10 @@ pub fn run() -> i32 {
         log::error!("{sock}: the socket has no descriptor (was it initialised?)");
         return -1;
     };
-    let waiter = match ReadWaiter::new(s.fd()) {
+    let waiter = match ReadWaiter::new(s.fd(), RESCAN_MS) {
         Ok(w) => w,
         Err(e) => {
-            log::error!("{sock}: cannot wait for input on socket {} (epoll): {e}", s.fd());
+            log::error!("{sock}: cannot wait for input on socket {} (SO_RCVTIMEO): {e}", s.fd());
             return -1;
         }
     };
@@ -72,7 +72,7 @@ pub fn run() -> i32 {
     let mut more_queued = false;
     loop {
         if !more_queued {
-            if let Err(e) = waiter.wait(RESCAN_MS) {
+            if let Err(e) = waiter.wait() {
                 log::error!("{sock}: waiting for input on socket {} failed, receiver stops: {e}", s.fd());
                 return -1;
             }

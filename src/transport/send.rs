@@ -123,6 +123,10 @@ fn send_core_message(
         Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && wait_ms > 0 => {
             stall::send_waiting(peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::UpToSendTimeout))
         }
+        Ok(n) => {
+            stall::sent(peer);
+            Ok(n)
+        }
         r => r,
     }
 }

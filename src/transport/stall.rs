@@ -3,8 +3,11 @@
 //! Per message: the blocking send waits at most sctp_send_wait (the socket's
 //! SO_SNDTIMEO). Per peer: a peer that took nothing during a whole wait (it
 //! stopped reading, or every path to it is dead) is marked stalled for a
-//! while, and until then its messages fail at once, so that it cannot hold
-//! every worker for a wait per message.
+//! while, and until then its messages that find the buffer full fail at once,
+//! so that it cannot hold every worker for a wait per message. The hold
+//! doubles with each mark in a row (one wait, two, four, ... up to the
+//! ceiling); a send to the peer that goes through ends the row, so a busy but
+//! live peer is held off briefly, a dead one for long.
 //!
 //! This bounds the waiting; it cannot make room. With the kernel's default
 //! net.sctp.sndbuf_policy 0 all associations of a socket share its send
@@ -24,11 +27,10 @@ use std::sync::OnceLock;
 static TABLE: OnceLock<&'static StallTable> = OnceLock::new();
 static STALLED_LOG: Every = Every::new(10);
 
-/// The shortest time a peer stays marked stalled. Long against a wait: each
-/// time a mark runs out, a peer that is still stalled may hold the workers
-/// that send to it for one more wait. A peer that recovered loses nothing to
-/// its mark unless its buffer fills again while marked.
-const MIN_HOLD_MS: u32 = 10_000;
+/// The ceiling of the hold, at least. Long against a wait: each time a mark
+/// runs out, a peer that is still stalled may hold the workers that send to it
+/// for one more wait.
+const MIN_CEILING_MS: u32 = 10_000;
 
 /// Allocates the table (main process, before fork).
 pub fn init() -> bool {
@@ -44,9 +46,19 @@ pub fn init() -> bool {
     }
 }
 
-/// How long a peer that let a whole wait of `wait_ms` pass stays marked.
-pub fn hold_ms(wait_ms: u32) -> u32 {
-    wait_ms.saturating_mul(4).max(MIN_HOLD_MS)
+/// The longest a peer that let whole waits of `wait_ms` pass stays marked.
+pub fn ceiling_ms(wait_ms: u32) -> u32 {
+    wait_ms.saturating_mul(4).max(MIN_CEILING_MS)
+}
+
+/// A send to `peer` went through without waiting: it takes data again, so its
+/// next mark starts from the shortest hold. Costs a hash and a load per send.
+pub fn sent(peer: &SocketAddr) {
+    if let Some(table) = TABLE.get() {
+        if table.has_mark(peer) {
+            table.release(peer);
+        }
+    }
 }
 
 fn is_stalled(table: &StallTable, peer: &SocketAddr) -> bool {
@@ -65,9 +77,10 @@ pub fn send_waiting(peer: &SocketAddr, wait_ms: u32, send_blocking: impl FnOnce(
     }
     stats::SENDQ_WAIT.inc();
     let r = send_blocking();
-    if matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
-        let hold = hold_ms(wait_ms);
-        table.mark(peer, monotonic_ms().wrapping_add(hold));
+    if r.is_ok() {
+        sent(peer);
+    } else if matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
+        let hold = table.mark(peer, monotonic_ms(), wait_ms, ceiling_ms(wait_ms));
         if let Some(left_out) = STALLED_LOG.due() {
             log::warn!(
                 "sctp: {peer} took no data for sctp_send_wait ({wait_ms} ms): marked stalled for {hold} ms, its \

@@ -6,11 +6,13 @@
 # each round so that neither always runs on a warmer or colder machine.
 #
 # Writes BENCH_OUT/results.csv, one row per measurement:
-#   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full
+#   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches
 # test: cpu (steady rate), step (rising rates), burst, warmup (after a start). cpu_ticks: utime +
 # stime of all processes of that Kamailio (its process group) over the
 # measurement, in clock ticks (CLK_TCK); sendq_full: increase of the sctp
-# counter sendq_full; seconds: wall time of the sipp run.
+# counter sendq_full; seconds: wall time of the sipp run; ctx_switches: the
+# context switches (voluntary and not) of all processes of that Kamailio over
+# the measurement (each is costly in the emulated VM).
 # Environment: see run.sh (BENCH_*), OUR_MODULE, C_MODULE.
 set -u
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,7 +61,7 @@ E2E_WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/kamailio-sctp-bench.$$}
 SC_DIR=$E2E_WORK
 mkdir -p "$SC_DIR" "$BENCH_OUT"
 CSV=$BENCH_OUT/results.csv
-echo "test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full" >"$CSV"
+echo "test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches" >"$CSV"
 
 finish() {
 	stop_all
@@ -88,8 +90,10 @@ echo "OUR_MODULE=$OUR_MODULE; C_MODULE=$C_MODULE; logs in $E2E_WORK"
 # start_uas WHICH: Kamailio answering INVITE/BYE with 200 (configs/rpc-uas.cfg
 # of the e2e suite: sctp_children=2, ctl and counters for the counter).
 start_uas() {
+	local params=""
+	[ "$1" = ours ] && params=${BENCH_OURS_PARAMS:-}
 	start_kamailio "$1" rpc-uas.cfg SCTP_MODULE="${MODULE[$1]}" DEBUG=2 \
-		LISTEN="sctp:127.0.0.1:${PORT[$1]}" SCTP_PARAMS="" &&
+		LISTEN="sctp:127.0.0.1:${PORT[$1]}" SCTP_PARAMS="$params" &&
 		wait_ready "$1" "sctp:${PORT[$1]}" &&
 		sleep 2 # the end of its start-up work out of the measurement
 }
@@ -105,6 +109,16 @@ cpu_ticks() {
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v g="$1" '$5 == g { t += $14 + $15 } END { print t + 0 }'
 }
 
+# ctx_switches PGID: the context switches of all processes in process group PGID.
+ctx_switches() {
+	local pid sum=0 n
+	for pid in $(awk -v g="$1" '$5 == g { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+		n=$(awk '/^(non)?voluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }' "/proc/$pid/status" 2>/dev/null)
+		sum=$((sum + ${n:-0}))
+	done
+	echo "$sum"
+}
+
 # sendq_full WHICH: the module's sendq_full counter ("?" if unreadable).
 sendq_full() {
 	local v="?"
@@ -118,7 +132,7 @@ sendq_full() {
 # measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
 # INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
 measure() {
-	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq
+	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1
 	if [ "$SEPARATE" = 1 ]; then
 		for other in "${!PORT[@]}"; do
 			[ "$other" = "$which" ] || stop_kamailio "$other"
@@ -135,6 +149,7 @@ measure() {
 	echo "=== $test $which round $round: $calls calls at $rate/s"
 	q0=$(sendq_full "$which")
 	c0=$(cpu_ticks "${KAM_PID[$which]}")
+	x0=$(ctx_switches "${KAM_PID[$which]}")
 	t0=$(now)
 	# No limit on open calls (-l): sipp must keep the rate, not slow down
 	# when replies are late or lost.
@@ -143,12 +158,13 @@ measure() {
 		-recv_timeout "${RECV_TIMEOUT}s" "127.0.0.1:${PORT[$which]}"
 	secs=$(elapsed "$t0")
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
+	x1=$(ctx_switches "${KAM_PID[$which]}")
 	q1=$(sendq_full "$which")
 	dq="?"
 	[[ $q0 =~ ^[0-9]+$ && $q1 =~ ^[0-9]+$ ]] && dq=$((q1 - q0))
-	say "$which: cpu $((c1 - c0)) ticks, sendq_full +$dq"
+	say "$which: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), sendq_full +$dq"
 	[ "$SIPP_FAILED" = 0 ] || sipp_explain
-	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq" >>"$CSV"
+	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq,$((x1 - x0))" >>"$CSV"
 	check_alive "$which" || true
 	# Let the associations of this sipp close before the next one.
 	sleep 1

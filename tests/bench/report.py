@@ -52,6 +52,11 @@ def cpu_ms(row, tick_ms):
     return None if ticks is None or not ok else ticks * tick_ms / ok
 
 
+def per_call(row, column):
+    v, ok = num(row.get(column) or ""), num(row["calls"])
+    return None if v is None or not ok else v / ok
+
+
 def build_table(rows, meta, tick_ms):
     by = defaultdict(dict)  # (test, round, rate) -> module -> row
     for r in rows:
@@ -84,6 +89,11 @@ def build_table(rows, meta, tick_ms):
                  fmt(vals["ours"], ".3f"), fmt(vals["c"], ".3f"), ratio(vals["ours"], vals["c"]))
         mo, mc = mean(per["ours"]), mean(per["c"])
         line("    mean", fmt(mo, ".3f"), fmt(mc, ".3f"), ratio(mo, mc))
+        # older results have no ctx_switches column
+        sw = {m: mean([per_call(by[k][m], "ctx_switches") if m in by[k] else None for k in cpu]) for m in MODULES}
+        if sw["ours"] is not None or sw["c"] is not None:
+            line("    context switches per call (mean)", fmt(sw["ours"], ".1f"), fmt(sw["c"], ".1f"),
+                 ratio(sw["ours"], sw["c"]))
 
     steps = sorted(k for k in by if k[0] == "step")
     if steps:

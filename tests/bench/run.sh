@@ -21,6 +21,8 @@
 #   BENCH_SEPARATE [0]: 1 runs only the measured module's Kamailio, restarted
 #       for each measurement (default: both side by side, started once)
 #   BENCH_VM_TIMEOUT [2400] seconds for the whole VM run
+#   BENCH_OURS_PARAMS [""]: modparam lines for our module's Kamailio (to
+#       measure a setting, e.g. 'modparam("sctp", "sctp_send_wait", 0)')
 #   OUR_MODULE, C_MODULE: the two modules (as in tests/e2e/run.sh);
 #   BENCH_NO_BUILD=1: use OUR_MODULE as it is.
 set -eu

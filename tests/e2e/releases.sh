@@ -22,14 +22,25 @@ REPO=$(cd "$here/../.." && pwd)
 
 summary=""
 failed=0
+suite_log=$(mktemp)
+trap 'rm -f "$suite_log" "$suite_log.rc"' EXIT
+
+# run_suite [SCENARIO...]: tests/e2e/run.sh, its output shown and kept in
+# $suite_log; returns its exit code.
+run_suite() {
+	rm -f "$suite_log.rc"
+	{ "$here/run.sh" "$@" || echo $? >"$suite_log.rc"; } 2>&1 | tee "$suite_log"
+	[ ! -e "$suite_log.rc" ] || return "$(cat "$suite_log.rc")"
+}
 for release in ${E2E_RELEASES:-host trixie sid}; do
 	echo
 	echo "##### e2e on $release"
 	t0=$(date +%s)
 	rc=0
+	: >"$suite_log"
 	if [ "$release" = host ]; then
 		(cd "$REPO" && cargo build --release) || rc=$?
-		[ "$rc" != 0 ] || "$here/run.sh" "$@" || rc=$?
+		[ "$rc" != 0 ] || run_suite "$@" || rc=$?
 	else
 		root=$("$REPO/tests/roots/make-root.sh" "$release") || rc=$?
 		if [ "$rc" = 0 ]; then
@@ -43,10 +54,13 @@ for release in ${E2E_RELEASES:-host trixie sid}; do
 			E2E_HOST_ONLY_SKIP=1 \
 			E2E_MEMORY_CALLS=${E2E_MEMORY_CALLS_OTHER:-20000} \
 			VMROOT=$root OUR_MODULE="$REPO/target/$release/release/libkamailio_sctp.so" \
-				"$here/run.sh" "$@" || rc=$?
+				run_suite "$@" || rc=$?
 		fi
 	fi
 	line="$release: $([ "$rc" = 0 ] && echo passed || echo "FAILED (exit $rc)") in $(($(date +%s) - t0)) s"
+	# the failed scenarios' names, which a long log may have scrolled away
+	names=$(sed -n 's/^failed: *//p' "$suite_log" 2>/dev/null | tail -n 1)
+	[ -z "$names" ] || line="$line; failed: $names"
 	echo "##### $line"
 	summary="$summary
   $line"
