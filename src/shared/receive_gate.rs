@@ -10,6 +10,9 @@
 use super::futex::{FutexGuard, FutexMutex};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// How long a receiver spins for the gate before it sleeps on it.
+const SPIN_ROUNDS: u32 = 2000;
+
 #[repr(C)]
 pub struct ReceiveGate {
     lock: FutexMutex,
@@ -65,7 +68,7 @@ impl ReceiveGate {
     /// same arrival waits it out spinning rather than sleeping (two context
     /// switches and two futex calls, more than the read takes).
     pub fn enter_unless_drained(&self, woke: ReadStamp) -> Option<Passage<'_>> {
-        for _ in 0..2000 {
+        for _ in 0..SPIN_ROUNDS {
             if let Some(guard) = self.lock.try_lock() {
                 return self.passage_unless_drained(guard, woke);
             }

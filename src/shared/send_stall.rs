@@ -84,12 +84,18 @@ impl StallTable {
     }
 
     /// Marks `peer` stalled from `now_ms`, for `base_ms` doubled once per mark
-    /// of it in a row before, at most `max_ms`; returns the hold.
+    /// of it in a row before, at most `max_ms`; returns the hold. While a mark
+    /// holds, more marks (other workers, or other messages, that found the
+    /// same stall) leave it as it is: one stall raises the hold once.
     pub fn mark(&self, peer: &SocketAddr, now_ms: u32, base_ms: u32, max_ms: u32) -> u32 {
         let (i, tag) = slot_and_tag(peer);
         let slot = &self.slots[i];
         let mut old = slot.load(Relaxed);
         loop {
+            let left = until_of(old).wrapping_sub(now_ms) as i32;
+            if tag_of(old) == tag && left > 0 {
+                return left as u32;
+            }
             let level = if tag_of(old) == tag { (level_of(old) + 1).min(MAX_LEVEL) } else { 0 };
             let hold = (u64::from(base_ms.max(1)) << level).min(u64::from(max_ms)) as u32;
             let new = (tag << 40) | (level << 32) | u64::from(now_ms.wrapping_add(hold));
@@ -149,17 +155,36 @@ mod tests {
     fn the_hold_doubles_per_mark_in_a_row_up_to_the_ceiling_and_a_release_resets_it() {
         let t = StallTable::new_for_test();
         let p = a("198.18.0.7:5060");
-        let holds: Vec<u32> = (0..9).map(|_| t.mark(&p, 0, 100, 10_000)).collect();
+        // each mark made when the one before has run out
+        let mut now = 0u32;
+        let mut holds = vec![];
+        for _ in 0..9 {
+            let hold = t.mark(&p, now, 100, 10_000);
+            holds.push(hold);
+            now += hold;
+        }
         assert_eq!(holds, [100, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]);
         for _ in 0..40 {
-            t.mark(&p, 0, 100, 10_000);
+            now += t.mark(&p, now, 100, 10_000);
         }
-        assert_eq!(t.mark(&p, 0, 100, 10_000), 10_000, "the level stays capped");
-        assert!(t.is_stalled(&p, 9_999));
+        assert_eq!(t.mark(&p, now, 100, 10_000), 10_000, "the level stays capped");
+        assert!(t.is_stalled(&p, now + 9_999));
         t.release(&p);
         assert!(!t.has_mark(&p));
-        assert!(!t.is_stalled(&p, 1));
-        assert_eq!(t.mark(&p, 0, 100, 10_000), 100, "a release starts again from one wait");
+        assert!(!t.is_stalled(&p, now + 1));
+        assert_eq!(t.mark(&p, now, 100, 10_000), 100, "a release starts again from one wait");
+    }
+
+    #[test]
+    fn marks_of_one_stall_raise_the_hold_once() {
+        let t = StallTable::new_for_test();
+        let p = a("198.18.0.7:5060");
+        assert_eq!(t.mark(&p, 0, 100, 10_000), 100);
+        // other workers and other kept messages find the same stall
+        assert_eq!(t.mark(&p, 10, 100, 10_000), 90, "the running mark stands");
+        assert_eq!(t.mark(&p, 99, 100, 10_000), 1);
+        assert!(!t.is_stalled(&p, 100));
+        assert_eq!(t.mark(&p, 100, 100, 10_000), 200, "the next stall doubles it");
     }
 
     #[test]
