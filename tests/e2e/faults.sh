@@ -159,8 +159,8 @@ sc_stopped_receiver_c() { stopped_receiver "$C_MODULE"; }
 # 500 sipp falls behind reading in the VM, replies find the send buffer full
 # and the C module drops them (ours waits for room, sctp_send_wait).
 # Two receivers, as many as the VM has CPUs: with four, ours loses calls on
-# trixie's Kamailio at this rate (731 to 2684 of 6000 in 8 runs, with the
-# gate's spin cut to 50 rounds too; the C module passed 3 of 3 at 2 x 500):
+# trixie's Kamailio at this rate (731 to 2684 of 6000 in 13 runs of several builds and settings, the
+# gate's spin cut to 50 rounds among them; the C module passed 3 of 3 at 2 x 500):
 # its receivers contend for the receive gate. That is a throughput
 # limitation of ours with more receivers than CPUs, noted in the README.
 PEER_RATE_OURS=${E2E_PEER_RATE:-500}
