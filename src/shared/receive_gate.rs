@@ -10,13 +10,19 @@
 use super::futex::{FutexGuard, FutexMutex};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// How long a receiver spins for the gate before it sleeps on it.
+/// How long a receiver spins for the gate before it sleeps on it, when the
+/// socket has no more receivers than the machine has CPUs. With more, a
+/// spinning receiver may be what keeps a preempted holder off its CPU, so it
+/// sleeps at once (measured in the test VM, 2 CPUs, 4 receivers: see README,
+/// "More receivers than CPUs").
 const SPIN_ROUNDS: u32 = 2000;
 
 #[repr(C)]
 pub struct ReceiveGate {
     lock: FutexMutex,
     cut_in_progress: AtomicU32,
+    /// The receiver processes reading through this gate.
+    receivers: AtomicU32,
     /// The reads made through the gate (count << 1), and whether the last one
     /// saw another message queued behind it (bit 0).
     last_read: AtomicU32,
@@ -46,7 +52,27 @@ impl ReceiveGate {
     /// An open gate outside shared memory, for tests.
     #[cfg(test)]
     pub fn new_for_test() -> Self {
-        ReceiveGate { lock: FutexMutex::new(), cut_in_progress: AtomicU32::new(0), last_read: AtomicU32::new(0) }
+        ReceiveGate {
+            lock: FutexMutex::new(),
+            cut_in_progress: AtomicU32::new(0),
+            receivers: AtomicU32::new(0),
+            last_read: AtomicU32::new(0),
+        }
+    }
+
+    /// A receiver process starts reading through this gate.
+    pub fn join(&self) {
+        self.receivers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many rounds a receiver spins for the gate on a machine with `cpus`
+    /// CPUs before it sleeps.
+    pub fn spin_rounds(&self, cpus: u32) -> u32 {
+        if self.receivers.load(Ordering::Relaxed) <= cpus {
+            SPIN_ROUNDS
+        } else {
+            0
+        }
     }
 
     /// Taken by a receiver right after it woke up for input.
@@ -65,10 +91,14 @@ impl ReceiveGate {
     /// (checked while waiting for the gate, and once inside): `None` then.
     ///
     /// The holder is in one non-blocking recvmsg: a receiver woken for the
-    /// same arrival waits it out spinning rather than sleeping (two context
-    /// switches and two futex calls, more than the read takes).
-    pub fn enter_unless_drained(&self, woke: ReadStamp) -> Option<Passage<'_>> {
-        for _ in 0..SPIN_ROUNDS {
+    /// same arrival waits it out spinning (`spin_rounds`, see `spin_rounds`)
+    /// rather than sleeping (two context switches and two futex calls, more
+    /// than the read takes).
+    pub fn enter_unless_drained(&self, woke: ReadStamp, spin_rounds: u32) -> Option<Passage<'_>> {
+        if let Some(guard) = self.lock.try_lock() {
+            return self.passage_unless_drained(guard, woke);
+        }
+        for _ in 0..spin_rounds {
             if let Some(guard) = self.lock.try_lock() {
                 return self.passage_unless_drained(guard, woke);
             }
@@ -134,14 +164,25 @@ mod tests {
         let g = gate();
         let woke = g.stamp();
         assert!(!g.drained_since(woke), "no read since");
-        assert!(g.enter_unless_drained(woke).is_some());
+        assert!(g.enter_unless_drained(woke, 10).is_some());
         g.enter().record_read(true);
         assert!(!g.drained_since(woke), "that read left more behind");
         let woke = g.stamp();
         g.enter().record_read(false);
         assert!(g.drained_since(woke));
-        assert!(g.enter_unless_drained(woke).is_none());
+        assert!(g.enter_unless_drained(woke, 10).is_none());
         assert!(!g.drained_since(g.stamp()), "a stamp taken after the read");
+    }
+
+    #[test]
+    fn receivers_spin_only_while_they_do_not_outnumber_the_cpus() {
+        let g = gate();
+        g.join();
+        g.join();
+        assert_eq!(g.spin_rounds(2), SPIN_ROUNDS);
+        g.join();
+        assert_eq!(g.spin_rounds(2), 0);
+        assert_eq!(g.spin_rounds(4), SPIN_ROUNDS);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub fn run() -> i32 {
             return -1;
         }
     };
+    gate.join();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     // one buffer for the life of the process, plus the 0 the core wants
     let mut buf = vec![0u8; READ_LEN + 1];
     let mut ctrl = RecvCmsgBuf::new();
@@ -87,7 +89,7 @@ pub fn run() -> i32 {
         // queued behind (one recvmsg and maybe two futex calls saved).
         let woke = gate.stamp();
         let read = {
-            let Some(passage) = gate.enter_unless_drained(woke) else { continue };
+            let Some(passage) = gate.enter_unless_drained(woke, gate.spin_rounds(cpus)) else { continue };
             let got = s.try_recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
             if let Ok(r) = &got {
                 // a cut message's rest is at the head of the queue, whatever
