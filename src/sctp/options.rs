@@ -264,10 +264,7 @@ pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), O
             let av = sys::sctp_assoc_value { assoc_id: 0, assoc_value: v };
             set(sock, SCTP, sys::SCTP_MAX_BURST, "SCTP_MAX_BURST", &av)
         }
-        SockOpt::SendTimeout { ms } => {
-            let tv = Timeval { sec: i64::from(ms / 1000), usec: i64::from(ms % 1000) * 1000 };
-            set(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, "SO_SNDTIMEO", &tv)
-        }
+        SockOpt::SendTimeout { ms } => set(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, "SO_SNDTIMEO", &Timeval::from_ms(ms)),
         SockOpt::Thresholds { pathpfthld: None, .. } => Ok(()),
         SockOpt::Thresholds { pathpfthld: Some(pf), pathmaxrxt } => {
             set(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, "SCTP_PEER_ADDR_THLDS", &thresholds(family, pf, pathmaxrxt))
@@ -275,13 +272,25 @@ pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), O
     }
 }
 
+/// SO_RCVTIMEO: how long a blocking read waits before it fails with EAGAIN
+/// (every process sharing the socket; reads with MSG_DONTWAIT never wait).
+pub fn set_receive_timeout(sock: SctpSocket<'_>, ms: u32) -> Result<(), OptionError> {
+    set(sock, libc::SOL_SOCKET, libc::SO_RCVTIMEO as u32, "SO_RCVTIMEO", &Timeval::from_ms(ms))
+}
+
 /// struct timeval of x86_64 / aarch64 Linux (two 64-bit integers), as
-/// SO_SNDTIMEO takes it.
+/// SO_SNDTIMEO and SO_RCVTIMEO take it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Timeval {
     sec: i64,
     usec: i64,
+}
+
+impl Timeval {
+    fn from_ms(ms: u32) -> Self {
+        Timeval { sec: i64::from(ms / 1000), usec: i64::from(ms % 1000) * 1000 }
+    }
 }
 crate::pod::unsafe_impl_pod!(as_bytes: Timeval);
 const _: () = assert!(size_of::<Timeval>() == size_of::<libc::timeval>());

@@ -11,6 +11,8 @@
 //! receivers about three times as often as the C module's blocking reads; the
 //! waker was preempted for every message and the queue never built up.
 
+use super::options::{set_receive_timeout, OptionError};
+use super::socket::SctpSocket;
 use std::io;
 use std::os::fd::RawFd;
 
@@ -19,30 +21,12 @@ pub struct ReadWaiter {
 }
 
 impl ReadWaiter {
-    /// A waiter for `fd` that wakes at least every `rescan_ms` even with
+    /// A waiter for `sock` that wakes at least every `rescan_ms` even with
     /// nothing to read (the socket's SO_RCVTIMEO: it applies to every process
-    /// sharing the socket, and only to blocking reads). Touches no memory of
-    /// ours whatever `fd` is; a bad one is an error.
-    pub fn new(fd: RawFd, rescan_ms: u32) -> io::Result<Self> {
-        let tv = libc::timeval {
-            tv_sec: (rescan_ms / 1000) as libc::time_t,
-            tv_usec: ((rescan_ms % 1000) * 1000) as libc::suseconds_t,
-        };
-        // SAFETY: tv is a valid timeval for the duration of the call, and the
-        // length given is its size.
-        let r = unsafe {
-            libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                &tv as *const libc::timeval as *const libc::c_void,
-                std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(ReadWaiter { fd })
+    /// sharing the socket, and only to blocking reads).
+    pub fn new(sock: SctpSocket<'_>, rescan_ms: u32) -> Result<Self, OptionError> {
+        set_receive_timeout(sock, rescan_ms)?;
+        Ok(ReadWaiter { fd: sock.fd() })
     }
 
     /// Blocks until something is queued on the socket (`true`) or the rescan

@@ -95,9 +95,6 @@ impl ReceiveGate {
     /// rather than sleeping (two context switches and two futex calls, more
     /// than the read takes).
     pub fn enter_unless_drained(&self, woke: ReadStamp, spin_rounds: u32) -> Option<Passage<'_>> {
-        if let Some(guard) = self.lock.try_lock() {
-            return self.passage_unless_drained(guard, woke);
-        }
         for _ in 0..spin_rounds {
             if let Some(guard) = self.lock.try_lock() {
                 return self.passage_unless_drained(guard, woke);

@@ -53,10 +53,10 @@ pub fn run() -> i32 {
         log::error!("{sock}: the socket has no descriptor (was it initialised?)");
         return -1;
     };
-    let waiter = match ReadWaiter::new(s.fd(), RESCAN_MS) {
+    let waiter = match ReadWaiter::new(s, RESCAN_MS) {
         Ok(w) => w,
         Err(e) => {
-            log::error!("{sock}: cannot wait for input on socket {} (SO_RCVTIMEO): {e}", s.fd());
+            log::error!("{sock}: cannot wait for input on socket {}: {e}", s.fd());
             return -1;
         }
     };

@@ -52,12 +52,11 @@ pub fn ceiling_ms(wait_ms: u32) -> u32 {
 }
 
 /// A send to `peer` went through without waiting: it takes data again, so its
-/// next mark starts from the shortest hold. Costs a hash and a load per send.
+/// next mark starts from the shortest hold. Costs a hash and a load per send
+/// (release writes only over a mark of this peer).
 pub fn sent(peer: &SocketAddr) {
     if let Some(table) = TABLE.get() {
-        if table.has_mark(peer) {
-            table.release(peer);
-        }
+        table.release(peer);
     }
 }
 
