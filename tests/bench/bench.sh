@@ -15,14 +15,8 @@
 # the measurement (each is costly in the emulated VM).
 # Environment: see run.sh (BENCH_*), OUR_MODULE, C_MODULE.
 set -u
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$BENCH_DIR/../.." && pwd)
-OUR_MODULE=${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}
-C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
-BENCH_OUT=${BENCH_OUT:-${VM_OUT_DIR:?BENCH_OUT or VM_OUT_DIR must be set}}
-
-# shellcheck source-path=SCRIPTDIR
-. "$BENCH_DIR/../e2e/lib.sh"
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	q_cpu_rate=300 q_cpu_calls=600 q_cpu_rounds=1
@@ -53,7 +47,6 @@ RECV_TIMEOUT=${BENCH_RECV_TIMEOUT:-5}
 # measurement; 0: both run side by side all along.
 SEPARATE=${BENCH_SEPARATE:-0}
 SIPP_PORT=5090
-declare -A PORT=([ours]=5060 [c]=5062) MODULE=([ours]=$OUR_MODULE [c]=$C_MODULE)
 
 # Logs on the VM's tmpfs: writing them to the 9p share would slow Kamailio
 # down under overload (an ERROR line per dropped message) and skew the numbers.
@@ -87,17 +80,6 @@ echo "bench on $(uname -sr)${E2E_IN_VM:+ (test VM)}"
 cat "$BENCH_OUT/meta-vm.txt"
 echo "OUR_MODULE=$OUR_MODULE; C_MODULE=$C_MODULE; logs in $E2E_WORK"
 
-# start_uas WHICH: Kamailio answering INVITE/BYE with 200 (configs/rpc-uas.cfg
-# of the e2e suite: sctp_children=2, ctl and counters for the counter).
-start_uas() {
-	local params=""
-	[ "$1" = ours ] && params=${BENCH_OURS_PARAMS:-}
-	start_kamailio "$1" rpc-uas.cfg SCTP_MODULE="${MODULE[$1]}" DEBUG=2 \
-		LISTEN="sctp:127.0.0.1:${PORT[$1]}" SCTP_PARAMS="$params" &&
-		wait_ready "$1" "sctp:${PORT[$1]}" &&
-		sleep 2 # the end of its start-up work out of the measurement
-}
-
 # warm_up WHICH: the warm-up calls against a freshly started Kamailio.
 warm_up() {
 	[ "$WARMUP_CALLS" -gt 0 ] || return 0
@@ -112,7 +94,7 @@ cpu_ticks() {
 # ctx_switches PGID: the context switches of all processes in process group PGID.
 ctx_switches() {
 	local pid sum=0 n
-	for pid in $(awk -v g="$1" '$5 == g { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+	for pid in $(pids_of "$1"); do
 		n=$(awk '/^(non)?voluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }' "/proc/$pid/status" 2>/dev/null)
 		sum=$((sum + ${n:-0}))
 	done

@@ -3,38 +3,28 @@
 # context switches (voluntary/involuntary) and CPU ticks over PROBE_CALLS calls
 # at PROBE_RATE/s, ours and the C module in turn, with each process's role.
 set -u
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$BENCH_DIR/../.." && pwd)
-OUR_MODULE=${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}
-C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
-BENCH_OUT=${BENCH_OUT:-${VM_OUT_DIR:?}}
-. "$BENCH_DIR/../e2e/lib.sh"
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RATE=${PROBE_RATE:-1300}
 CALLS=${PROBE_CALLS:-5200}
 E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-probe.$$
 SC_DIR=$E2E_WORK
 mkdir -p "$SC_DIR"
 trap 'stop_all; rm -rf "$CTL_DIR"' EXIT
-declare -A PORT=([ours]=5060 [c]=5062) MODULE=([ours]=$OUR_MODULE [c]=$C_MODULE)
 
 snap() { # PGID -> "pid vol invol ticks" lines
 	local p
-	for p in $(awk -v g="$1" '$5 == g { print $1 }' /proc/[0-9]*/stat 2>/dev/null); do
+	for p in $(pids_of "$1"); do
 		echo "$p $(awk '/^voluntary_ctxt/ { v = $2 } /^nonvoluntary_ctxt/ { n = $2 } END { print v + 0, n + 0 }' /proc/$p/status) $(awk '{ print $14 + $15 }' /proc/$p/stat)"
 	done
 }
 for which in ours c; do
-	params=""
-	[ "$which" = ours ] && params=${BENCH_OURS_PARAMS:-}
-	start_kamailio "$which" rpc-uas.cfg SCTP_MODULE="${MODULE[$which]}" DEBUG=2 \
-		LISTEN="sctp:127.0.0.1:${PORT[$which]}" SCTP_PARAMS="$params" &&
-		wait_ready "$which" "sctp:${PORT[$which]}" || exit 2
-	sleep 2
+	start_uas "$which" || exit 2
 	sipp_counts "warm-$which" 60 -sn uac -m 1000 -r 500 -l 1000 -p 5090 -t s1 -i 127.0.0.1 -recv_timeout 5s "127.0.0.1:${PORT[$which]}"
 	kam_rpc "$which" core.psx >/dev/null
 	roles=$(printf '%s\n' "$RPC_OUT" | awk '/^PID:|pid:/ { pid = $2 } /^DSC:|dsc:/ { $1 = ""; print pid, $0 }')
 	before=$(snap "${KAM_PID[$which]}")
-	pl=$(awk -v g="${KAM_PID[$which]}" '$5 == g { print $1 }' /proc/[0-9]*/stat 2>/dev/null | paste -sd,)
+	pl=$(pids_of "${KAM_PID[$which]}" | paste -sd,)
 	perf stat --per-thread -p "$pl" -o "$BENCH_OUT/perfstat-$which.txt" \
 		-e 'syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_recvmsg,syscalls:sys_enter_sendmsg,syscalls:sys_exit_recvmsg,sched:sched_switch' &
 	ps_pid=$!

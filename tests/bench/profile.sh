@@ -5,31 +5,22 @@
 # (perf record -g, all its processes) over PROF_PERF_CALLS calls at 600/s.
 # Writes BENCH_OUT/strace-WHICH.txt and perf-WHICH.txt.
 set -u
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$BENCH_DIR/../.." && pwd)
-OUR_MODULE=${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}
-C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
-BENCH_OUT=${BENCH_OUT:-${VM_OUT_DIR:?}}
-. "$BENCH_DIR/../e2e/lib.sh"
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 STRACE_CALLS=${PROF_STRACE_CALLS:-1000}
 PERF_CALLS=${PROF_PERF_CALLS:-3000}
 E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-prof.$$
 SC_DIR=$E2E_WORK
 mkdir -p "$SC_DIR"
 trap 'stop_all; rm -rf "$CTL_DIR"' EXIT
-declare -A PORT=([ours]=5060 [c]=5062) MODULE=([ours]=$OUR_MODULE [c]=$C_MODULE)
 
-pids_of() { awk -v g="$1" '$5 == g { print $1 }' /proc/[0-9]*/stat 2>/dev/null; }
 calls() { # WHICH RATE CALLS
 	sipp_counts "prof-$1-$2-$3" $(($3 / $2 + 60)) -sn uac -m "$3" -r "$2" -l "$3" -p 5090 -t s1 \
 		-i 127.0.0.1 -recv_timeout 5s "127.0.0.1:${PORT[$1]}"
 	say "$1: $SIPP_OK ok, $SIPP_FAILED failed"
 }
 for which in ours c; do
-	start_kamailio "$which" rpc-uas.cfg SCTP_MODULE="${MODULE[$which]}" DEBUG=2 \
-		LISTEN="sctp:127.0.0.1:${PORT[$which]}" SCTP_PARAMS="" &&
-		wait_ready "$which" "sctp:${PORT[$which]}" || exit 2
-	sleep 2
+	start_uas "$which" || exit 2
 	calls "$which" 500 500
 	pids=$(pids_of "${KAM_PID[$which]}")
 	args=""
