@@ -47,6 +47,8 @@ RECV_TIMEOUT=${BENCH_RECV_TIMEOUT:-5}
 # measurement; 0: both run side by side all along.
 SEPARATE=${BENCH_SEPARATE:-0}
 SIPP_PORT=5090
+# More sipp options for every run (e.g. "-buff_size 1048576"), split on spaces.
+SIPP_EXTRA=${BENCH_SIPP_ARGS:-}
 
 # Logs on the VM's tmpfs: writing them to the 9p share would slow Kamailio
 # down under overload (an ERROR line per dropped message) and skew the numbers.
@@ -137,7 +139,7 @@ measure() {
 	# when replies are late or lost.
 	sipp_counts "$test-$which-r$round-$rate" $((calls / rate + RECV_TIMEOUT + 60)) \
 		-sn uac -m "$calls" -r "$rate" -l "$calls" -p "$SIPP_PORT" -t s1 -i 127.0.0.1 \
-		-recv_timeout "${RECV_TIMEOUT}s" "127.0.0.1:${PORT[$which]}"
+		-recv_timeout "${RECV_TIMEOUT}s" ${SIPP_EXTRA:+$SIPP_EXTRA} "127.0.0.1:${PORT[$which]}"
 	secs=$(elapsed "$t0")
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")

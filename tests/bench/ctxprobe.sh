@@ -1,12 +1,12 @@
 #!/bin/bash
 # ctxprobe.sh (run.sh BENCH_SCRIPT=ctxprobe.sh): per Kamailio process, the
 # context switches (voluntary/involuntary) and CPU ticks over PROBE_CALLS calls
-# at PROBE_RATE/s, ours and the C module in turn, with each process's role.
+# at BENCH_PROBE_RATE/s, ours and the C module in turn, with each process's role.
 set -u
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-RATE=${PROBE_RATE:-1300}
-CALLS=${PROBE_CALLS:-5200}
+RATE=${BENCH_PROBE_RATE:-1300}
+CALLS=${BENCH_PROBE_CALLS:-5200}
 E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-probe.$$
 SC_DIR=$E2E_WORK
 mkdir -p "$SC_DIR"

@@ -1,14 +1,14 @@
 #!/bin/bash
 # profile.sh: where each module spends, same VM run (run.sh BENCH_SCRIPT=profile.sh).
 # For ours and the C module in turn: syscalls of all Kamailio processes
-# (strace -c -f) over PROF_STRACE_CALLS calls at 200/s, then a perf profile
-# (perf record -g, all its processes) over PROF_PERF_CALLS calls at 600/s.
+# (strace -c -f) over BENCH_PROF_STRACE_CALLS calls at 200/s, then a perf profile
+# (perf record -g, all its processes) over BENCH_PROF_PERF_CALLS calls at 600/s.
 # Writes BENCH_OUT/strace-WHICH.txt and perf-WHICH.txt.
 set -u
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-STRACE_CALLS=${PROF_STRACE_CALLS:-1000}
-PERF_CALLS=${PROF_PERF_CALLS:-3000}
+STRACE_CALLS=${BENCH_PROF_STRACE_CALLS:-1000}
+PERF_CALLS=${BENCH_PROF_PERF_CALLS:-3000}
 E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-prof.$$
 SC_DIR=$E2E_WORK
 mkdir -p "$SC_DIR"
@@ -43,7 +43,7 @@ for which in ours c; do
 	wait $pr
 	perf report -i "$E2E_WORK/perf-$which.data" --no-children --sort dso,sym --stdio 2>/dev/null |
 		grep -v '^$' | grep -v '^ *|' | grep -v '^ *-' | head -80 >"$BENCH_OUT/perf-$which.txt"
-	perf report -i "$E2E_WORK/perf-$which.data" --no-children --sort dso --stdio 2>/dev/null |
+	perf report -i "$E2E_WORK/perf-$which.data" --no-children --sort dso -g none --stdio 2>/dev/null |
 		grep '%' | head -20 >"$BENCH_OUT/perf-dso-$which.txt"
 	echo "== $which: perf by dso"; cat "$BENCH_OUT/perf-dso-$which.txt"
 	echo "== $which: perf by symbol"; head -50 "$BENCH_OUT/perf-$which.txt"

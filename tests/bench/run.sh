@@ -23,6 +23,10 @@
 #   BENCH_VM_TIMEOUT [2400] seconds for the whole VM run
 #   BENCH_OURS_PARAMS [""]: modparam lines for our module's Kamailio (to
 #       measure a setting, e.g. 'modparam("sctp", "sctp_send_wait", 0)')
+#   BENCH_PROBE_RATE [1300] BENCH_PROBE_CALLS [5200]: ctxprobe.sh's load
+#   BENCH_PROF_STRACE_CALLS [1000] BENCH_PROF_PERF_CALLS [3000]: profile.sh's
+#   BENCH_SIPP_ARGS [""]: more sipp options for every run (e.g. a socket
+#       buffer size, "-buff_size 1048576")
 #   OUR_MODULE, C_MODULE: the two modules (as in tests/e2e/run.sh);
 #   BENCH_NO_BUILD=1: use OUR_MODULE as it is.
 set -eu
