@@ -1,6 +1,6 @@
 # common.sh: sourced by the scripts that run in the VM (bench.sh, profile.sh,
-# ctxprobe.sh): the two modules, their ports, the e2e helpers, and starting
-# the UAS Kamailio the measurements drive.
+# ctxprobe.sh, burstprobe.sh): the two modules, their ports, the e2e helpers,
+# starting the UAS Kamailio the measurements drive, and the probes' sipp runs.
 # shellcheck shell=bash
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/../.." && pwd)
@@ -30,4 +30,21 @@ start_uas() {
 		LISTEN="sctp:127.0.0.1:${PORT[$1]}" SCTP_PARAMS="$params" &&
 		wait_ready "$1" "sctp:${PORT[$1]}" &&
 		sleep 2 # the end of its start-up work out of the measurement
+}
+
+# probe_workdir NAME: the probe's logs in a directory of its own on the VM's
+# tmpfs (SC_DIR, for the e2e helpers); every Kamailio stopped at exit.
+probe_workdir() {
+	E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-$1.$$
+	SC_DIR=$E2E_WORK
+	mkdir -p "$SC_DIR"
+	trap 'stop_all; rm -rf "$CTL_DIR"' EXIT
+}
+
+# uac_calls LABEL WHICH CALLS RATE: sipp's built-in uac scenario (INVITE, ACK,
+# BYE) against Kamailio WHICH, no limit on open calls, a call failed after 5 s
+# without its reply; sets SIPP_OK and SIPP_FAILED (sipp_counts).
+uac_calls() {
+	sipp_counts "$1" $(($3 / $4 + 60)) -sn uac -m "$3" -r "$4" -l "$3" -p 5090 -t s1 \
+		-i 127.0.0.1 -recv_timeout 5s "127.0.0.1:${PORT[$2]}"
 }

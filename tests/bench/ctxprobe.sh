@@ -7,10 +7,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RATE=${BENCH_PROBE_RATE:-1300}
 CALLS=${BENCH_PROBE_CALLS:-5200}
-E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-probe.$$
-SC_DIR=$E2E_WORK
-mkdir -p "$SC_DIR"
-trap 'stop_all; rm -rf "$CTL_DIR"' EXIT
+probe_workdir probe
 
 snap() { # PGID -> "pid vol invol ticks" lines
 	local p
@@ -20,7 +17,7 @@ snap() { # PGID -> "pid vol invol ticks" lines
 }
 for which in ours c; do
 	start_uas "$which" || exit 2
-	sipp_counts "warm-$which" 60 -sn uac -m 1000 -r 500 -l 1000 -p 5090 -t s1 -i 127.0.0.1 -recv_timeout 5s "127.0.0.1:${PORT[$which]}"
+	uac_calls "warm-$which" "$which" 1000 500
 	kam_rpc "$which" core.psx >/dev/null
 	roles=$(printf '%s\n' "$RPC_OUT" | awk '/^PID:|pid:/ { pid = $2 } /^DSC:|dsc:/ { $1 = ""; print pid, $0 }')
 	before=$(snap "${KAM_PID[$which]}")
@@ -29,7 +26,7 @@ for which in ours c; do
 		-e 'syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_recvmsg,syscalls:sys_enter_sendmsg,syscalls:sys_exit_recvmsg,sched:sched_switch' &
 	ps_pid=$!
 	sleep 1
-	sipp_counts "probe-$which" 70 -sn uac -m "$CALLS" -r "$RATE" -l "$CALLS" -p 5090 -t s1 -i 127.0.0.1 -recv_timeout 5s "127.0.0.1:${PORT[$which]}"
+	uac_calls "probe-$which" "$which" "$CALLS" "$RATE"
 	after=$(snap "${KAM_PID[$which]}")
 	kill -INT "$ps_pid"
 	wait "$ps_pid"

@@ -9,14 +9,10 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 STRACE_CALLS=${BENCH_PROF_STRACE_CALLS:-1000}
 PERF_CALLS=${BENCH_PROF_PERF_CALLS:-3000}
-E2E_WORK=${TMPDIR:-/tmp}/kamailio-sctp-prof.$$
-SC_DIR=$E2E_WORK
-mkdir -p "$SC_DIR"
-trap 'stop_all; rm -rf "$CTL_DIR"' EXIT
+probe_workdir prof
 
 calls() { # WHICH RATE CALLS
-	sipp_counts "prof-$1-$2-$3" $(($3 / $2 + 60)) -sn uac -m "$3" -r "$2" -l "$3" -p 5090 -t s1 \
-		-i 127.0.0.1 -recv_timeout 5s "127.0.0.1:${PORT[$1]}"
+	uac_calls "prof-$1-$2-$3" "$1" "$3" "$2"
 	say "$1: $SIPP_OK ok, $SIPP_FAILED failed"
 }
 for which in ours c; do
