@@ -113,10 +113,14 @@ sendq_full() {
 	echo "$v"
 }
 
+# sctp_counter NAME: a kernel SCTP counter (/proc/net/sctp/snmp; both ends
+# of the association count in it, they share the VM's kernel).
+sctp_counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/net/sctp/snmp 2>/dev/null || echo 0; }
+
 # measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
 # INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
 measure() {
-	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1
+	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1 t30 t31 d0 d1
 	if [ "$SEPARATE" = 1 ]; then
 		for other in "${!PORT[@]}"; do
 			[ "$other" = "$which" ] || stop_kamailio "$other"
@@ -134,6 +138,7 @@ measure() {
 	q0=$(sendq_full "$which")
 	c0=$(cpu_ticks "${KAM_PID[$which]}")
 	x0=$(ctx_switches "${KAM_PID[$which]}")
+	t30=$(sctp_counter SctpT3RtxExpireds) d0=$(sctp_counter SctpInDataChunkDiscards)
 	t0=$(now)
 	# No limit on open calls (-l): sipp must keep the rate, not slow down
 	# when replies are late or lost.
@@ -144,9 +149,14 @@ measure() {
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
 	q1=$(sendq_full "$which")
+	t31=$(sctp_counter SctpT3RtxExpireds) d1=$(sctp_counter SctpInDataChunkDiscards)
 	dq="?"
 	[[ $q0 =~ ^[0-9]+$ && $q1 =~ ^[0-9]+$ ]] && dq=$((q1 - q0))
-	say "$which: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), sendq_full +$dq"
+	# A DATA chunk the receiving kernel discarded (its socket's buffer full)
+	# is sent again only when the T3 timer expires (RTO, 1 s at first): until
+	# then the sender's send buffer fills and its messages fail.
+	say "$which: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), sendq_full +$dq;" \
+		"kernel: T3 expiries +$((t31 - t30)), DATA chunks discarded +$((d1 - d0))"
 	[ "$SIPP_FAILED" = 0 ] || sipp_explain
 	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq,$((x1 - x0))" >>"$CSV"
 	check_alive "$which" || true
