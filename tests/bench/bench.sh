@@ -180,12 +180,25 @@ for round in $(seq "$CPU_ROUNDS"); do
 	done
 done
 # Every rate is run for both modules, failures or not: the whole curve.
-for rate in $STEP_RATES; do
-	n=$((n + 1))
-	for which in $(pair $n); do
-		measure step "$which" 1 "$rate" $((rate * STEP_SECONDS))
+# BENCH_STEP_ORDER="ours c" (or "c ours") runs all of one module's steps,
+# then all of the other's, so that no step but the first of each block comes
+# right after the other module's (to tell an effect of switching between the
+# two in the emulated VM from the modules').
+STEP_ORDER=${BENCH_STEP_ORDER:-alternate}
+if [ "$STEP_ORDER" = "ours c" ] || [ "$STEP_ORDER" = "c ours" ]; then
+	for which in $STEP_ORDER; do
+		for rate in $STEP_RATES; do
+			measure step "$which" 1 "$rate" $((rate * STEP_SECONDS))
+		done
 	done
-done
+else
+	for rate in $STEP_RATES; do
+		n=$((n + 1))
+		for which in $(pair $n); do
+			measure step "$which" 1 "$rate" $((rate * STEP_SECONDS))
+		done
+	done
+fi
 for round in $(seq "$BURST_ROUNDS"); do
 	n=$((n + 1))
 	for which in $(pair $n); do

@@ -12,7 +12,9 @@
 #   BENCH_CPU_RATE [600] BENCH_CPU_CALLS [6000] BENCH_CPU_ROUNDS [2]
 #       (1) CPU per call at a steady rate
 #   BENCH_STEP_RATES ["500 700 ... 2500"] BENCH_STEP_SECONDS [4]
-#       (2) failed calls at rising rates, BENCH_STEP_SECONDS of calls each
+#       (2) failed calls at rising rates, BENCH_STEP_SECONDS of calls each;
+#       BENCH_STEP_ORDER [alternate]: "ours c" runs all of ours' steps, then
+#       all of C's ("c ours" the other way round)
 #   BENCH_BURST_RATE [3000] BENCH_BURST_CALLS [6000] BENCH_BURST_ROUNDS [2]
 #       (3) completed calls and sendq_full in a burst
 #   BENCH_WARMUP_CALLS [1000] BENCH_WARMUP_RATE [500]: after each start of a
