@@ -88,6 +88,15 @@ warm_up() {
 	measure warmup "$1" 1 "$WARMUP_RATE" "$WARMUP_CALLS"
 }
 
+# BENCH_STEP_WARMUP_CALLS [0]: calls at BENCH_WARMUP_RATE to the same module
+# right before each step, not counted (row "stepwarm"): with the modules
+# alternating, a step otherwise starts right after the other instance ran.
+STEP_WARMUP_CALLS=${BENCH_STEP_WARMUP_CALLS:-0}
+step() { # WHICH RATE
+	[ "$STEP_WARMUP_CALLS" -le 0 ] || measure stepwarm "$1" 1 "$WARMUP_RATE" "$STEP_WARMUP_CALLS"
+	measure step "$1" 1 "$2" $(($2 * STEP_SECONDS))
+}
+
 # cpu_ticks PGID: utime + stime of all processes in process group PGID.
 cpu_ticks() {
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v g="$1" '$5 == g { t += $14 + $15 } END { print t + 0 }'
@@ -188,14 +197,14 @@ STEP_ORDER=${BENCH_STEP_ORDER:-alternate}
 if [ "$STEP_ORDER" = "ours c" ] || [ "$STEP_ORDER" = "c ours" ]; then
 	for which in $STEP_ORDER; do
 		for rate in $STEP_RATES; do
-			measure step "$which" 1 "$rate" $((rate * STEP_SECONDS))
+			step "$which" "$rate"
 		done
 	done
 else
 	for rate in $STEP_RATES; do
 		n=$((n + 1))
 		for which in $(pair $n); do
-			measure step "$which" 1 "$rate" $((rate * STEP_SECONDS))
+			step "$which" "$rate"
 		done
 	done
 fi

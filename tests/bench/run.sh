@@ -14,7 +14,8 @@
 #   BENCH_STEP_RATES ["500 700 ... 2500"] BENCH_STEP_SECONDS [4]
 #       (2) failed calls at rising rates, BENCH_STEP_SECONDS of calls each;
 #       BENCH_STEP_ORDER [alternate]: "ours c" runs all of ours' steps, then
-#       all of C's ("c ours" the other way round)
+#       all of C's ("c ours" the other way round); BENCH_STEP_WARMUP_CALLS [0]:
+#       calls at BENCH_WARMUP_RATE to the same module right before each step
 #   BENCH_BURST_RATE [3000] BENCH_BURST_CALLS [6000] BENCH_BURST_ROUNDS [2]
 #       (3) completed calls and sendq_full in a burst
 #   BENCH_WARMUP_CALLS [1000] BENCH_WARMUP_RATE [500]: after each start of a
