@@ -46,6 +46,16 @@ RECV_TIMEOUT=${BENCH_RECV_TIMEOUT:-5}
 # 1: only the measured module's Kamailio runs, started afresh for each
 # measurement; 0: both run side by side all along.
 SEPARATE=${BENCH_SEPARATE:-0}
+# The order of the steps: alternate (the modules take turns, the first
+# alternating per rate), or each module's steps back to back (see below).
+STEP_ORDER=${BENCH_STEP_ORDER:-alternate}
+case $STEP_ORDER in
+alternate | "ours c" | "c ours") ;;
+*)
+	echo "bench: BENCH_STEP_ORDER must be alternate, \"ours c\" or \"c ours\", not \"$STEP_ORDER\"" >&2
+	exit 2
+	;;
+esac
 SIPP_PORT=5090
 # More sipp options for every run (e.g. "-buff_size 1048576"), split on spaces.
 SIPP_EXTRA=${BENCH_SIPP_ARGS:-}
@@ -92,6 +102,10 @@ warm_up() {
 # right before each step, not counted (row "stepwarm"): with the modules
 # alternating, a step otherwise starts right after the other instance ran.
 STEP_WARMUP_CALLS=${BENCH_STEP_WARMUP_CALLS:-0}
+[[ $STEP_WARMUP_CALLS =~ ^[0-9]+$ ]] || {
+	echo "bench: BENCH_STEP_WARMUP_CALLS must be a number of calls, not \"$STEP_WARMUP_CALLS\"" >&2
+	exit 2
+}
 step() { # WHICH RATE
 	[ "$STEP_WARMUP_CALLS" -le 0 ] || measure stepwarm "$1" 1 "$WARMUP_RATE" "$STEP_WARMUP_CALLS"
 	measure step "$1" 1 "$2" $(($2 * STEP_SECONDS))
@@ -193,8 +207,7 @@ done
 # then all of the other's, so that no step but the first of each block comes
 # right after the other module's (to tell an effect of switching between the
 # two in the emulated VM from the modules').
-STEP_ORDER=${BENCH_STEP_ORDER:-alternate}
-if [ "$STEP_ORDER" = "ours c" ] || [ "$STEP_ORDER" = "c ours" ]; then
+if [ "$STEP_ORDER" != alternate ]; then
 	for which in $STEP_ORDER; do
 		for rate in $STEP_RATES; do
 			step "$which" "$rate"
