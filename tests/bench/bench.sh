@@ -56,6 +56,14 @@ alternate | "ours c" | "c ours") ;;
 	exit 2
 	;;
 esac
+# Calls at WARMUP_RATE to the same module right before each step: with the
+# modules alternating, a step otherwise starts right after the other
+# instance ran.
+STEP_WARMUP_CALLS=${BENCH_STEP_WARMUP_CALLS:-0}
+[[ $STEP_WARMUP_CALLS =~ ^[0-9]+$ ]] || {
+	echo "bench: BENCH_STEP_WARMUP_CALLS must be a number of calls, not \"$STEP_WARMUP_CALLS\"" >&2
+	exit 2
+}
 SIPP_PORT=5090
 # More sipp options for every run (e.g. "-buff_size 1048576"), split on spaces.
 SIPP_EXTRA=${BENCH_SIPP_ARGS:-}
@@ -98,15 +106,9 @@ warm_up() {
 	measure warmup "$1" 1 "$WARMUP_RATE" "$WARMUP_CALLS"
 }
 
-# BENCH_STEP_WARMUP_CALLS [0]: calls at BENCH_WARMUP_RATE to the same module
-# right before each step, not counted (row "stepwarm"): with the modules
-# alternating, a step otherwise starts right after the other instance ran.
-STEP_WARMUP_CALLS=${BENCH_STEP_WARMUP_CALLS:-0}
-[[ $STEP_WARMUP_CALLS =~ ^[0-9]+$ ]] || {
-	echo "bench: BENCH_STEP_WARMUP_CALLS must be a number of calls, not \"$STEP_WARMUP_CALLS\"" >&2
-	exit 2
-}
-step() { # WHICH RATE
+# step WHICH RATE: one step, after STEP_WARMUP_CALLS calls to the same module
+# (row "stepwarm", not counted).
+step() {
 	[ "$STEP_WARMUP_CALLS" -le 0 ] || measure stepwarm "$1" 1 "$WARMUP_RATE" "$STEP_WARMUP_CALLS"
 	measure step "$1" 1 "$2" $(($2 * STEP_SECONDS))
 }
@@ -136,9 +138,13 @@ sendq_full() {
 	echo "$v"
 }
 
-# sctp_counter NAME: a kernel SCTP counter (/proc/net/sctp/snmp; both ends
-# of the association count in it, they share the VM's kernel).
-sctp_counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/net/sctp/snmp 2>/dev/null || echo 0; }
+# sctp_counters: "T3-EXPIRIES DISCARDS", two kernel SCTP counters from one read
+# of /proc/net/sctp/snmp (both ends of the association count in it, they
+# share the VM's kernel).
+sctp_counters() {
+	awk '$1 == "SctpT3RtxExpireds" { t = $2 } $1 == "SctpInDataChunkDiscards" { d = $2 }
+		END { print t + 0, d + 0 }' /proc/net/sctp/snmp 2>/dev/null || echo "0 0"
+}
 
 # measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
 # INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
@@ -161,7 +167,7 @@ measure() {
 	q0=$(sendq_full "$which")
 	c0=$(cpu_ticks "${KAM_PID[$which]}")
 	x0=$(ctx_switches "${KAM_PID[$which]}")
-	t30=$(sctp_counter SctpT3RtxExpireds) d0=$(sctp_counter SctpInDataChunkDiscards)
+	read -r t30 d0 <<<"$(sctp_counters)"
 	t0=$(now)
 	# No limit on open calls (-l): sipp must keep the rate, not slow down
 	# when replies are late or lost.
@@ -172,7 +178,7 @@ measure() {
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
 	q1=$(sendq_full "$which")
-	t31=$(sctp_counter SctpT3RtxExpireds) d1=$(sctp_counter SctpInDataChunkDiscards)
+	read -r t31 d1 <<<"$(sctp_counters)"
 	dq="?"
 	[[ $q0 =~ ^[0-9]+$ && $q1 =~ ^[0-9]+$ ]] && dq=$((q1 - q0))
 	# A DATA chunk the receiving kernel discarded (its socket's buffer full)
