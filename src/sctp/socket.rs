@@ -24,6 +24,21 @@ pub fn kernel_supports_sctp() -> bool {
     Socket::new(Domain::IPV4, Type::SEQPACKET, Some(Protocol::from(libc::IPPROTO_SCTP))).is_ok()
 }
 
+/// Whether a send failed because its association no longer exists, so that
+/// the message can only go out on a new one, by address: EPIPE (shut down or
+/// aborted before the send) or `died_while_waiting`.
+pub fn association_gone(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EPIPE) || died_while_waiting(e)
+}
+
+/// Whether a blocking send failed because its association was aborted while
+/// the send waited for room in the send buffer: ESRCH (Linux 6.1 returns that
+/// where older kernels gave EPIPE). Sent again by address, the message opens
+/// a new association.
+pub fn died_while_waiting(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ESRCH)
+}
+
 /// A borrowed SCTP socket descriptor, open for `'fd`: never closed from here.
 /// (The listen sockets are owned by the Kamailio core's socket_info, shared by
 /// all processes after fork, open for the life of the process.) Calls on a
@@ -180,6 +195,24 @@ impl<'fd> SctpSocket<'fd> {
             if e.kind() != io::ErrorKind::Interrupted {
                 return Err(e);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{association_gone, died_while_waiting};
+    use std::io;
+
+    #[test]
+    fn a_gone_association_is_epipe_or_esrch_only() {
+        let e = io::Error::from_raw_os_error;
+        assert!(association_gone(&e(libc::EPIPE)));
+        assert!(association_gone(&e(libc::ESRCH)));
+        assert!(died_while_waiting(&e(libc::ESRCH)));
+        assert!(!died_while_waiting(&e(libc::EPIPE)));
+        for errno in [libc::EAGAIN, libc::EINVAL, libc::ECONNRESET, libc::EINTR] {
+            assert!(!association_gone(&e(errno)), "errno {errno}");
         }
     }
 }

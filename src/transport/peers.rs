@@ -12,7 +12,7 @@ use super::assoc;
 use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
 use crate::sctp::cmsg::SndRcvInfo;
 use crate::sctp::{assoc_status, multihome};
-use crate::sctp::socket::SctpSocket;
+use crate::sctp::socket::{association_gone, SctpSocket};
 use crate::shared::assoc_table::{AssocKey, MAX_PEER_ADDRS};
 use std::io;
 use std::net::SocketAddr;
@@ -103,7 +103,7 @@ pub fn send(
             log::debug!("sctp: sending to {to} on association {assoc_id} of its multihomed peer");
             match on_assoc(assoc_id) {
                 // gone meanwhile: open a new one below
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EPIPE | libc::EINVAL)) => break,
+                Err(e) if association_gone(&e) || e.raw_os_error() == Some(libc::EINVAL) => break,
                 r => return Some(r),
             }
         }

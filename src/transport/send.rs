@@ -7,7 +7,7 @@ use super::{assoc, peers, runtime, stall, stats};
 use crate::kam::core::sctp_socket_by_fd;
 use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
-use crate::sctp::socket::{SctpSocket, Wait};
+use crate::sctp::socket::{association_gone, died_while_waiting, SctpSocket, Wait};
 use crate::sockaddr::RawAddr;
 use std::io;
 use std::net::SocketAddr;
@@ -69,10 +69,11 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
             log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
             return match send_core_message(s, None, &to, msg, &on_assoc, rt.send_wait_ms) {
                 Ok(n) => n as i32,
-                Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {
-                    // the association closed meanwhile: send to the address
-                    log::debug!("sctp: association {} closed (EPIPE), sending to {to}", t.key.assoc_id);
-                    finish(send_core_message(s, Some(&to), &to, msg, &info, rt.send_wait_ms), &to, sock, msg.len(), &rt)
+                Err(e) if association_gone(&e) => {
+                    // the association closed meanwhile, or while the send
+                    // waited for room: send to the address
+                    log::debug!("sctp: association {} gone ({e}), sending to {to}", t.key.assoc_id);
+                    finish(send_to_address(s, &to, msg, &info, rt.send_wait_ms), &to, sock, msg.len(), &rt)
                 }
                 Err(e) => finish(Err(e), &to, sock, msg.len(), &rt),
             };
@@ -89,7 +90,7 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
         let on_assoc = |assoc_id| send_core_message(s, None, &to, msg, &SndRcvInfo { assoc_id, ..info }, rt.send_wait_ms);
         match peers::send(s, &to, msg, &info, rt.tracking, on_assoc) {
             Some(r) => r,
-            None => send_core_message(s, Some(&to), &to, msg, &info, rt.send_wait_ms),
+            None => send_to_address(s, &to, msg, &info, rt.send_wait_ms),
         }
     });
     finish(sent, &to, sock, msg.len(), &rt)
@@ -104,6 +105,18 @@ fn send_to(s: SctpSocket<'_>, to: Option<&SocketAddr>, msg: &[u8], info: &SndRcv
     let mut ctrl = SendCmsgBuf::default();
     let raw = to.map(RawAddr::from_socket_addr);
     s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No)
+}
+
+/// Sends a message the core gave us to address `to`; when its association
+/// was aborted while the send waited for room, once more, on a new one.
+fn send_to_address(s: SctpSocket<'_>, to: &SocketAddr, msg: &[u8], info: &SndRcvInfo, wait_ms: u32) -> io::Result<usize> {
+    match send_core_message(s, Some(to), to, msg, info, wait_ms) {
+        Err(e) if died_while_waiting(&e) => {
+            log::debug!("sctp: the association to {to} was aborted while the send waited ({e}), sending again");
+            send_core_message(s, Some(to), to, msg, info, wait_ms)
+        }
+        r => r,
+    }
 }
 
 /// Sends a message the core gave us: without blocking first; when the

@@ -7,8 +7,10 @@
 
 SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-killed-c"
 SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c stalled-peer-ours"
+SCENARIOS+=" aborted-during-wait-ours"
 BY_NAME_SCENARIOS+=" stalled-peer-c"
 HOST_ONLY[stalled-peer-ours]="30 s; waiting for room is the module's and the kernel's, the same VM kernel on every release"
+HOST_ONLY[aborted-during-wait-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
@@ -275,6 +277,61 @@ stalled_peer() {
 }
 sc_stalled_peer_ours() { stalled_peer "$OUR_MODULE" 1 1; }
 sc_stalled_peer_c() { stalled_peer "$C_MODULE" 0 1; }
+
+# ---------------------------------------------------------------------------
+# aborted-during-wait: a peer (sctp_abort_peer.py) sends OPTIONS with long
+# Via headers and stops reading, so that the replies fill its window and
+# then Kamailio's small send buffer, and the one receiver waits for room
+# (sctp_send_wait 10 s); the peer then aborts the association. The kernel
+# ends the waiting send with ESRCH (Linux 6.1; older kernels EPIPE): that
+# reply must go out again by address, on a new association to the peer
+# (which listens), as must the replies to the requests still unread. The
+# replies already in the send buffer at the abort are lost with it: the
+# kernel hands each back in SCTP_SEND_FAILED (the send_failed counter). So
+# every request's reply must either arrive or be counted there. Two rounds:
+# replies on the request's association (sctp_assoc_reuse 1), then by
+# address (0). Ours only: the C module never waits.
+
+ABORT_PEER_REQUESTS=60
+
+# aborted_during_wait MODULE REUSE: one round.
+aborted_during_wait() {
+	local module=$1 reuse=$2 k=aw$2 bad=0 rc=0 replied failed
+	say "round with sctp_assoc_reuse $reuse"
+	start_fault_uas "$k" "$module" 1 0 send_wait=10000 socket_sndbuf=16384 assoc_reuse="$reuse" || return 1
+	say "run: sctp_abort_peer.py --port 5095 --requests $ABORT_PEER_REQUESTS --hold 3 127.0.0.1:5060"
+	timeout -k 5 120 python3 "$E2E_DIR/sctp_abort_peer.py" --port 5095 --requests "$ABORT_PEER_REQUESTS" \
+		--hold 3 --wait 10 127.0.0.1:5060 >"$SC_DIR/abort-peer-$k.log" 2>&1 </dev/null || rc=$?
+	indent <"$SC_DIR/abort-peer-$k.log"
+	CLIENT_RESULT=$(grep '^RESULT ' "$SC_DIR/abort-peer-$k.log" | tail -n 1)
+	expect "abort peer: requests sent" "$(result_field sent)" "$((ABORT_PEER_REQUESTS + 1))" || bad=1
+	replied=$(result_field replied)
+	failed=$(counter_value "$k" send_failed)
+	say "replies: $replied arrived, $failed handed back by the kernel (send_failed)"
+	expect "replies arrived or handed back" "$((replied + failed))" "$((ABORT_PEER_REQUESTS + 1))" || bad=1
+	# a reply was waiting at the abort: the test proves nothing without one
+	expect_counter_at_least "$k" sendq_wait 1 || bad=1
+	if [ "$(result_field on_new)" -ge 1 ] 2>/dev/null; then
+		say "ok: $(result_field on_new) replies came on the new association"
+	else
+		say "ERROR: no reply came on a new association"
+		bad=1
+	fi
+	if grep -q "No such process" "${KAM_LOG[$k]}"; then
+		say "ERROR: a send failed with ESRCH:"
+		grep "No such process" "${KAM_LOG[$k]}" | head -n 3 | indent
+		bad=1
+	fi
+	check_alive "$k" || bad=1
+	stop_kamailio "$k"
+	[ $bad = 0 ]
+}
+sc_aborted_during_wait_ours() {
+	local bad=0
+	aborted_during_wait "$OUR_MODULE" 1 || bad=1
+	aborted_during_wait "$OUR_MODULE" 0 || bad=1
+	[ $bad = 0 ]
+}
 
 # ---------------------------------------------------------------------------
 # Memory of a running Kamailio, through kamcmd.

@@ -40,13 +40,21 @@ expect() {
 	fi
 }
 
-# expect_counter_at_least INSTANCE COUNTER MIN: the sctp counter of a running
-# instance (kamcmd cnt.get) is a number >= MIN.
-expect_counter_at_least() {
+# counter_value INSTANCE COUNTER: the sctp counter of a running instance
+# (kamcmd cnt.get), or "?".
+counter_value() {
 	local v="?"
-	if kam_rpc "$1" cnt.get sctp "$2"; then
+	if kam_rpc "$1" cnt.get sctp "$2" >/dev/null; then
 		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
 	fi
+	echo "$v"
+}
+
+# expect_counter_at_least INSTANCE COUNTER MIN: the sctp counter of a running
+# instance is a number >= MIN.
+expect_counter_at_least() {
+	local v
+	v=$(counter_value "$1" "$2")
 	if [[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ]; then
 		say "ok: $2 = $v"
 	else
