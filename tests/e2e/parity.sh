@@ -44,7 +44,8 @@ expect() {
 # (kamcmd cnt.get), or "?".
 counter_value() {
 	local v="?"
-	if kam_rpc "$1" cnt.get sctp "$2" >/dev/null; then
+	# kam_rpc's account of the call to the log, not into the value
+	if kam_rpc "$1" cnt.get sctp "$2" >&2; then
 		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
 	fi
 	echo "$v"
