@@ -128,16 +128,6 @@ ctx_switches() {
 	echo "$sum"
 }
 
-# sendq_full WHICH: the module's sendq_full counter ("?" if unreadable).
-sendq_full() {
-	local v="?"
-	if kam_rpc "$1" cnt.get sctp sendq_full >/dev/null; then
-		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
-	fi
-	[[ $v =~ ^[0-9]+$ ]] || v="?"
-	echo "$v"
-}
-
 # sctp_counters: "T3-EXPIRIES DISCARDS", two kernel SCTP counters from one read
 # of /proc/net/sctp/snmp (both ends of the association count in it, they
 # share the VM's kernel).
@@ -164,7 +154,7 @@ measure() {
 	fi
 	echo
 	echo "=== $test $which round $round: $calls calls at $rate/s"
-	q0=$(sendq_full "$which")
+	q0=$(counter_value "$which" sendq_full 2>/dev/null)
 	c0=$(cpu_ticks "${KAM_PID[$which]}")
 	x0=$(ctx_switches "${KAM_PID[$which]}")
 	read -r t30 d0 <<<"$(sctp_counters)"
@@ -177,7 +167,7 @@ measure() {
 	secs=$(elapsed "$t0")
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
-	q1=$(sendq_full "$which")
+	q1=$(counter_value "$which" sendq_full 2>/dev/null)
 	read -r t31 d1 <<<"$(sctp_counters)"
 	dq="?"
 	[[ $q0 =~ ^[0-9]+$ && $q1 =~ ^[0-9]+$ ]] && dq=$((q1 - q0))

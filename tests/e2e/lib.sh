@@ -282,6 +282,18 @@ rpc_names() {
 	printf '%s\n' "$RPC_OUT" | sed -n 's/^[[:space:]]*\([A-Za-z0-9_.]*\):.*/\1/p' | sort
 }
 
+# counter_value INSTANCE COUNTER: the sctp counter of a running instance
+# (kamcmd cnt.get), or "?" when it cannot be read as a number. kam_rpc's
+# account of the call goes to stderr (the log), not into the value.
+counter_value() {
+	local v="?"
+	if kam_rpc "$1" cnt.get sctp "$2" >&2; then
+		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
+	fi
+	[[ $v =~ ^[0-9]+$ ]] || v="?"
+	echo "$v"
+}
+
 # show_logs: the last 40 lines of each Kamailio log of the scenario.
 show_logs() {
 	local name

@@ -40,17 +40,6 @@ expect() {
 	fi
 }
 
-# counter_value INSTANCE COUNTER: the sctp counter of a running instance
-# (kamcmd cnt.get), or "?".
-counter_value() {
-	local v="?"
-	# kam_rpc's account of the call to the log, not into the value
-	if kam_rpc "$1" cnt.get sctp "$2" >&2; then
-		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
-	fi
-	echo "$v"
-}
-
 # expect_counter_at_least INSTANCE COUNTER MIN: the sctp counter of a running
 # instance is a number >= MIN.
 expect_counter_at_least() {
