@@ -296,7 +296,7 @@ ABORT_PEER_REQUESTS=60
 
 # aborted_during_wait MODULE REUSE: one round.
 aborted_during_wait() {
-	local module=$1 reuse=$2 k=aw$2 bad=0 rc=0 replied failed
+	local module=$1 reuse=$2 k=aw$2 bad=0 rc=0 replied failed on_new
 	say "round with sctp_assoc_reuse $reuse"
 	start_fault_uas "$k" "$module" 1 0 send_wait=10000 socket_sndbuf=16384 assoc_reuse="$reuse" || return 1
 	say "run: sctp_abort_peer.py --port 5095 --requests $ABORT_PEER_REQUESTS --hold 3 127.0.0.1:5060"
@@ -317,8 +317,9 @@ aborted_during_wait() {
 	fi
 	# a reply was waiting at the abort: the test proves nothing without one
 	expect_counter_at_least "$k" sendq_wait 1 || bad=1
-	if [ "$(result_field on_new)" -ge 1 ] 2>/dev/null; then
-		say "ok: $(result_field on_new) replies came on the new association"
+	on_new=$(result_field on_new)
+	if [ "$on_new" -ge 1 ] 2>/dev/null; then
+		say "ok: $on_new replies came on the new association"
 	else
 		say "ERROR: no reply came on a new association"
 		bad=1
