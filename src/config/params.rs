@@ -114,7 +114,6 @@ pub fn kernel_values(c: &Current) -> RawValues {
     v[SackDelay as usize] = n(c.sack_delay_ms);
     v[SackFreq as usize] = n(c.sack_freq);
     v[MaxBurst as usize] = n(c.max_burst);
-    v[SendWait as usize] = n(c.send_wait_ms);
     v[Pathpfthld as usize] = n(c.pathpfthld);
     v
 }
@@ -322,7 +321,6 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         max_burst: c.os_opt(MaxBurst)?,
         tos: None,
         freebind: false,
-        send_wait_ms,
     };
     Ok(Validated {
         settings: Settings { tuning, send_ttl_ms, send_retries, assoc_tracking, assoc_reuse, max_assocs, send_wait_ms },

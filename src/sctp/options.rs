@@ -69,9 +69,6 @@ pub struct Tuning {
     pub tos: Option<i32>,
     /// Allow binding addresses not (yet) configured on the host.
     pub freebind: bool,
-    /// How long a blocking send waits for room (SO_SNDTIMEO; 0: forever, so
-    /// the transport never sends blocking with 0).
-    pub send_wait_ms: u32,
 }
 
 /// A socket option the kernel refused.
@@ -159,7 +156,6 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         SockOpt::PeerAddr { heartbeat: t.heartbeat, pathmaxrxt: t.pathmaxrxt },
         SockOpt::DelayedSack { delay_ms: t.sack_delay_ms, freq: t.sack_freq },
         SockOpt::MaxBurst(t.max_burst),
-        SockOpt::SendTimeout { ms: t.send_wait_ms },
         SockOpt::Thresholds { pathpfthld: t.pathpfthld, pathmaxrxt: t.pathmaxrxt },
     ] {
         soft(set_one(sock, family, &opt));
@@ -191,8 +187,6 @@ pub enum SockOpt {
     PeerAddr { heartbeat: Heartbeat, pathmaxrxt: Option<u16> },
     DelayedSack { delay_ms: Option<u32>, freq: Option<u32> },
     MaxBurst(Option<u32>),
-    /// SO_SNDTIMEO: the bound of a blocking send's wait for buffer room.
-    SendTimeout { ms: u32 },
     /// The potentially-failed threshold, and with it the path retransmission
     /// limit (set only when there is a threshold to set).
     Thresholds { pathpfthld: Option<u16>, pathmaxrxt: Option<u16> },
@@ -264,7 +258,6 @@ pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), O
             let av = sys::sctp_assoc_value { assoc_id: 0, assoc_value: v };
             set(sock, SCTP, sys::SCTP_MAX_BURST, "SCTP_MAX_BURST", &av)
         }
-        SockOpt::SendTimeout { ms } => set(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, "SO_SNDTIMEO", &Timeval::from_ms(ms)),
         SockOpt::Thresholds { pathpfthld: None, .. } => Ok(()),
         SockOpt::Thresholds { pathpfthld: Some(pf), pathmaxrxt } => {
             set(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, "SCTP_PEER_ADDR_THLDS", &thresholds(family, pf, pathmaxrxt))
@@ -279,7 +272,7 @@ pub fn set_receive_timeout(sock: SctpSocket<'_>, ms: u32) -> Result<(), OptionEr
 }
 
 /// struct timeval of x86_64 / aarch64 Linux (two 64-bit integers), as
-/// SO_SNDTIMEO and SO_RCVTIMEO take it.
+/// SO_RCVTIMEO takes it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Timeval {
@@ -313,8 +306,6 @@ pub struct Current {
     pub sack_delay_ms: Option<u32>,
     pub sack_freq: Option<u32>,
     pub max_burst: Option<u32>,
-    /// SO_SNDTIMEO (sctp_send_wait).
-    pub send_wait_ms: Option<u32>,
     pub pathpfthld: Option<u16>,
 }
 
@@ -339,8 +330,6 @@ pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
         sack_delay_ms: sack.map(|s| s.sack_delay),
         sack_freq: sack.map(|s| s.sack_freq),
         max_burst: get(sock, SCTP, sys::SCTP_MAX_BURST, sys::sctp_assoc_value::default()).map(|a| a.assoc_value),
-        send_wait_ms: get(sock, libc::SOL_SOCKET, libc::SO_SNDTIMEO as u32, Timeval::default())
-            .map(|t| (t.sec.clamp(0, i64::from(u32::MAX / 1000)) * 1000 + t.usec.clamp(0, 999_999) / 1000) as u32),
         pathpfthld: get(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, thresholds(family, 0, None)).map(|t| t.spt_pathpfthld),
     }
 }

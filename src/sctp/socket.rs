@@ -8,6 +8,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
 
 /// Creates a one-to-many (SOCK_SEQPACKET) SCTP socket of `addr`'s family.
 pub fn open_one_to_many(addr: &SocketAddr) -> io::Result<OwnedFd> {
@@ -46,11 +47,13 @@ pub fn died_while_waiting(e: &io::Error) -> bool {
 #[derive(Clone, Copy, Debug)]
 pub struct SctpSocket<'fd>(BorrowedFd<'fd>);
 
-/// Whether a send may block.
+/// Whether a send may wait for room in a full send buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
     No,
-    UpToSendTimeout,
+    /// Up to this long, measured by the calling process itself: the socket's
+    /// SO_SNDTIMEO is shared by every process and is never relied on.
+    UpTo(Duration),
 }
 
 /// What one recvmsg call returned.
@@ -149,10 +152,8 @@ impl<'fd> SctpSocket<'fd> {
 
     /// Sends `buf` as one message. With `to` the kernel picks or opens the
     /// association to that address; with `to == None` it uses `info.assoc_id`.
-    /// Retries on EINTR. With `Wait::No` it never blocks (a full send buffer is
-    /// EAGAIN); with `Wait::UpToSendTimeout` it waits for room in the
-    /// association's send buffer for at most the socket's SO_SNDTIMEO (EAGAIN
-    /// after), which must not be 0 (0 waits forever).
+    /// Retries on EINTR. A full send buffer is EAGAIN, at once with
+    /// `Wait::No`, after the wait with `Wait::UpTo`.
     pub fn send(
         self,
         buf: &[u8],
@@ -167,6 +168,10 @@ impl<'fd> SctpSocket<'fd> {
 
     /// Sends `buf` as one message with the encoded control messages `ctrl`
     /// (whole control messages only); `to` and `wait` as for `send`.
+    ///
+    /// Every sendmsg is non-blocking. A wait polls for POLLOUT until this
+    /// process's own deadline, so no runtime change of SO_SNDTIMEO by another
+    /// process (0 is "for ever") can make it block without a bound.
     pub fn send_with_ctrl(self, buf: &[u8], to: Option<&RawAddr>, ctrl: &[u8], wait: Wait) -> io::Result<usize> {
         let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
@@ -179,30 +184,140 @@ impl<'fd> SctpSocket<'fd> {
         msg.msg_iovlen = 1;
         msg.msg_control = ctrl.as_ptr() as *mut libc::c_void;
         msg.msg_controllen = ctrl.len();
-        let flags = match wait {
-            Wait::No => libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-            Wait::UpToSendTimeout => libc::MSG_NOSIGNAL,
+        let mut room = match wait {
+            Wait::No => None,
+            Wait::UpTo(d) => Some(RoomWait::until(Instant::now() + d)),
         };
         loop {
             // SAFETY: the kernel only reads from the buffers msg points to
             // (iov_base and msg_control are cast to *mut as the C API wants,
             // never written); all outlive the call.
-            let n = unsafe { libc::sendmsg(self.fd(), &msg, flags) };
+            let n = unsafe { libc::sendmsg(self.fd(), &msg, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
             if n >= 0 {
                 return Ok(n as usize);
             }
             let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
+            let again = match (e.raw_os_error(), room.as_mut()) {
+                (Some(libc::EINTR), _) => true,
+                (Some(libc::EAGAIN), Some(room)) => room.wait(self.fd())?,
+                _ => false,
+            };
+            if !again {
                 return Err(e);
             }
         }
     }
 }
 
+/// One send's wait for room, to a deadline of its own.
+struct RoomWait {
+    deadline: Instant,
+    /// A pause before the next poll when POLLOUT did not mean room for this
+    /// send (another process took it, or the association's own buffer is
+    /// full under net.sctp.sndbuf_policy 1): no busy loop.
+    pause: Duration,
+}
+
+impl RoomWait {
+    const FIRST_PAUSE: Duration = Duration::from_millis(1);
+    const MAX_PAUSE: Duration = Duration::from_millis(16);
+
+    fn until(deadline: Instant) -> Self {
+        RoomWait { deadline, pause: Duration::ZERO }
+    }
+
+    /// Waits until the socket may take data again; `false` once the deadline
+    /// has passed.
+    fn wait(&mut self, fd: RawFd) -> io::Result<bool> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        if !self.pause.is_zero() {
+            std::thread::sleep(self.pause.min(left));
+        }
+        self.pause = (self.pause * 2).clamp(Self::FIRST_PAUSE, Self::MAX_PAUSE);
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
+        // rounded up: a poll that returns early would only poll again
+        let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd, living across the call.
+        match unsafe { libc::poll(&mut pfd, 1, ms) } {
+            -1 => {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) }
+            }
+            // the deadline passed with no room; one last try costs a syscall
+            // and can only help
+            _ => Ok(true),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{association_gone, died_while_waiting};
+    use super::{association_gone, died_while_waiting, SctpSocket, Wait};
     use std::io;
+    use std::os::fd::{AsFd, OwnedFd};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    /// A connected pair of unix SEQPACKET sockets whose first end cannot take
+    /// one more 1000-byte message, and whose SO_SNDTIMEO is 0 ("wait for
+    /// ever"), as another process may leave it.
+    fn full_pair() -> (OwnedFd, OwnedFd) {
+        let (a, b) = socket2::Socket::pair(socket2::Domain::UNIX, socket2::Type::SEQPACKET, None).unwrap();
+        a.set_send_buffer_size(4096).unwrap();
+        a.set_write_timeout(None).unwrap();
+        let s = SctpSocket::new(a.as_fd());
+        while s.send_with_ctrl(&[0; 1000], None, &[], Wait::No).is_ok() {}
+        (a.into(), b.into())
+    }
+
+    /// Sends 1000 bytes from another thread; what it returned, and when.
+    fn send_in_thread(fd: OwnedFd, wait: Wait) -> mpsc::Receiver<(io::Result<usize>, Duration)> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let r = SctpSocket::new(fd.as_fd()).send_with_ctrl(&[0; 1000], None, &[], wait);
+            let _ = tx.send((r, t0.elapsed()));
+        });
+        rx
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "needs a real socket")]
+    fn a_wait_for_room_ends_at_its_own_deadline_whatever_the_socket_timeout() {
+        let (a, _b) = full_pair();
+        let rx = send_in_thread(a, Wait::UpTo(Duration::from_millis(200)));
+        let (r, took) = rx.recv_timeout(Duration::from_secs(10)).expect("the send blocked past its wait");
+        assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+        assert!(took >= Duration::from_millis(200), "gave up after {took:?}");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "needs a real socket")]
+    fn a_waiting_send_goes_out_once_there_is_room() {
+        let (a, b) = full_pair();
+        let rx = send_in_thread(a, Wait::UpTo(Duration::from_secs(20)));
+        std::thread::sleep(Duration::from_millis(100));
+        // drain the peer (a unix socket is writable again only once most of
+        // its buffer is free)
+        let mut buf = [0u8; 2000];
+        // SAFETY: buf is writable for its length.
+        while unsafe { libc::recv(std::os::fd::AsRawFd::as_raw_fd(&b), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) } == 1000 {}
+        let (r, took) = rx.recv_timeout(Duration::from_secs(10)).expect("the send did not see the room");
+        assert_eq!(r.unwrap(), 1000);
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "needs a real socket")]
+    fn without_a_wait_a_full_buffer_fails_at_once() {
+        let (a, _b) = full_pair();
+        let r = SctpSocket::new(a.as_fd()).send_with_ctrl(&[0; 1000], None, &[], Wait::No);
+        assert_eq!(r.unwrap_err().raw_os_error(), Some(libc::EAGAIN));
+    }
 
     #[test]
     fn a_gone_association_is_epipe_or_esrch_only() {

@@ -62,7 +62,7 @@ fn shape(id: ParamId) -> (u32, i32, i32, &'static CStr) {
         SackDelay => (CB_ONLY_ONCE, 0, BIG, c"ms after a received packet before a SACK is sent (new associations)"),
         SackFreq => (CB_ONLY_ONCE, 0, SMALL, c"received packets that trigger a SACK (new associations)"),
         MaxBurst => (CB_ONLY_ONCE, 0, SMALL, c"maximum burst of packets per association (new associations)"),
-        SendWait => (CB_ONLY_ONCE, 0, crate::config::params::MAX_SEND_WAIT_MS, c"ms a send waits for room in a full send buffer before the message is dropped (0: no waiting)"),
+        SendWait => (ATOMIC, 0, crate::config::params::MAX_SEND_WAIT_MS, c"ms a send waits for room in a full send buffer before the message is dropped (0: no waiting)"),
         Pathpfthld => (CB_ONLY_ONCE, 0, 65535, c"retransmissions before a path is potentially failed and left (new associations)"),
     }
 }
@@ -203,7 +203,6 @@ fn sock_opt(id: ParamId, v: i32) -> Option<SockOpt> {
         SackDelay => SockOpt::DelayedSack { delay_ms: u(), freq: None },
         SackFreq => SockOpt::DelayedSack { delay_ms: None, freq: u() },
         MaxBurst => SockOpt::MaxBurst(u()),
-        SendWait => SockOpt::SendTimeout { ms: v.max(0) as u32 },
         Pathpfthld => SockOpt::Thresholds { pathpfthld: Some(v.clamp(0, u16::MAX as i32) as u16), pathmaxrxt: None },
         _ => return None,
     })

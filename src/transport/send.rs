@@ -11,6 +11,7 @@ use crate::sctp::socket::{association_gone, died_while_waiting, SctpSocket, Wait
 use crate::sockaddr::RawAddr;
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// What a message carries in `sinfo_context`, handed back with it in
 /// SCTP_SEND_FAILED: the re-sends it has left (sctp_send_retries, at most 9)
@@ -120,8 +121,8 @@ fn send_to_address(s: SctpSocket<'_>, to: &SocketAddr, msg: &[u8], info: &SndRcv
 }
 
 /// Sends a message the core gave us: without blocking first; when the
-/// association's send buffer is full, waits for room (sctp_send_wait, the
-/// socket's SO_SNDTIMEO) unless `peer` is marked stalled.
+/// association's send buffer is full, waits for room (sctp_send_wait, as this
+/// process sees it) unless `peer` is marked stalled.
 fn send_core_message(
     s: SctpSocket<'_>,
     to: Option<&SocketAddr>,
@@ -134,7 +135,8 @@ fn send_core_message(
     let raw = to.map(RawAddr::from_socket_addr);
     match s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No) {
         Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && wait_ms > 0 => {
-            stall::send_waiting(peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::UpToSendTimeout))
+            let wait = Wait::UpTo(Duration::from_millis(u64::from(wait_ms)));
+            stall::send_waiting(peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, wait))
         }
         Ok(n) => {
             stall::sent(peer);

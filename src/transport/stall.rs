@@ -1,7 +1,7 @@
 //! Waiting for room in a full send buffer, bounded per message and per peer.
 //!
-//! Per message: the blocking send waits at most sctp_send_wait (the socket's
-//! SO_SNDTIMEO). Per peer: a peer that took nothing during a whole wait (it
+//! Per message: the send waits at most sctp_send_wait (as the sending process
+//! sees it, to a deadline of its own). Per peer: a peer that took nothing during a whole wait (it
 //! stopped reading, or every path to it is dead) is marked stalled for a
 //! while, and until then its messages that find the buffer full fail at once,
 //! so that it cannot hold every worker for a wait per message. The hold
@@ -65,8 +65,7 @@ fn is_stalled(table: &StallTable, peer: &SocketAddr) -> bool {
     table.has_mark(peer) && table.is_stalled(peer, monotonic_ms())
 }
 
-/// Runs `send_blocking` (a send that waits up to the socket's send timeout,
-/// `wait_ms`) for a message to `peer` whose first, non-blocking send found the
+/// Runs `send_blocking` (a send that waits up to `wait_ms`) for a message to `peer` whose first, non-blocking send found the
 /// buffer full; fails with EAGAIN at once when `peer` is marked stalled, and
 /// marks it when the wait runs out.
 pub fn send_waiting(peer: &SocketAddr, wait_ms: u32, send_blocking: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {

@@ -7,10 +7,11 @@
 
 SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-killed-c"
 SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c stalled-peer-ours"
-SCENARIOS+=" aborted-during-wait-ours"
+SCENARIOS+=" aborted-during-wait-ours send-wait-changed-ours"
 BY_NAME_SCENARIOS+=" stalled-peer-c"
 HOST_ONLY[stalled-peer-ours]="30 s; waiting for room is the module's and the kernel's, the same VM kernel on every release"
 HOST_ONLY[aborted-during-wait-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
+HOST_ONLY[send-wait-changed-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
@@ -339,6 +340,59 @@ sc_aborted_during_wait_ours() {
 	aborted_during_wait "$OUR_MODULE" 0 || bad=1
 	[ $bad = 0 ]
 }
+
+# ---------------------------------------------------------------------------
+# send-wait-changed: sctp_send_wait changed at run time while a receiver is
+# in the middle of a message must not make that receiver's send wait without
+# a bound. Two receivers, sctp_send_wait 3000, a 16 kB send buffer shared by
+# all associations (net.sctp.sndbuf_policy 0). Receiver A takes a request
+# from "sleeper" (sctp_client.py) and sleeps 6 s in the script, holding its
+# view of the config. Meanwhile sctp_abort_peer.py sends 60 OPTIONS with long
+# Via headers and stops reading for 25 s: receiver B's replies fill the
+# socket's send buffer, B waits once and marks that peer stalled. Then
+# send_wait goes to 0 over RPC. A wakes and replies to the sleeper, which is
+# not marked: the buffer is full, so A waits its own 3 s and drops the reply
+# with a "send buffer full" line naming the sleeper, long before the other
+# peer reads again. A module that waits through the socket's SO_SNDTIMEO
+# (which a change to 0 sets to "for ever") blocks A until that peer aborts
+# and logs no such line. Ours only: the C module never waits.
+send_wait_changed() {
+	local module=$1 k=swc bad=0 old port
+	old=$(sysctl -n net.sctp.sndbuf_policy) || return 1
+	sysctl -qw net.sctp.sndbuf_policy=0 || return 1
+	say "net.sctp.sndbuf_policy = 0 (was $old)"
+	if ! FAULT_DEFINES='#!define SLEEPER' start_fault_uas "$k" "$module" 2 0 send_wait=3000 socket_sndbuf=16384; then
+		sysctl -qw net.sctp.sndbuf_policy="$old"
+		return 1
+	fi
+	start_client sleeper --requests 1 --timeout 30 127.0.0.1:5060
+	sleep 1
+	say "run: sctp_abort_peer.py --port 5096 --requests 60 --hold 25 127.0.0.1:5060 &"
+	timeout -k 5 120 python3 "$E2E_DIR/sctp_abort_peer.py" --port 5096 --requests 60 --hold 25 --wait 3 \
+		127.0.0.1:5060 >"$SC_DIR/abort-peer-$k.log" 2>&1 </dev/null &
+	local peer_pid=$!
+	sleep 3
+	kam_rpc "$k" cfg.set_now_int sctp send_wait 0 || bad=1
+	kam_rpc "$k" cfg.get sctp send_wait || bad=1
+	expect "cfg.get sctp send_wait after the change" "$RPC_OUT" 0 || bad=1
+	wait_client sleeper || true
+	wait "$peer_pid" 2>/dev/null
+	indent <"$SC_DIR/abort-peer-$k.log"
+	port=$(sed -n 's/.*socket bound to local port \([0-9]*\).*/\1/p' "$SC_DIR/client-sleeper.log" | head -n 1)
+	if [ -n "$port" ] && grep -q "send buffer full" "${KAM_LOG[$k]}" && grep "send buffer full" "${KAM_LOG[$k]}" | grep -q "to 127.0.0.1:$port "; then
+		say "ok: the reply to the sleeper (port $port) was given up after its wait:"
+		grep "send buffer full" "${KAM_LOG[$k]}" | grep "to 127.0.0.1:$port " | head -n 1 | indent
+	else
+		say "ERROR: no 'send buffer full' line for the sleeper (port ${port:-?}): its receiver's send did not end within its wait"
+		bad=1
+	fi
+	expect_counter_at_least "$k" sendq_wait 2 || bad=1
+	check_alive "$k" || bad=1
+	stop_kamailio "$k"
+	sysctl -qw net.sctp.sndbuf_policy="$old"
+	[ $bad = 0 ]
+}
+sc_send_wait_changed_ours() { send_wait_changed "$OUR_MODULE"; }
 
 # ---------------------------------------------------------------------------
 # Memory of a running Kamailio, through kamcmd.
