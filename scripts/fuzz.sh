@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 [ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
 secs=${1:-25}
 [ $# -gt 0 ] && shift
-targets=${*:-notification cmsg sockaddr rpc_param params assoc_status peers}
+targets=${*:-notification cmsg sockaddr rpc_param params assoc_status peers pieces}
 
 # libFuzzer itself is C++, built by libfuzzer-sys
 sh scripts/apt-ensure.sh g++

@@ -13,6 +13,8 @@ pub use crate::sctp::assoc_status::{
 pub use crate::config::peers::{parse as parse_peer, Peer, PeerError};
 pub use crate::sctp::cmsg::{cmsg_len, cmsg_space, find_sndrcv, SendCmsgBuf, SndRcvInfo};
 pub use crate::sctp::notification::{parse as parse_notification, Notification, ParseError};
+pub use crate::shared::piece_store::{Added, PieceStore, SLOT_BYTES};
+pub use crate::sip_frame::{extent, starts_with_start_line, Extent};
 pub use crate::sockaddr::{from_sockaddr_bytes, STORAGE_LEN};
 pub use crate::transport::assoc_rpc::pick_peer;
 pub use crate::transport::rpc::parse_sock_param;

@@ -12,6 +12,7 @@ mod kam;
 mod pod;
 mod sctp;
 mod shared;
+mod sip_frame;
 mod sockaddr;
 mod transport;
 

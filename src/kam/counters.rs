@@ -15,6 +15,11 @@ impl Counter {
 
     /// Adds one, in this process's row of counter values.
     pub fn inc(&self) {
+        self.add(1)
+    }
+
+    /// Adds `n`, in this process's row of counter values.
+    pub fn add(&self, n: u64) {
         let id = self.0.load(Ordering::Relaxed) as isize;
         // SAFETY: the core allocates one row of _cnts_row_len values per process
         // before forking; process_no is this process's row and id a registered
@@ -24,7 +29,7 @@ impl Counter {
                 return;
             }
             let v = sys::_cnts_vals.offset(sys::process_no as isize * sys::_cnts_row_len as isize + id);
-            (*v).v += 1;
+            (*v).v = (*v).v.wrapping_add(n as _);
         }
     }
 }

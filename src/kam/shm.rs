@@ -40,11 +40,14 @@ unsafe impl SharedAlloc for Shm {
     }
 }
 
-/// A new receive gate in shared memory (one per SCTP socket, before fork).
-pub fn new_receive_gate() -> Option<&'static crate::shared::receive_gate::ReceiveGate> {
-    use crate::shared::receive_gate::ReceiveGate;
-    let mem = alloc_zeroed(std::mem::size_of::<ReceiveGate>())?;
-    // SAFETY: zeroed shm is a valid, open gate (an unlocked futex word, no
-    // cut in progress, no read yet); suitably aligned; never freed while the module runs.
-    Some(unsafe { &*(mem.as_ptr() as *const ReceiveGate) })
+/// A new store of cut messages in shared memory (one per SCTP socket, before
+/// fork).
+pub fn new_piece_store() -> Option<&'static crate::shared::piece_store::PieceStore> {
+    use crate::shared::piece_store::PieceStore;
+    let mem = alloc_zeroed(std::mem::size_of::<PieceStore>())?;
+    const { assert!(std::mem::align_of::<PieceStore>() <= 8) };
+    // SAFETY: zeroed shm is a valid, empty store (an unlocked futex word, no
+    // slot in use); 8-aligned (the allocator's promise), which covers the
+    // store's alignment (checked above); never freed while the module runs.
+    Some(unsafe { &*(mem.as_ptr() as *const PieceStore) })
 }

@@ -59,7 +59,6 @@ pub const fn cmsg_space(n: usize) -> usize {
 }
 
 const SNDRCV_LEN: usize = size_of::<sys::sctp_sndrcvinfo>();
-const NXTINFO_LEN: usize = size_of::<sys::sctp_nxtinfo>();
 
 /// An aligned buffer for the control data of one recvmsg: room for SCTP_SNDRCV and,
 /// like the C module, slack for other ancillary data the kernel may add.
@@ -111,9 +110,6 @@ impl Default for SendCmsgBuf {
 pub struct RecvCtrl {
     /// SCTP_SNDRCV: the message's stream, association, ...
     pub info: Option<SndRcvInfo>,
-    /// SCTP_NXTINFO was there: another message was queued behind this one
-    /// when it was read (with SCTP_RECVNXTINFO on).
-    pub next_queued: bool,
 }
 
 /// Walks the control messages in `ctrl` (the first msg_controllen bytes of a
@@ -130,13 +126,13 @@ pub fn parse_recv_ctrl(ctrl: &[u8]) -> RecvCtrl {
         if len < HDR || len > ctrl.len() - off {
             break;
         }
-        if hdr.cmsg_level == libc::IPPROTO_SCTP {
-            if hdr.cmsg_type == sys::SCTP_SNDRCV as i32 && len >= cmsg_len(SNDRCV_LEN) && found.info.is_none() {
-                let raw: sys::sctp_sndrcvinfo = pod::from_prefix(&ctrl[off + align(HDR)..off + len]);
-                found.info = Some(SndRcvInfo::from(&raw));
-            } else if hdr.cmsg_type == sys::SCTP_NXTINFO as i32 && len >= cmsg_len(NXTINFO_LEN) {
-                found.next_queued = true;
-            }
+        if hdr.cmsg_level == libc::IPPROTO_SCTP
+            && hdr.cmsg_type == sys::SCTP_SNDRCV as i32
+            && len >= cmsg_len(SNDRCV_LEN)
+            && found.info.is_none()
+        {
+            let raw: sys::sctp_sndrcvinfo = pod::from_prefix(&ctrl[off + align(HDR)..off + len]);
+            found.info = Some(SndRcvInfo::from(&raw));
         }
         off += align(len);
     }
@@ -208,23 +204,6 @@ mod tests {
         write_field!(second, libc::cmsghdr, cmsg_level, libc::IPPROTO_SCTP);
         write_field!(second, libc::cmsghdr, cmsg_type, sys::SCTP_SNDRCV as i32);
         assert_eq!(find_sndrcv(&b), None);
-    }
-
-    #[test]
-    fn nxtinfo_says_another_message_is_queued() {
-        let mut bytes = vec![0u8; cmsg_space(SNDRCV_LEN) + cmsg_space(NXTINFO_LEN)];
-        let mut one = SendCmsgBuf::default();
-        let l = one.encode(&sample());
-        bytes[..l].copy_from_slice(&one.0[..l]);
-        let assert_found = |b: &[u8], next| assert_eq!(parse_recv_ctrl(b), RecvCtrl { info: Some(sample()), next_queued: next });
-        assert_found(&bytes[..cmsg_space(SNDRCV_LEN)], false);
-        let nxt = &mut bytes[cmsg_space(SNDRCV_LEN)..];
-        write_field!(nxt, libc::cmsghdr, cmsg_len, cmsg_len(NXTINFO_LEN) as _);
-        write_field!(nxt, libc::cmsghdr, cmsg_level, libc::IPPROTO_SCTP);
-        write_field!(nxt, libc::cmsghdr, cmsg_type, sys::SCTP_NXTINFO as i32);
-        assert_found(&bytes, true);
-        // cut short: not there
-        assert_found(&bytes[..bytes.len() - 1], false);
     }
 
     #[test]

@@ -5,7 +5,6 @@ pub mod cmsg;
 pub mod multihome;
 pub mod notification;
 pub mod options;
-pub mod readiness;
 pub mod socket;
 pub mod sys;
 pub mod sysctl;

@@ -143,9 +143,6 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         soft(set(sock, SCTP, sys::SCTP_PARTIAL_DELIVERY_POINT, "SCTP_PARTIAL_DELIVERY_POINT", &pd_point));
     }
     soft(set(sock, SCTP, sys::SCTP_NODELAY, "SCTP_NODELAY", &1i32));
-    // each read says whether another message is queued behind it, so that a
-    // receiver reads on without first waiting (see transport::receive)
-    soft(set(sock, SCTP, sys::SCTP_RECVNXTINFO, "SCTP_RECVNXTINFO", &1i32));
     soft(set(sock, SCTP, sys::SCTP_DISABLE_FRAGMENTS, "SCTP_DISABLE_FRAGMENTS", &0i32));
     // without autoclose, associations whose peer never closes them live forever
     set_one(sock, family, &SockOpt::Autoclose(t.autoclose_s))?;

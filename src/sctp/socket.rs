@@ -66,9 +66,6 @@ pub struct Received {
     pub end_of_record: bool,
     /// The SCTP_SNDRCV information, when the kernel sent it.
     pub info: Option<SndRcvInfo>,
-    /// Another message was queued behind this one (SCTP_NXTINFO; only with
-    /// SCTP_RECVNXTINFO on, else always false).
-    pub next_queued: bool,
 }
 
 fn cvt(r: libc::c_int) -> io::Result<libc::c_int> {
@@ -119,10 +116,11 @@ impl<'fd> SctpSocket<'fd> {
         cvt(unsafe { libc::listen(self.fd(), backlog) }).map(drop)
     }
 
-    /// Receives one message (or notification, or piece of either) if one is
-    /// queued, else fails with EAGAIN (never blocks). The source address lands
-    /// in `from`, the control data in `ctrl`.
-    pub fn try_recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf) -> io::Result<Received> {
+    /// Receives one message (or notification, or piece of either). With
+    /// `block` it waits for one (up to the socket's SO_RCVTIMEO, then EAGAIN),
+    /// else it fails with EAGAIN when nothing is queued. The source address
+    /// lands in `from`, the control data in `ctrl`.
+    pub fn recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf, block: bool) -> io::Result<Received> {
         let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -134,7 +132,7 @@ impl<'fd> SctpSocket<'fd> {
         msg.msg_controllen = ctrl.0.len();
         // SAFETY: every buffer msg points to is valid and writable for the lengths
         // given, and lives across the call.
-        let n = unsafe { libc::recvmsg(self.fd(), &mut msg, libc::MSG_DONTWAIT) };
+        let n = unsafe { libc::recvmsg(self.fd(), &mut msg, if block { 0 } else { libc::MSG_DONTWAIT }) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -146,7 +144,6 @@ impl<'fd> SctpSocket<'fd> {
             notification: msg.msg_flags & sys::MSG_NOTIFICATION as i32 != 0,
             end_of_record: msg.msg_flags & libc::MSG_EOR != 0,
             info: found.info,
-            next_queued: found.next_queued,
         })
     }
 
@@ -212,45 +209,49 @@ impl<'fd> SctpSocket<'fd> {
 /// One send's wait for room, to a deadline of its own.
 struct RoomWait {
     deadline: Instant,
-    /// A pause before the next poll when POLLOUT did not mean room for this
-    /// send (another process took it, or the association's own buffer is
-    /// full under net.sctp.sndbuf_policy 1): no busy loop.
-    pause: Duration,
+    /// Polls in a row that returned at once and yet left no room for this
+    /// send: POLLOUT that does not mean room for it (the kernel's memory
+    /// accounting said no). Polls that slept until room came, and lost it to
+    /// another sender, are the normal race and do not count.
+    spins: u32,
 }
 
 impl RoomWait {
-    const FIRST_PAUSE: Duration = Duration::from_millis(1);
-    const MAX_PAUSE: Duration = Duration::from_millis(16);
+    /// A poll that returns sooner than this did not sleep.
+    const AT_ONCE: Duration = Duration::from_micros(200);
+    /// Spins tolerated before each further round pauses first.
+    const MAX_SPINS: u32 = 3;
+    const PAUSE: Duration = Duration::from_millis(2);
 
     fn until(deadline: Instant) -> Self {
-        RoomWait { deadline, pause: Duration::ZERO }
+        RoomWait { deadline, spins: 0 }
     }
 
     /// Waits until the socket may take data again; `false` once the deadline
     /// has passed.
     fn wait(&mut self, fd: RawFd) -> io::Result<bool> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
+        let mut now = Instant::now();
+        if self.spins >= Self::MAX_SPINS {
+            std::thread::sleep(Self::PAUSE.min(self.deadline.saturating_duration_since(now)));
+            now = Instant::now();
+        }
+        let left = self.deadline.saturating_duration_since(now);
         if left.is_zero() {
             return Ok(false);
         }
-        if !self.pause.is_zero() {
-            std::thread::sleep(self.pause.min(left));
-        }
-        self.pause = (self.pause * 2).clamp(Self::FIRST_PAUSE, Self::MAX_PAUSE);
-        let left = self.deadline.saturating_duration_since(Instant::now());
         let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
         // rounded up: a poll that returns early would only poll again
         let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
         // SAFETY: one valid pollfd, living across the call.
-        match unsafe { libc::poll(&mut pfd, 1, ms) } {
-            -1 => {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) }
-            }
-            // the deadline passed with no room; one last try costs a syscall
-            // and can only help
-            _ => Ok(true),
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r == -1 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) };
         }
+        self.spins = if r > 0 && now.elapsed() < Self::AT_ONCE { self.spins + 1 } else { 0 };
+        // room, or the deadline passed: one more try either way (it can only
+        // help, and costs a syscall)
+        Ok(true)
     }
 }
 

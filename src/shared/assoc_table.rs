@@ -29,7 +29,7 @@ use super::futex::FutexMutex;
 use std::mem::{align_of, size_of};
 use std::net::{IpAddr, SocketAddr};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// Partitions (locks) per index; a power of two.
 pub const PARTITIONS: usize = 64;
@@ -130,7 +130,16 @@ pub enum AddrAdded {
 pub enum TrackError {
     #[error("shared memory is exhausted")]
     NoMemory,
+    /// Another receiver already accounted for its end.
+    #[error("the association went down")]
+    Gone,
 }
+
+/// Associations that went down lately: receivers account for what they read
+/// in any order, and a message or COMM_UP of an association accounted after
+/// its COMM_LOST or SHUTDOWN_COMP must not track it again. Association ids
+/// are handed out cyclically by the kernel, so a key is not met again soon.
+const GONE: usize = 256;
 
 /// One tracked association. `id`, `key` and `peer` (the address it was
 /// tracked with) are written before the entry is linked and never change; the
@@ -178,6 +187,15 @@ struct Header {
     /// Open associations (up minus down), tracked or not.
     opened: AtomicI32,
     parts: [Partition; PARTITIONS],
+    /// The next slot of `gone` to write.
+    gone_next: AtomicU32,
+    /// Keys of associations that went down (`gone_key`; 0: empty).
+    gone: [AtomicU64; GONE],
+}
+
+fn gone_key(k: AssocKey) -> u64 {
+    // descriptors are below 2^31: the top bit is free to keep 0 for "empty"
+    (1 << 63) | ((k.sock as u32 as u64) << 32) | k.assoc_id as u32 as u64
 }
 
 /// Chain heads of the three indexes, one array after the other, `n` each
@@ -341,13 +359,19 @@ impl<A: SharedAlloc> AssocTable<A> {
         if let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) {
             // SAFETY: linked entries are alive while the partition lock is held.
             let e = unsafe { found.as_ref() };
-            if e.peer == *peer {
-                return Ok(e.id);
+            // another address of a multihomed peer: the same association,
+            // found by that address too from now on (when there is room)
+            if e.peer != *peer
+                && e.n_links.load(Relaxed) < MAX_PEER_ADDRS
+                && find(&e.links, |l| l.peer == *peer, |l| &l.next_link).is_none()
+            {
+                // SAFETY: e is linked in this partition, whose lock we hold.
+                let _ = unsafe { self.link_peer(&b, e, peer) };
             }
-            // the kernel reused the association id for another peer (freed
-            // through the chain's pointer, not one derived from a reference)
-            // SAFETY: found is linked in this partition, whose lock we hold.
-            unsafe { self.unlink_and_free(&b, kb, found) };
+            return Ok(e.id);
+        }
+        if self.went_down(key) {
+            return Err(TrackError::Gone);
         }
         let block = self.alloc.alloc(size_of::<Entry>()).ok_or(TrackError::NoMemory)?;
         let id = self.new_id(&b, kb % PARTITIONS);
@@ -485,11 +509,22 @@ impl<A: SharedAlloc> AssocTable<A> {
         unsafe { self.alloc.free(link.cast(), size_of::<PeerLink>()) };
     }
 
-    /// Forgets an association (it went down). Returns its connection id.
+    /// Whether the association went down lately (partition lock held, the
+    /// one `remove` recorded it under).
+    fn went_down(&self, key: AssocKey) -> bool {
+        let k = gone_key(key);
+        self.header().gone.iter().any(|g| g.load(Relaxed) == k)
+    }
+
+    /// Forgets an association (it went down), and keeps it from being tracked
+    /// again. Returns its connection id, if it was tracked.
     pub fn remove(&self, key: AssocKey) -> Option<u32> {
         let b = self.buckets();
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
+        let h = self.header();
+        let slot = h.gone_next.fetch_add(1, Relaxed) as usize % GONE;
+        h.gone[slot].store(gone_key(key), Relaxed);
         let e = find(b.key(kb), |e| e.key == key, |e| &e.next_key)?;
         // SAFETY: linked entries are alive while the partition lock is held.
         let id = unsafe { e.as_ref() }.id;

@@ -57,21 +57,44 @@ fn removal_forgets_every_way_and_frees_the_entry() {
     assert_eq!(t.id_of(key(5, 7)), None);
     assert_eq!(t.by_peer(5, &peer(1)), None);
     assert_eq!(t.remove(key(5, 7)), None);
-    let id2 = t.upsert(key(5, 7), &peer(1)).unwrap();
+    // the kernel hands association ids out cyclically: the next is another
+    let id2 = t.upsert(key(5, 8), &peer(1)).unwrap();
     assert_ne!(id2, id, "a new association gets a new id");
     assert_eq!(t.total_ids(), 2);
 }
 
 #[test]
-fn reused_assoc_id_with_another_peer_is_a_new_association() {
+fn a_message_from_another_address_of_the_association_keeps_its_id() {
+    // a multihomed peer whose first path went down goes on over the second
     let (t, _) = table(DEFAULT_BUCKETS);
     let id = t.upsert(key(5, 7), &peer(1)).unwrap();
-    let id2 = t.upsert(key(5, 7), &peer(2)).unwrap();
-    assert_ne!(id, id2);
+    assert_eq!(t.upsert(key(5, 7), &peer(2)), Ok(id));
     assert_eq!(t.tracked(), 1);
-    assert_eq!(t.by_id(id), None);
-    assert_eq!(t.by_peer(5, &peer(1)), None);
-    assert_eq!(t.by_peer(5, &peer(2)), Some((id2, 7)));
+    assert_eq!(t.by_id(id).map(|e| e.key), Some(key(5, 7)));
+    assert_eq!(t.by_peer(5, &peer(1)), Some((id, 7)));
+    assert_eq!(t.by_peer(5, &peer(2)), Some((id, 7)), "found by the new address too");
+    assert_eq!(t.upsert(key(5, 7), &peer(2)), Ok(id));
+    assert_eq!(t.peer_addrs(key(5, 7)).len(), 2, "not linked twice");
+}
+
+#[test]
+fn an_association_that_went_down_is_not_tracked_again() {
+    let (t, h) = table(DEFAULT_BUCKETS);
+    let empty = h.in_use();
+    let id = t.upsert(key(5, 7), &peer(1)).unwrap();
+    assert_eq!(t.remove(key(5, 7)), Some(id));
+    // a message read before its end, accounted after it
+    assert_eq!(t.upsert(key(5, 7), &peer(1)), Err(TrackError::Gone));
+    // its end accounted before its start
+    assert_eq!(t.remove(key(5, 8)), None);
+    assert_eq!(t.upsert(key(5, 8), &peer(2)), Err(TrackError::Gone));
+    assert_eq!((t.tracked(), h.in_use()), (0, empty));
+    assert!(t.upsert(key(6, 7), &peer(1)).is_ok(), "the same id on another socket is another association");
+    // the memory of what went down is bounded: the oldest are forgotten
+    for a in 100..100 + GONE as i32 {
+        t.remove(key(5, a));
+    }
+    assert!(t.upsert(key(5, 7), &peer(1)).is_ok());
 }
 
 #[test]
@@ -86,7 +109,7 @@ fn flush_forgets_everything() {
     assert_eq!(h.in_use(), empty);
     assert!(ids.iter().all(|id| t.by_id(*id).is_none()));
     assert!((0..n).all(|i| t.by_peer(3, &peer(i as u16)).is_none()));
-    assert!((0..n).all(|i| t.upsert(key(3, i), &peer(i as u16)).is_ok()), "usable again");
+    assert!((0..n).all(|i| t.upsert(key(3, n + i), &peer(i as u16)).is_ok()), "usable again");
 }
 
 #[test]
@@ -161,12 +184,15 @@ fn concurrent_use_from_several_threads() {
         for p in 0..4 {
             s.spawn(move || {
                 for round in 0..3 {
+                    // each round new associations (ids are not reused)
+                    // and the odd ones of the rounds before
                     for i in 0..per {
-                        let id = t.upsert(key(p, i), &peer(i as u16)).unwrap();
-                        assert_eq!(t.by_id(id).map(|x| x.key), Some(key(p, i)), "round {round}");
+                        let a = if i % 2 == 0 { round * per + i } else { i };
+                        let id = t.upsert(key(p, a), &peer(i as u16)).unwrap();
+                        assert_eq!(t.by_id(id).map(|x| x.key), Some(key(p, a)), "round {round}");
                     }
                     for i in (0..per).filter(|i| i % 2 == 0) {
-                        assert!(t.remove(key(p, i)).is_some());
+                        assert!(t.remove(key(p, round * per + i)).is_some());
                     }
                 }
             });
@@ -233,9 +259,9 @@ fn flush_and_reuse_free_the_extra_addresses() {
     let empty = h.in_use();
     t.upsert(key(2, 9), &peer(1)).unwrap();
     t.add_peer_addr(key(2, 9), &peer(2));
-    // the kernel reuses the association id for another peer
+    // a message from yet another address of the peer
     t.upsert(key(2, 9), &peer(5)).unwrap();
-    assert_eq!(t.by_peer(2, &peer(2)), None);
+    assert!(t.by_peer(2, &peer(5)).is_some());
     t.add_peer_addr(key(2, 9), &peer(6));
     assert_eq!(t.flush(), 1);
     assert_eq!(t.by_peer(2, &peer(6)), None);

@@ -2,6 +2,7 @@
 //! waiters (the classic futex protocol, the same the Kamailio core uses).
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 #[repr(C)]
 pub struct FutexMutex {
@@ -9,19 +10,19 @@ pub struct FutexMutex {
 }
 
 fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
+    futex_for(word, op, val, None)
+}
+
+/// As `futex`, a FUTEX_WAIT for at most `timeout`.
+fn futex_for(word: &AtomicU32, op: libc::c_int, val: u32, timeout: Option<Duration>) {
+    let ts = timeout.map(|t| libc::timespec { tv_sec: t.as_secs() as libc::time_t, tv_nsec: t.subsec_nanos() as libc::c_long });
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: `word` is a valid, aligned u32 for the duration of the call;
     // FUTEX_WAIT/WAKE (not the PRIVATE variants) work across processes sharing
-    // the page. No timeout, no second address.
+    // the page. The timeout, if any, is a valid timespec living across the
+    // call; no second address.
     unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            word.as_ptr(),
-            op,
-            val,
-            std::ptr::null::<libc::timespec>(),
-            std::ptr::null::<u32>(),
-            0u32,
-        );
+        libc::syscall(libc::SYS_futex, word.as_ptr(), op, val, ts_ptr, std::ptr::null::<u32>(), 0u32);
     }
 }
 
@@ -68,6 +69,25 @@ impl FutexMutex {
         FutexGuard(self)
     }
 
+    /// Takes the lock unless it stays taken for `patience`: then `None`. For
+    /// locks a stopped holder must not turn into a stall of every process.
+    pub fn lock_within(&self, patience: Duration) -> Option<FutexGuard<'_>> {
+        if let Some(g) = self.try_lock() {
+            return Some(g);
+        }
+        let deadline = Instant::now() + patience;
+        while self.state.swap(2, Ordering::Acquire) != 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                // the word says "waiters": the holder's unlock wakes one for
+                // nothing, which only costs that one a look
+                return None;
+            }
+            futex_for(&self.state, libc::FUTEX_WAIT, 2, Some(left));
+        }
+        Some(FutexGuard(self))
+    }
+
     fn unlock(&self) {
         if self.state.swap(0, Ordering::Release) == 2 {
             futex(&self.state, libc::FUTEX_WAKE, 1);
@@ -96,6 +116,18 @@ mod tests {
         assert!(m.try_lock().is_none());
         assert!(m.try_lock().is_none(), "the failed attempt must not have unlocked it");
         drop(held);
+        assert!(m.try_lock().is_some());
+    }
+
+    #[test]
+    fn lock_within_gives_up_on_a_holder_that_keeps_it() {
+        let m = FutexMutex::new();
+        let held = m.lock();
+        let t0 = Instant::now();
+        assert!(m.lock_within(Duration::from_millis(30)).is_none());
+        assert!(t0.elapsed() >= Duration::from_millis(30));
+        drop(held);
+        assert!(m.lock_within(Duration::from_millis(30)).is_some(), "free again, and not left marked taken");
         assert!(m.try_lock().is_some());
     }
 

@@ -1,10 +1,11 @@
 //! Data structures that live in memory shared by Kamailio's processes (its shm
 //! pool, which every process maps at the same address; the heap in tests): a
-//! futex lock, the receive gate and the association table.
+//! futex lock, the store of cut messages, the association table and the
+//! table of stalled peers.
 pub mod assoc_table;
 pub mod clock;
 pub mod futex;
-pub mod receive_gate;
+pub mod piece_store;
 pub mod send_stall;
 #[cfg(test)]
 pub mod test_alloc;

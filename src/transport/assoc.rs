@@ -2,10 +2,11 @@
 //! (created before the core forks), and what the receive, event and send paths
 //! ask of it.
 //!
-//! Receivers call `came_up`, `went_down` and `conn_id_for` while they hold the
-//! socket's receive gate, so the table sees each association's events in the
-//! order the kernel queued them (a data message is never tracked after the
-//! SHUTDOWN_COMP that follows it), and the counts stay exact.
+//! Receivers call `came_up`, `went_down` and `conn_id_for` after their reads,
+//! in whatever order they get there: a message or COMM_UP accounted before
+//! its association's COMM_UP is tracked all the same, one accounted after its
+//! COMM_LOST or SHUTDOWN_COMP is not tracked again (the table remembers what
+//! went down lately), and the open count is a plain sum.
 
 use super::ratelimit::Every;
 use crate::kam::shm::Shm;
@@ -47,6 +48,7 @@ fn table() -> Option<&'static Table> {
 fn track<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) -> u32 {
     match t.upsert(key, &PeerAddr::from(peer)) {
         Ok(id) => id,
+        Err(TrackError::Gone) => 0,
         Err(e @ TrackError::NoMemory) => {
             if let Some(more) = UNTRACKED_LOG.due() {
                 log::error!(
@@ -80,19 +82,20 @@ pub fn total_ids() -> u32 {
 }
 
 /// An association came up; returns how many are open now, and its connection
-/// id (0: not tracked). Receive gate held.
+/// id (0: not tracked).
 pub fn came_up(key: AssocKey, peer: Option<&SocketAddr>, tracking: bool) -> (i32, i32) {
     table().map_or((0, 0), |t| came_up_in(t, key, peer, tracking))
 }
 
 /// An association went down (closed, lost, or autoclosed); returns the
-/// connection id it had (0: not tracked). Receive gate held.
+/// connection id it had (0: not tracked).
 pub fn went_down(key: AssocKey, tracking: bool) -> i32 {
     table().map_or(0, |t| went_down_in(t, key, tracking))
 }
 
 /// The connection id for a message received on an association, tracking it if
-/// it is not yet (tracking was turned on after it came up). Receive gate held.
+/// it is not yet (tracking was turned on after it came up, or its COMM_UP
+/// is still with another receiver); 0 after it went down.
 pub fn conn_id_for(key: AssocKey, peer: &SocketAddr) -> i32 {
     table().map_or(0, |t| conn_id_for_in(t, key, peer))
 }

@@ -2,8 +2,7 @@
 //! `[sctp:assoc-down]`, `[sctp:path-change]` and `[sctp:send-failed]`, and the
 //! `$sctp(...)` variables they read.
 //!
-//! Each notification is read by one receiver, which runs the route once
-//! (after the receive gate is released), on the core's faked message whose
+//! Each notification is read by one receiver, which runs the route once, on the core's faked message whose
 //! source is the peer: `$si`/`$sp` are the address and port the kernel gives
 //! with the notification (the peer's primary path). The routes are looked up
 //! once, at mod_init; an event whose route the script lacks costs nothing.

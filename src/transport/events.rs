@@ -3,9 +3,9 @@
 //! (sctp_send_retries), tell the core's blocklist, count, log (debug level,
 //! like the C module), and run the script's event routes (event_routes).
 //!
-//! Two steps: `account` runs while the receiver holds the socket's receive
-//! gate, so that the association table sees the events in the kernel's order;
-//! `handle` runs after, for everything that may take longer (sends, logs).
+//! Two steps: `account` keeps the association table and the open count (the
+//! table takes events in any order, see assoc); `handle` does the rest
+//! (sends, logs, event routes).
 
 use super::ratelimit::Every;
 use super::send::{resend, send_abort, RetryContext};
@@ -32,8 +32,8 @@ pub struct Accounted {
     pub conn_id: i32,
 }
 
-/// Accounts for an association event in queue order (receive gate held): the
-/// open count and the association table. Nothing slow here.
+/// Accounts for an association event: the open count and the association
+/// table.
 pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt: &runtime::Runtime) -> Accounted {
     if let Notification::PeerAddrChange { addr: Some(addr), state, assoc_id, .. } = *n {
         // a multihomed peer's addresses, as they come and go
@@ -62,12 +62,12 @@ pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt:
     }
 }
 
-/// Acts on a notification after `account` (receive gate released).
+/// Acts on a notification after `account`.
 pub fn handle(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, done: Accounted, rt: &runtime::Runtime) {
     let src = FromAddr(from);
     match n {
-        Notification::PartialDelivery { .. } => {
-            log::error!("sctp notification from {src} on {sock}: {n}: partial delivery is not supported")
+        Notification::PartialDelivery { aborted: true, .. } => {
+            log::warn!("sctp notification from {src} on {sock}: {n}: the pieces of that message are dropped")
         }
         _ => log::debug!("sctp notification from {src} on {sock}: {n}"),
     }

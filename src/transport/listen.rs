@@ -1,7 +1,7 @@
 //! Setting up one `listen=sctp:...` socket: a one-to-many SCTP socket with the
 //! module's options, bound to every address of the listen, listening.
 
-use super::gates;
+use super::piece_stores;
 use crate::config::params::Settings;
 use crate::kam::core::{ip_free_bind, ip_tos};
 use crate::kam::net::{InitSocket, SocketInfo};
@@ -26,8 +26,8 @@ pub enum ListenError<'a> {
     Bind { sock: SocketInfo<'a>, addr: SocketAddr, source: io::Error, hint: &'static str },
     #[error("{sock}: listen failed: {source}")]
     Listen { sock: SocketInfo<'a>, source: io::Error },
-    #[error("{sock}: out of shared memory for the socket's receive gate")]
-    NoGate { sock: SocketInfo<'a> },
+    #[error("{sock}: out of shared memory for the socket's store of cut messages (raise shm, -m)")]
+    NoPieceStore { sock: SocketInfo<'a> },
 }
 
 fn bind_hint(addr: &SocketAddr) -> &'static str {
@@ -48,8 +48,8 @@ pub fn init_socket<'a>(mut init: InitSocket<'a>, settings: &Settings) -> Result<
     // from here the core owns the descriptor (and closes it on shutdown)
     let s = init.adopt_fd(owned);
     let fd = s.fd();
-    if !gates::create(fd) {
-        return Err(ListenError::NoGate { sock });
+    if !piece_stores::create(fd) {
+        return Err(ListenError::NoPieceStore { sock });
     }
     log::info!("sctp: socket {fd} initialized for {sock}");
 

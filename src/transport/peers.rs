@@ -49,7 +49,7 @@ fn declared(a: &SocketAddr) -> Option<&'static Peer> {
     DECLARED.get()?.iter().find(|p| p.has(a))
 }
 
-/// An association came up (receive gate held, tracking on): every peer
+/// An association came up (tracking on): every peer
 /// address the kernel knows for it, and every declared address of its peer,
 /// now lead to it.
 pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
@@ -64,7 +64,7 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
         addrs.extend(peer.addrs.iter().copied());
     }
     // the table indexes at most MAX_PEER_ADDRS of them: no more work than that
-    // here, inside the receive gate, whatever the peer announced
+    // here, whatever the peer announced
     addrs.truncate(MAX_PEER_ADDRS as usize);
     for a in &addrs {
         assoc::add_peer_addr(key, a);
@@ -74,12 +74,12 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
     }
 }
 
-/// The peer added an address to an association (receive gate held).
+/// The peer added an address to an association.
 pub fn addr_added(key: AssocKey, a: &SocketAddr) {
     assoc::add_peer_addr(key, a);
 }
 
-/// The peer removed an address from an association (receive gate held).
+/// The peer removed an address from an association.
 pub fn addr_removed(key: AssocKey, a: &SocketAddr) {
     assoc::remove_peer_addr(key, a);
 }

@@ -1,24 +1,28 @@
 //! The receive loop of one SCTP receiver process: every message read from the
 //! process's socket goes whole to the core, or is dropped with a log line.
 //!
-//! The receivers of one socket wait for input each on their own, with no lock
-//! held (a stopped or busy receiver holds up nobody), then read one message
-//! without blocking inside the socket's receive gate, a short critical
-//! section in shared memory. Inside it they also judge whether the read was a
-//! piece of a cut message (the next piece may go to any receiver) and update
-//! the association table, so both follow the kernel's queue order.
+//! As in the C module, the receivers of one socket each block in their own
+//! `recvmsg`, with no lock and nothing shared written: a stopped or busy
+//! receiver holds up nobody. A read that ends a message (MSG_EOR) and begins
+//! with a SIP start line is a whole message. Anything else is a piece of a
+//! message the kernel cut (partial delivery), whose other pieces may go to
+//! any receiver: it goes to the socket's store of cut messages, which hands
+//! the message over whole, once, to the receiver that completes it.
+//! Association accounting happens after the read, in whatever order the
+//! receivers get there (see assoc); SIP needs no order between messages
+//! (RFC 4168: unordered delivery on stream 0), and none is kept.
 
-use super::events::{self, Accounted, FromAddr};
-use super::{assoc, gates, runtime};
+use super::events::{self, FromAddr};
+use super::{assoc, piece_stores, pieces, runtime};
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
-use crate::sctp::notification::{parse, Notification, ParseError};
-use crate::sctp::readiness::ReadWaiter;
+use crate::sctp::notification::{parse, Notification};
+use crate::sctp::options::set_receive_timeout;
 use crate::sctp::socket::Received;
 use crate::shared::assoc_table::AssocKey;
-use crate::shared::receive_gate::Piece;
+use crate::sip_frame::starts_with_start_line;
 use crate::sockaddr::RawAddr;
 use std::net::SocketAddr;
 
@@ -30,10 +34,9 @@ pub const MIN_SCTP_PACKET: usize = 32;
 /// one shows as too big rather than as a fit, and slack for notification
 /// headers around a returned message (SCTP_SEND_FAILED).
 const READ_LEN: usize = MAX_SIP_MSG + 1 + 1024;
-/// A waiting receiver looks at the socket at least this often, even when it
-/// was not woken: the wake-up for a message may have gone to a receiver that
-/// stopped before it read it.
-const RESCAN_MS: u32 = 1000;
+/// An idle receiver wakes this often (SO_RCVTIMEO) to drop pieces of cut
+/// messages that will never complete.
+const IDLE_WAKE_MS: u32 = 1000;
 
 /// Runs forever in a receiver process; returns only on a fatal socket error.
 pub fn run() -> i32 {
@@ -45,69 +48,36 @@ pub fn run() -> i32 {
         log::error!("{sock}: cannot attach the receiver to the config framework");
         return -1;
     };
-    let Some(gate) = gates::get(sock.fd()) else {
-        log::error!("{sock}: no receive gate for socket {} (was it initialised?)", sock.fd());
+    let Some(store) = piece_stores::get(sock.fd()) else {
+        log::error!("{sock}: no store of cut messages for socket {} (was it initialised?)", sock.fd());
         return -1;
     };
     let Some(s) = sock.sctp_socket() else {
         log::error!("{sock}: the socket has no descriptor (was it initialised?)");
         return -1;
     };
-    let waiter = match ReadWaiter::new(s, RESCAN_MS) {
-        Ok(w) => w,
-        Err(e) => {
-            log::error!("{sock}: cannot wait for input on socket {}: {e}", s.fd());
-            return -1;
-        }
-    };
-    gate.join();
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    // one buffer for the life of the process, plus the 0 the core wants
+    if let Err(e) = set_receive_timeout(s, IDLE_WAKE_MS) {
+        log::warn!("{sock}: {e}: pieces of cut messages are dropped only when a message arrives");
+    }
+    // buffers for the life of the process, each with room for the 0 the core
+    // writes after a message
     let mut buf = vec![0u8; READ_LEN + 1];
+    let mut whole = vec![0u8; MAX_SIP_MSG + 1];
     let mut ctrl = RecvCmsgBuf::new();
     let mut from = RawAddr::empty();
     let mut ri = ReceiveInfo::for_socket(sock);
+    let mut sweeper = pieces::Sweeper::default();
 
-    // Wait only when the last read saw nothing queued behind it (SCTP_NXTINFO):
-    // under load the next read finds data without a wait, and when idle no
-    // read comes back empty.
-    let mut more_queued = false;
     loop {
-        if !more_queued {
-            if let Err(e) = waiter.wait() {
-                log::error!("{sock}: waiting for input on socket {} failed, receiver stops: {e}", s.fd());
-                return -1;
-            }
-        }
-        more_queued = false;
+        let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl, true);
         // see runtime config changes, run per-process config callbacks; one
-        // snapshot of the values serves the read and the handling after it
+        // snapshot of the values serves the handling of this read
         runtime::refresh(&cfg);
-        let rt = runtime::current();
-        // Often two receivers wake for one arrival: the one that gets the gate
-        // second skips its read when a read after its wake-up found nothing
-        // queued behind (one recvmsg and maybe two futex calls saved).
-        let woke = gate.stamp();
-        let read = {
-            let Some(passage) = gate.enter_unless_drained(woke, gate.spin_rounds(cpus)) else { continue };
-            let got = s.try_recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
-            if let Ok(r) = &got {
-                // a cut message's rest is at the head of the queue, whatever
-                // SCTP_NXTINFO said
-                more_queued = r.next_queued || !r.end_of_record;
-                passage.record_read(more_queued);
-            }
-            got.map(|got| {
-                let piece = passage.classify(got.end_of_record);
-                let src = from.to_socket_addr();
-                let early = account_in_order(sock, &got, piece, src, &buf[..got.len], &rt);
-                (got, piece, src, early)
-            })
-        };
-        let (got, piece, src, early) = match read {
-            Ok(r) => r,
+        sweeper.sweep(store);
+        let got = match got {
+            Ok(got) => got,
             Err(e) => match e.raw_os_error() {
-                // another receiver took it, or a timeout with nothing queued
+                // the idle wake-up, or a signal
                 Some(libc::EAGAIN) | Some(libc::EINTR) => continue,
                 Some(libc::ECONNREFUSED) => {
                     log::error!("{sock}: recvmsg on socket {}: {e}", s.fd());
@@ -119,87 +89,75 @@ pub fn run() -> i32 {
                 }
             },
         };
-        match (piece, early) {
-            (Piece::CutRest, _) => {
-                log::debug!("{sock}: dropping {} more bytes of a cut message from {}", got.len, FromAddr(src));
-            }
-            (_, Early::Nothing) => {
-                log::error!(
-                    "{sock}: message from {} does not fit in {READ_LEN} bytes (or arrived in parts): dropped, \
-                     the largest SIP message is {MAX_SIP_MSG} bytes",
-                    FromAddr(src)
-                );
-            }
-            (_, Early::Notification(parsed, done)) => {
-                if piece == Piece::CutStart {
-                    log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
-                }
-                guard("sctp notification", (), || match parsed {
-                    Some(Ok(n)) => events::handle(sock, src, &n, done, &rt),
-                    Some(Err(e)) => log::debug!("bad sctp notification from {} on {sock}: {e}", FromAddr(src)),
-                    None => {}
-                });
-            }
-            (_, Early::Data { conn_id }) => {
-                if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
-                    log::debug!(
-                        "{sock}: message from {} stream {} ppid {:x} flags {:x} tsn {} assoc_id {}",
-                        FromAddr(src),
-                        i.stream,
-                        i.ppid,
-                        i.flags,
-                        i.tsn,
-                        i.assoc_id
-                    );
-                }
-                // a failure on one message must not end the receiver
-                guard("sctp receive", (), || deliver(sock, &mut buf, got.len, &from, src, conn_id, &mut ri));
-            }
+        let rt = runtime::current();
+        let src = from.to_socket_addr();
+        let bytes = &buf[..got.len];
+        if got.notification {
+            notification(sock, store, &got, bytes, src, &rt);
+            continue;
         }
+        if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
+            log::debug!(
+                "{sock}: {} bytes from {} stream {} ppid {:x} flags {:x} tsn {} assoc_id {}{}",
+                got.len,
+                FromAddr(src),
+                i.stream,
+                i.ppid,
+                i.flags,
+                i.tsn,
+                i.assoc_id,
+                if got.end_of_record { "" } else { " (no end of record)" }
+            );
+        }
+        // (a keep-alive probe, or CRLFs only, is whole too: the core drops it)
+        let is_whole = got.end_of_record
+            && (got.len < MIN_SCTP_PACKET || starts_with_start_line(bytes) || bytes.iter().all(|&b| b == b'\r' || b == b'\n'));
+        let (msg, len) = if is_whole {
+            (&mut buf, got.len)
+        } else {
+            let Some(info) = got.info else {
+                log::error!("{sock}: a piece of a cut message from {} without SCTP_SNDRCV: dropped", FromAddr(src));
+                continue;
+            };
+            match pieces::add(store, info.assoc_id, info.tsn, got.end_of_record, bytes, &mut whole, &FromAddr(src)) {
+                Some(len) => (&mut whole, len),
+                None => continue,
+            }
+        };
+        let conn_id = match (rt.tracking, got.info, src) {
+            (true, Some(i), Some(src)) if src.port() != 0 => {
+                guard("sctp tracking", 0, || assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id: i.assoc_id }, &src))
+            }
+            _ => 0,
+        };
+        // a failure on one message must not end the receiver
+        guard("sctp receive", (), || deliver(sock, msg, len, &from, src, conn_id, &mut ri));
     }
 }
 
-/// What was settled about a read while the gate was held. A notification is
-/// parsed there once (`None`: the parser panicked, already logged).
-enum Early<'a> {
-    Notification(Option<Result<Notification<'a>, ParseError>>, Accounted),
-    Data { conn_id: i32 },
-    Nothing,
-}
-
-/// The part of handling a read that must follow the kernel's queue order (runs
-/// with the gate held, so keep it short): association accounting for a
-/// notification, the connection id for a data message.
-fn account_in_order<'a>(
+/// Accounts for a notification and acts on it.
+fn notification(
     sock: SocketInfo,
+    store: &crate::shared::piece_store::PieceStore,
     got: &Received,
-    piece: Piece,
+    bytes: &[u8],
     src: Option<SocketAddr>,
-    bytes: &'a [u8],
     rt: &runtime::Runtime,
-) -> Early<'a> {
-    match (piece, got.notification) {
-        (Piece::CutRest, _) | (Piece::CutStart, false) => Early::Nothing,
-        (_, true) => {
-            let parsed = guard("sctp notification", None, || Some(parse(bytes)));
-            let done = match parsed {
-                Some(Ok(ref n @ Notification::AssocChange { .. })) => {
-                    guard("sctp notification", Accounted::default(), || events::account(sock, src, n, rt))
-                }
-                _ => Accounted::default(),
-            };
-            Early::Notification(parsed, done)
-        }
-        (Piece::Whole, false) => {
-            let conn_id = match (rt.tracking, got.info, src) {
-                (true, Some(i), Some(src)) if src.port() != 0 => {
-                    guard("sctp tracking", 0, || assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id: i.assoc_id }, &src))
-                }
-                _ => 0,
-            };
-            Early::Data { conn_id }
-        }
+) {
+    if !got.end_of_record {
+        // never seen: the read buffer holds the largest the kernel sends
+        log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
     }
+    guard("sctp notification", (), || match parse(bytes) {
+        Ok(n) => {
+            if let Notification::PartialDelivery { aborted: true, assoc_id, .. } = n {
+                pieces::aborted(store, assoc_id, &FromAddr(src));
+            }
+            let done = events::account(sock, src, &n, rt);
+            events::handle(sock, src, &n, done, rt);
+        }
+        Err(e) => log::debug!("bad sctp notification from {} on {sock}: {e}", FromAddr(src)),
+    });
 }
 
 /// Sanity checks and hand-over of one whole message.

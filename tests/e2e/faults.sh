@@ -7,10 +7,13 @@
 
 SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-killed-c"
 SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c stalled-peer-ours"
-SCENARIOS+=" aborted-during-wait-ours send-wait-changed-ours"
+SCENARIOS+=" aborted-during-wait-ours send-wait-changed-ours partial-delivery-ours partial-delivery-c"
+SCENARIOS+=" held-receiver-ours held-receiver-c"
 BY_NAME_SCENARIOS+=" stalled-peer-c"
 HOST_ONLY[stalled-peer-ours]="30 s; waiting for room is the module's and the kernel's, the same VM kernel on every release"
 HOST_ONLY[aborted-during-wait-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
+HOST_ONLY[held-receiver-ours]="the hold is strace's (the host's), the receive path the module's, on the same VM kernel"
+HOST_ONLY[held-receiver-c]="the control of held-receiver-ours"
 HOST_ONLY[send-wait-changed-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
@@ -170,19 +173,30 @@ sc_stopped_receiver_c() { stopped_receiver "$C_MODULE"; }
 # than CPUs").
 PEER_RATE_OURS=${E2E_PEER_RATE:-500}
 PEER_RATE_C=${E2E_PEER_RATE_C:-200}
+# sipp's socket buffers (-buff_size, with net.core.rmem_max/wmem_max raised
+# for the scenario): in the emulated VM sipp, short of CPU, stops reading
+# for a second at a time, and with its default 64 kB the replies back up
+# into Kamailio's send buffer, whatever the module.
+PEER_SIPP_BUFF=4194304
 
 peer_killed() {
 	local module=$1 PEER_RATE=$2 bad=0 a_pid a_dir=$SC_DIR/sipp-A n PEER_B_CALLS
 	PEER_B_CALLS=$((PEER_RATE * 12))
-	start_fault_uas k "$module" 2 0 assoc_tracking=1 assoc_reuse=1 || return 1
+	local rmem wmem
+	rmem=$(sysctl -n net.core.rmem_max) wmem=$(sysctl -n net.core.wmem_max)
+	sysctl -qw net.core.rmem_max="$PEER_SIPP_BUFF" net.core.wmem_max="$PEER_SIPP_BUFF"
+	if ! start_fault_uas k "$module" 2 0 assoc_tracking=1 assoc_reuse=1; then
+		sysctl -qw net.core.rmem_max="$rmem" net.core.wmem_max="$wmem"
+		return 1
+	fi
 	wait_counts k 0 0 || bad=1
 	mkdir -p "$a_dir"
 	say "run: sipp (peer A, killed later) -sn uac -r $PEER_RATE -p 5091 ... &"
-	(cd "$a_dir" && exec sipp -sn uac -m $((PEER_RATE * 60)) -r "$PEER_RATE" -l 1000 -p 5091 -t s1 \
+	(cd "$a_dir" && exec sipp -sn uac -m $((PEER_RATE * 60)) -r "$PEER_RATE" -l 1000 -p 5091 -t s1 -buff_size "$PEER_SIPP_BUFF" \
 		-i 127.0.0.1 127.0.0.1:5060 -nostdin -trace_err -error_file "$a_dir/errors.log" \
 		>"$a_dir/stdout.log" 2>&1 </dev/null) &
 	a_pid=$!
-	sipp_bg B 60 -sn uac -m "$PEER_B_CALLS" -r "$PEER_RATE" -l 1000 -p 5092 -t s1 \
+	sipp_bg B 60 -sn uac -m "$PEER_B_CALLS" -r "$PEER_RATE" -l 1000 -p 5092 -t s1 -buff_size "$PEER_SIPP_BUFF" \
 		-i 127.0.0.1 127.0.0.1:5060 -recv_timeout 10s
 	sleep 4
 	say "associations on port 5060 before the kill:"
@@ -202,6 +216,7 @@ peer_killed() {
 	wait_counts k 0 20 || bad=1
 	say "associations on port 5060 afterwards:"
 	awk 'NR > 1 && ($12 == 5060 || $13 == 5060)' /proc/net/sctp/assocs | indent
+	sysctl -qw net.core.rmem_max="$rmem" net.core.wmem_max="$wmem"
 	[ $bad = 0 ]
 }
 sc_peer_killed_ours() { peer_killed "$OUR_MODULE" "$PEER_RATE_OURS"; }
@@ -559,6 +574,124 @@ big_message() {
 	[ $bad = 0 ]
 }
 sc_big_message_ours() { big_message "$OUR_MODULE"; }
+
+# ---------------------------------------------------------------------------
+# held-receiver: one receiver of two is held up for 1.5 s right after some of
+# its reads (strace delays the return of every 40th recvmsg from the 20th
+# on: preempted, traced or stopped there, it holds the message it read).
+# sipp makes HOLD_CALLS calls at HOLD_RATE/s with a 1 s receive timeout: the
+# calls whose message the held receiver holds fail, the other receiver must
+# serve all the rest. At most HOLD_MAX_FAILED calls may fail (about 10 holds
+# happen; a receiver that held up the other too lost most calls).
+
+HOLD_CALLS=1500
+HOLD_RATE=100
+HOLD_MAX_FAILED=40
+
+held_receiver() {
+	local module=$1 bad=0 pids victim tr_pid
+	start_fault_uas k "$module" 2 0 || return 1
+	pids=$(receiver_pids k)
+	victim=${pids%%[[:space:]]*}
+	say "SCTP receivers:" $pids "; holding up $victim after some of its reads"
+	strace -qq -p "$victim" -e trace=recvmsg -e inject=recvmsg:delay_exit=1500000:when=20+40 \
+		-o "$SC_DIR/strace.log" &
+	tr_pid=$!
+	sleep 1
+	sipp_counts load 60 -sn uac -m "$HOLD_CALLS" -r "$HOLD_RATE" -l "$HOLD_CALLS" -p "$SIPP_PORT" \
+		-t s1 -i 127.0.0.1 127.0.0.1:5060 -recv_timeout 1s
+	kill "$tr_pid" 2>/dev/null
+	wait "$tr_pid" 2>/dev/null
+	say "held reads: $(grep -c 'DELAYED' "$SC_DIR/strace.log") (strace)"
+	say "sipp[load]: $SIPP_OK successful, $SIPP_FAILED failed calls"
+	if [[ $SIPP_FAILED =~ ^[0-9]+$ ]] && [ "$SIPP_FAILED" -le "$HOLD_MAX_FAILED" ] &&
+		[ "$((SIPP_OK + SIPP_FAILED))" = "$HOLD_CALLS" ]; then
+		say "ok: at most $HOLD_MAX_FAILED of $HOLD_CALLS calls failed"
+	else
+		say "ERROR: more than $HOLD_MAX_FAILED of $HOLD_CALLS calls failed (or calls missing)"
+		sipp_explain
+		bad=1
+	fi
+	check_alive k || bad=1
+	[ $bad = 0 ]
+}
+sc_held_receiver_ours() { held_receiver "$OUR_MODULE"; }
+sc_held_receiver_c() { held_receiver "$C_MODULE"; }
+
+# ---------------------------------------------------------------------------
+# partial-delivery: the kernel hands messages over in pieces (partial
+# delivery), each piece to whichever receiver reads next. Kamailio runs with
+# pd_point.so preloaded (E2E_PD_SHIM, built by run.sh), which sets
+# SCTP_PARTIAL_DELIVERY_POINT 1 on its SCTP socket whichever module it loads,
+# and 4 receivers; PD_CLIENTS clients (sctp_client.py) send OPTIONS with a
+# PD_BODY-byte body in DATA chunks of at most PD_MAXSEG bytes, one at a time
+# each, all at once: every message arrives as several chunks and is cut.
+# Ours: every request answered, each reached the routing script once and
+# whole (its length), the core logged no parse error, and cut_reassembled
+# counts at least one message per request, so the cuts really happened.
+# The C module is the control: it must lose requests (it drops what arrives
+# without end of record), which proves the setup cuts messages.
+
+PD_CLIENTS=4
+PD_REQUESTS=${E2E_PD_REQUESTS:-50}
+PD_REQUESTS_C=5
+PD_BODY=3000
+PD_MAXSEG=500
+
+partial_delivery() {
+	local module=$1 ours=$2 requests=$3 bad=0 c ok=0 v lens
+	if [ ! -f "${E2E_PD_SHIM:-}" ]; then
+		say "ERROR: the preload shim E2E_PD_SHIM='${E2E_PD_SHIM:-}' is missing (tests/e2e/run.sh builds it)"
+		return 1
+	fi
+	KAM_ENV="LD_PRELOAD=$E2E_PD_SHIM PD_POINT=1" start_fault_uas k "$module" 4 1 || return 1
+	if ! grep -q 'pd_point.so: SCTP_PARTIAL_DELIVERY_POINT 1 ' "${KAM_LOG[k]}"; then
+		say "ERROR: the shim did not set SCTP_PARTIAL_DELIVERY_POINT on Kamailio's socket"
+		return 1
+	fi
+	for c in $(seq "$PD_CLIENTS"); do
+		start_client "pd$c" --requests "$requests" --body "$PD_BODY" --maxseg "$PD_MAXSEG" \
+			--timeout "$([ "$ours" = 1 ] && echo 5 || echo 1)" 127.0.0.1:5060
+	done
+	for c in $(seq "$PD_CLIENTS"); do
+		wait_client "pd$c" || true
+		v=$(result_field ok)
+		[[ $v =~ ^[0-9]+$ ]] && ok=$((ok + v))
+	done
+	check_alive k || bad=1
+	say "requests answered: $ok of $((PD_CLIENTS * requests))"
+	say "log lines about cut messages:"
+	grep -E -i 'cut message|partial|does not fit' "${KAM_LOG[k]}" | cut -c 1-300 | head -n 10 | indent
+	if [ "$ours" = 0 ]; then
+		if [ "$ok" -lt $((PD_CLIENTS * requests)) ]; then
+			say "ok: the C module lost $((PD_CLIENTS * requests - ok)) requests: the messages were cut"
+		else
+			say "ERROR: the C module answered every request: were the messages cut at all?"
+			bad=1
+		fi
+		return $bad
+	fi
+	expect "requests answered" "$ok" $((PD_CLIENTS * requests)) || bad=1
+	# each whole: the core saw exactly these, at their full length
+	lens=$(grep -c 'e2e-received request OPTIONS length 3[0-9][0-9][0-9] ' "${KAM_LOG[k]}")
+	expect "whole requests that reached the routing script" "$lens" $((PD_CLIENTS * requests)) || bad=1
+	if grep 'e2e-received' "${KAM_LOG[k]}" | grep -v -q 'e2e-received request OPTIONS length 3[0-9][0-9][0-9] '; then
+		say "ERROR: other messages (pieces?) reached the routing script:"
+		grep 'e2e-received' "${KAM_LOG[k]}" | grep -v 'length 3[0-9][0-9][0-9] ' | head -n 5 | cut -c 1-200 | indent
+		bad=1
+	fi
+	if grep -E -q -i 'parse_msg|parsing of SIP message failed|ERROR: <core>' "${KAM_LOG[k]}"; then
+		say "ERROR: the core logged errors:"
+		grep -E -i 'parse_msg|parsing of SIP message failed|ERROR: <core>' "${KAM_LOG[k]}" | head -n 5 | cut -c 1-300 | indent
+		bad=1
+	fi
+	expect_counter_at_least k cut_reassembled $((PD_CLIENTS * requests)) || bad=1
+	v=$(counter_value k cut_dropped)
+	expect "pieces dropped (cut_dropped)" "$v" 0 || bad=1
+	[ $bad = 0 ]
+}
+sc_partial_delivery_ours() { partial_delivery "$OUR_MODULE" 1 "$PD_REQUESTS"; }
+sc_partial_delivery_c() { partial_delivery "$C_MODULE" 0 "$PD_REQUESTS_C"; }
 
 # ---------------------------------------------------------------------------
 # memory-flat: MEMORY_CALLS calls (sipp uac) after a warm-up of 2000, the

@@ -66,6 +66,9 @@ start_kamailio() {
 	local cmd=(kamailio -f "$dir/kamailio.cfg" -DD -E -m 64 -M 8
 		-Y "$dir/run" -w "$dir" -P "$dir/kamailio.pid")
 	[ -z "${KAM_NETNS:-}" ] || cmd=(ip netns exec "$KAM_NETNS" "${cmd[@]}")
+	# KAM_ENV: NAME=VALUE words for Kamailio's environment (e.g. LD_PRELOAD)
+	# shellcheck disable=SC2206 # one assignment a word
+	[ -z "${KAM_ENV:-}" ] || cmd=(env $KAM_ENV "${cmd[@]}")
 	# A restarted instance (same NAME, same scenario) appends to its log.
 	[ -n "${KAM_LOG[$name]:-}" ] || : >"$dir/kamailio.log"
 	KAM_LOG[$name]=$dir/kamailio.log

@@ -18,6 +18,16 @@ REPO=$(cd "$here/../.." && pwd)
 
 "$here/install-deps.sh"
 
+# The preload shim of the partial-delivery scenarios, built here (the VM's
+# roots of other releases have no compiler) into the repository, which the
+# VM shares.
+if [ -z "${E2E_PD_SHIM:-}" ]; then
+	mkdir -p "$REPO/target/e2e"
+	E2E_PD_SHIM=$REPO/target/e2e/pd_point.so
+	gcc -shared -fPIC -O2 -Wall -o "$E2E_PD_SHIM" "$here/pd_point.c" -ldl
+	export E2E_PD_SHIM
+fi
+
 # Absolute paths, so that they mean the same inside the VM.
 OUR_MODULE=$(realpath -m "${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}")
 C_MODULE=$(realpath -m "${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}")

@@ -12,6 +12,9 @@ in order:
                   at most --timeout seconds for its final reply (an ABORT of
                   the association ends the wait);
   --interval S    seconds between two requests;
+  --body N        gives each OPTIONS an N-byte text body;
+  --maxseg M      sends in DATA chunks of at most M bytes (SCTP_MAXSEG), so
+                  that a bigger message goes as several chunks;
   --rounds R      does the above (oversized message, then the requests) R
                   times over, on the same association;
   --hold S        then keeps the socket (and so its associations) open S
@@ -46,6 +49,7 @@ import time
 IPPROTO_SCTP = 132
 SCTP_EVENTS = 11
 SCTP_SOCKOPT_BINDX_ADD = 100
+SCTP_MAXSEG = 13
 MSG_NOTIFICATION = 0x8000
 
 SCTP_ASSOC_CHANGE = 0x8001
@@ -65,7 +69,7 @@ def log(label, text):
 
 
 class Client:
-    def __init__(self, label, dest, bind=None):
+    def __init__(self, label, dest, bind=None, body=0, maxseg=0):
         self.label = label
         self.dest = dest
         fam = socket.AF_INET6 if ":" in dest[0] else socket.AF_INET
@@ -84,6 +88,11 @@ class Client:
             self.sock.setsockopt(IPPROTO_SCTP, SCTP_SOCKOPT_BINDX_ADD, sin)
         if len(local) > 1:
             log(label, "also bound to %s" % ", ".join(local[1:]))
+        self.body = body
+        if maxseg:
+            # struct sctp_assoc_value: every association of the socket
+            self.sock.setsockopt(IPPROTO_SCTP, SCTP_MAXSEG, struct.pack("=iI", 0, maxseg))
+            log(label, "DATA chunks of at most %d bytes" % maxseg)
         self.counts = {"comm_up": 0, "comm_lost": 0, "shutdown": 0, "send_failed": 0}
         self.aborted = False  # an association went down since the last check
         log(label, "socket bound to local port %d, destination %s:%d" % (self.port, dest[0], dest[1]))
@@ -166,7 +175,10 @@ class Client:
 
     def request(self, n, timeout):
         """Send OPTIONS n and wait for its final reply: its status or None."""
-        msg, callid = self.sip("OPTIONS", n, b"")
+        if self.body:
+            msg, callid = self.sip("OPTIONS", n, b"o" * self.body, "Content-Type: text/plain\r\n")
+        else:
+            msg, callid = self.sip("OPTIONS", n, b"")
         self.aborted = False
         if not self.send(msg, "OPTIONS #%d (Call-ID %s)" % (n, callid)):
             return None
@@ -210,6 +222,8 @@ def main():
     ap.add_argument("--go")
     ap.add_argument("--ready")
     ap.add_argument("--bind")
+    ap.add_argument("--body", type=int, default=0)
+    ap.add_argument("--maxseg", type=int, default=0)
     a = ap.parse_args()
 
     host, _, port = a.dest.rpartition(":")
@@ -226,7 +240,7 @@ def main():
     bind = a.bind.split(",") if a.bind else None
     if bind and not all(ipaddress.ip_address(b).is_loopback for b in bind):
         sys.exit("sctp_client: only loopback local addresses, not %s" % a.bind)
-    c = Client(a.label, (host, int(port)), bind)
+    c = Client(a.label, (host, int(port)), bind, a.body, a.maxseg)
     if a.go:
         log(c.label, "waiting for %s" % a.go)
         end = time.monotonic() + 60

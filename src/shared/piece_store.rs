@@ -1,0 +1,256 @@
+//! Messages the kernel cut, put back together across the receiver processes
+//! of one socket (in shared memory, one store per socket).
+//!
+//! With partial delivery the kernel hands a message over in pieces, one per
+//! read, each to whichever receiver reads next. Each receiver adds what it
+//! read; pieces are kept in TSN order (the kernel gives each piece the TSN of
+//! its first chunk), so the order in which the receivers add them does not
+//! matter. The receiver whose piece completes a message gets it whole, once.
+//! A message is complete when its first piece starts it, a piece ends it
+//! (MSG_EOR) and the bytes between are as many as its Content-Length says.
+//!
+//! The lock is taken only on this rare path, and never waited on for long: a
+//! receiver that cannot get it in time drops its piece (counted) rather than
+//! stall behind a stopped holder.
+
+use super::futex::FutexMutex;
+use crate::sip_frame::{extent, starts_with_start_line, Extent};
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// Messages that can be put together at the same time, per socket (with the
+/// kernel's default SCTP_FRAGMENT_INTERLEAVE 0, one is cut at a time).
+pub const SLOTS: usize = 4;
+/// Pieces of one slot.
+pub const MAX_PIECES: usize = 64;
+/// Bytes of one slot: the largest SIP message the core takes.
+pub const SLOT_BYTES: usize = 65535;
+/// How long a receiver waits for the store's lock before it drops its piece.
+pub const LOCK_PATIENCE: Duration = Duration::from_millis(200);
+
+/// Why pieces were dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// Bigger than the largest SIP message.
+    TooBig,
+    /// The pieces do not make one message (more bytes than the headers say).
+    Inconsistent,
+    /// The message did not complete in time, or its association ended.
+    Expired,
+    /// No slot or piece entry was free.
+    Full,
+    /// The store's lock stayed taken (a holder stopped or preempted).
+    Busy,
+}
+
+/// What became of an added piece.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// Kept until the rest arrives.
+    Kept,
+    /// It completed a message, now whole in `out[..len]`.
+    Complete(usize),
+    /// Dropped, with this many other pieces kept before (`pieces` counts the
+    /// added one too).
+    Dropped { reason: DropReason, pieces: u32 },
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct PieceMeta {
+    tsn: u32,
+    len: u32,
+    eor: u32,
+}
+
+#[repr(C)]
+struct Slot {
+    used: u32,
+    /// Pieces of a message too big are dropped until one ends it.
+    discarding: u32,
+    assoc_id: i32,
+    started_ms: u32,
+    n: u32,
+    bytes: u32,
+    /// Sorted by TSN; `data[..bytes]` holds them in the same order.
+    meta: [PieceMeta; MAX_PIECES],
+    data: [u8; SLOT_BYTES],
+}
+
+#[repr(C)]
+pub struct PieceStore {
+    lock: FutexMutex,
+    /// Slots in use: read without the lock, so that the common path costs
+    /// one load.
+    open: AtomicU32,
+    slots: UnsafeCell<[Slot; SLOTS]>,
+}
+
+// SAFETY: `slots` is only touched while `lock` is held (every access goes
+// through `locked`); the rest are atomics.
+unsafe impl Sync for PieceStore {}
+
+/// TSN order (RFC 4960 serial number arithmetic).
+fn tsn_lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+impl PieceStore {
+    /// An empty store on the heap (tests and fuzzing; Kamailio's live in shm).
+    pub fn boxed() -> Box<Self> {
+        let layout = std::alloc::Layout::new::<PieceStore>();
+        // SAFETY: the layout is PieceStore's (not zero-sized); all-zero bytes
+        // are an empty store (a free lock, no slot in use), so the block is a
+        // valid PieceStore that Box may own and free with the same layout.
+        unsafe {
+            let p = std::alloc::alloc_zeroed(layout).cast::<PieceStore>();
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            Box::from_raw(p)
+        }
+    }
+
+    /// Whether any message is being put together (no lock).
+    pub fn open(&self) -> u32 {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    fn locked<R>(&self, f: impl FnOnce(&mut [Slot; SLOTS]) -> R) -> Option<R> {
+        let _g = self.lock.lock_within(LOCK_PATIENCE)?;
+        // SAFETY: the lock is held for the whole use of the reference, and
+        // every access to `slots` goes through here.
+        let slots = unsafe { &mut *self.slots.get() };
+        let r = f(slots);
+        self.open.store(slots.iter().filter(|s| s.used != 0).count() as u32, Ordering::Relaxed);
+        Some(r)
+    }
+
+    /// Adds a piece read from association `assoc_id` (`eor`: it ends a
+    /// message). A message it completes is copied to `out` (at least
+    /// `SLOT_BYTES` long) and taken out of the store.
+    pub fn add(&self, assoc_id: i32, tsn: u32, eor: bool, piece: &[u8], now_ms: u32, out: &mut [u8]) -> Added {
+        self.locked(|slots| add_locked(slots, assoc_id, tsn, eor, piece, now_ms, out))
+            .unwrap_or(Added::Dropped { reason: DropReason::Busy, pieces: 1 })
+    }
+
+    /// Drops the messages whose first piece came `bound_ms` or more before
+    /// `now_ms` (or every message of `assoc_id`, when given: its partial
+    /// delivery was aborted). Returns the pieces dropped.
+    pub fn expire(&self, now_ms: u32, bound_ms: u32, assoc_id: Option<i32>) -> u32 {
+        self.locked(|slots| {
+            let mut dropped = 0;
+            for s in slots.iter_mut().filter(|s| s.used != 0) {
+                if Some(s.assoc_id) == assoc_id || now_ms.wrapping_sub(s.started_ms) >= bound_ms {
+                    dropped += s.n.max(1);
+                    s.used = 0;
+                }
+            }
+            dropped
+        })
+        .unwrap_or(0)
+    }
+}
+
+fn add_locked(slots: &mut [Slot; SLOTS], assoc_id: i32, tsn: u32, eor: bool, piece: &[u8], now_ms: u32, out: &mut [u8]) -> Added {
+    let i = match slots.iter().position(|s| s.used != 0 && s.assoc_id == assoc_id) {
+        Some(i) => i,
+        None => {
+            let Some(i) = slots.iter().position(|s| s.used == 0) else {
+                return Added::Dropped { reason: DropReason::Full, pieces: 1 };
+            };
+            let s = &mut slots[i];
+            (s.used, s.discarding, s.assoc_id, s.started_ms, s.n, s.bytes) = (1, 0, assoc_id, now_ms, 0, 0);
+            i
+        }
+    };
+    let s = &mut slots[i];
+    if s.discarding != 0 {
+        if eor {
+            s.used = 0;
+        }
+        return Added::Dropped { reason: DropReason::TooBig, pieces: 1 };
+    }
+    let fits = s.bytes as usize + piece.len() <= SLOT_BYTES;
+    if !fits || s.n as usize == MAX_PIECES {
+        let pieces = s.n + 1;
+        // drop what is kept; the rest of the message until its end goes too
+        (s.n, s.bytes, s.discarding) = (0, 0, u32::from(!eor));
+        s.used = u32::from(!eor);
+        let reason = if fits { DropReason::Full } else { DropReason::TooBig };
+        return Added::Dropped { reason, pieces };
+    }
+    insert(s, tsn, eor, piece);
+    take_complete(s, out)
+}
+
+/// Puts a piece in TSN order, its bytes at the matching place.
+fn insert(s: &mut Slot, tsn: u32, eor: bool, piece: &[u8]) {
+    let n = s.n as usize;
+    let at = s.meta[..n].iter().position(|m| tsn_lt(tsn, m.tsn)).unwrap_or(n);
+    let offset: usize = s.meta[..at].iter().map(|m| m.len as usize).sum();
+    let bytes = s.bytes as usize;
+    s.data.copy_within(offset..bytes, offset + piece.len());
+    s.data[offset..offset + piece.len()].copy_from_slice(piece);
+    s.meta.copy_within(at..n, at + 1);
+    s.meta[at] = PieceMeta { tsn, len: piece.len() as u32, eor: u32::from(eor) };
+    s.n += 1;
+    s.bytes += piece.len() as u32;
+}
+
+/// Takes out the first message of the slot when it is complete.
+fn take_complete(s: &mut Slot, out: &mut [u8]) -> Added {
+    let n = s.n as usize;
+    // the first message ends with the first piece that has MSG_EOR
+    let Some(last) = s.meta[..n].iter().position(|m| m.eor != 0) else { return Added::Kept };
+    let len: usize = s.meta[..=last].iter().map(|m| m.len as usize).sum();
+    let msg = &s.data[..len];
+    // its first piece still with a receiver, or one between that starts a
+    // message of its own: a piece of this one is still out
+    if !starts_with_start_line(msg) || starts_later_message(s, last) {
+        return Added::Kept;
+    }
+    match extent(msg) {
+        Extent::Length(want) if want == len => {}
+        Extent::Length(want) if want < len => return drop_first(s, last, DropReason::Inconsistent),
+        // a missing middle piece can hide the headers' end or Content-Length:
+        // wait, and let a message that has none expire
+        Extent::Length(_) | Extent::HeadersIncomplete | Extent::NoContentLength => return Added::Kept,
+    }
+    out[..len].copy_from_slice(msg);
+    remove_first(s, last, len);
+    Added::Complete(len)
+}
+
+/// Whether one of pieces `1..=last` begins with a start line.
+fn starts_later_message(s: &Slot, last: usize) -> bool {
+    let mut offset = s.meta[0].len as usize;
+    s.meta[1..=last].iter().any(|m| {
+        let piece = &s.data[offset..offset + m.len as usize];
+        offset += m.len as usize;
+        starts_with_start_line(piece)
+    })
+}
+
+fn drop_first(s: &mut Slot, last: usize, reason: DropReason) -> Added {
+    let len: usize = s.meta[..=last].iter().map(|m| m.len as usize).sum();
+    remove_first(s, last, len);
+    Added::Dropped { reason, pieces: last as u32 + 1 }
+}
+
+/// Removes pieces `0..=last` (`len` bytes); frees the slot when none is left.
+fn remove_first(s: &mut Slot, last: usize, len: usize) {
+    let n = s.n as usize;
+    s.data.copy_within(len..s.bytes as usize, 0);
+    s.meta.copy_within(last + 1..n, 0);
+    s.n -= last as u32 + 1;
+    s.bytes -= len as u32;
+    if s.n == 0 {
+        s.used = 0;
+    }
+}
+
+#[cfg(test)]
+#[path = "piece_store_tests.rs"]
+mod tests;

@@ -1,0 +1,176 @@
+use super::*;
+
+fn store() -> Box<PieceStore> {
+    PieceStore::boxed()
+}
+
+fn message(body_len: usize) -> Vec<u8> {
+    let body = "b".repeat(body_len);
+    format!("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 10.0.0.1\r\nContent-Length: {body_len}\r\n\r\n{body}")
+        .into_bytes()
+}
+
+/// `msg` cut at `cuts`, as (tsn, eor, bytes), TSNs from `first_tsn` on (one
+/// TSN per piece; the gaps the chunk counts make do not matter).
+fn pieces(msg: &[u8], cuts: &[usize], first_tsn: u32) -> Vec<(u32, bool, Vec<u8>)> {
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(msg.len());
+    bounds
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| (first_tsn.wrapping_add(3 * i as u32), w[1] == msg.len(), msg[w[0]..w[1]].to_vec()))
+        .collect()
+}
+
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![vec![]];
+    }
+    let mut all = Vec::new();
+    for p in permutations(n - 1) {
+        for at in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(at, n - 1);
+            all.push(q);
+        }
+    }
+    all
+}
+
+#[test]
+fn a_cut_message_comes_out_whole_once_in_every_order_of_its_pieces() {
+    let msg = message(300);
+    // pieces are whole chunks, each longer than a start line
+    let cases: &[&[usize]] = if cfg!(miri) { &[&[50], &[60, 200]] } else { &[&[50], &[60, 200], &[45, 90, 91, 250]] };
+    for cuts in cases {
+        let ps = pieces(&msg, cuts, u32::MAX - 4); // across the TSN wrap
+        for order in permutations(ps.len()) {
+            let st = store();
+            let mut out = vec![0u8; SLOT_BYTES];
+            let mut done = Vec::new();
+            for (k, &i) in order.iter().enumerate() {
+                let (tsn, eor, ref bytes) = ps[i];
+                match st.add(7, tsn, eor, bytes, 0, &mut out) {
+                    Added::Kept => assert!(k + 1 < ps.len(), "the last piece must complete it"),
+                    Added::Complete(n) => done.push(out[..n].to_vec()),
+                    other => panic!("order {order:?}: {other:?}"),
+                }
+            }
+            assert_eq!(done, vec![msg.clone()], "order {order:?}");
+            assert_eq!(st.open(), 0, "nothing left behind");
+        }
+    }
+}
+
+#[test]
+fn the_next_message_of_the_association_may_arrive_before_the_last_piece() {
+    let (a, b) = (message(100), message(40));
+    let pa = pieces(&a, &[50], 100);
+    let pb = pieces(&b, &[40], 200);
+    let st = store();
+    let mut out = vec![0u8; SLOT_BYTES];
+    assert_eq!(st.add(1, pa[0].0, pa[0].1, &pa[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(1, pb[0].0, pb[0].1, &pb[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(1, pb[1].0, pb[1].1, &pb[1].2, 0, &mut out), Added::Kept, "a's tail is still out");
+    assert_eq!(st.add(1, pa[1].0, pa[1].1, &pa[1].2, 0, &mut out), Added::Complete(a.len()));
+    assert_eq!(&out[..a.len()], &a[..]);
+    // b was complete behind a: the next piece of any message hands it over
+    let c = message(10);
+    let pc = pieces(&c, &[40], 300);
+    assert_eq!(st.add(1, pc[0].0, pc[0].1, &pc[0].2, 0, &mut out), Added::Complete(b.len()));
+    assert_eq!(&out[..b.len()], &b[..]);
+    assert_eq!(st.add(1, pc[1].0, pc[1].1, &pc[1].2, 0, &mut out), Added::Complete(c.len()));
+    assert_eq!(st.open(), 0);
+}
+
+#[test]
+fn associations_are_put_together_apart() {
+    let (a, b) = (message(100), message(100));
+    let (pa, pb) = (pieces(&a, &[50], 10), pieces(&b, &[60], 10));
+    let st = store();
+    let mut out = vec![0u8; SLOT_BYTES];
+    assert_eq!(st.add(1, pa[0].0, false, &pa[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(2, pb[0].0, false, &pb[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(2, pb[1].0, true, &pb[1].2, 0, &mut out), Added::Complete(b.len()));
+    assert_eq!(st.add(1, pa[1].0, true, &pa[1].2, 0, &mut out), Added::Complete(a.len()));
+    assert_eq!(&out[..a.len()], &a[..]);
+}
+
+#[test]
+fn a_message_over_the_sip_maximum_is_dropped_to_its_end() {
+    let st = store();
+    let mut out = vec![0u8; SLOT_BYTES];
+    let big = message(70000);
+    let ps = pieces(&big, &[40000], 1);
+    assert_eq!(st.add(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 2 });
+    assert_eq!(st.open(), 0);
+    let ps = pieces(&big, &[30000, 50000, 69000], 1);
+    assert_eq!(st.add(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(3, ps[1].0, false, &ps[1].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(3, ps[2].0, false, &ps[2].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 3 });
+    assert_eq!(st.open(), 1, "the rest of it is still to come");
+    assert_eq!(st.add(3, ps[3].0, true, &ps[3].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 1 });
+    assert_eq!(st.open(), 0);
+    let small = message(10);
+    let ps = pieces(&small, &[40], 9);
+    assert_eq!(st.add(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Complete(small.len()));
+}
+
+#[test]
+fn a_message_without_content_length_waits_and_one_with_too_many_bytes_is_dropped() {
+    let st = store();
+    let mut out = vec![0u8; SLOT_BYTES];
+    let no_cl = b"SIP/2.0 200 OK\r\nTo: <sip:a@b>\r\n\r\n".to_vec();
+    assert_eq!(st.add(4, 1, false, &no_cl[..10], 0, &mut out), Added::Kept);
+    assert_eq!(st.add(4, 2, true, &no_cl[10..], 0, &mut out), Added::Kept, "a missing piece may hold the length");
+    assert_eq!(st.expire(5000, 5000, None), 2);
+    let m = message(5);
+    assert_eq!(st.add(4, 5, false, &m[..20], 0, &mut out), Added::Kept);
+    let mut tail = m[20..].to_vec();
+    tail.extend_from_slice(b"xx");
+    assert_eq!(st.add(4, 6, true, &tail, 0, &mut out), Added::Dropped { reason: DropReason::Inconsistent, pieces: 2 });
+    assert_eq!(st.open(), 0);
+}
+
+#[test]
+fn pieces_that_never_complete_expire_and_an_aborted_delivery_is_dropped() {
+    let st = store();
+    let mut out = vec![0u8; SLOT_BYTES];
+    let m = message(100);
+    assert_eq!(st.add(1, 10, false, &m[..50], 1000, &mut out), Added::Kept);
+    assert_eq!(st.add(2, 10, true, &m[50..], 3000, &mut out), Added::Kept, "a tail without its head");
+    assert_eq!(st.expire(5999, 5000, None), 0);
+    assert_eq!(st.expire(6000, 5000, None), 1);
+    assert_eq!(st.open(), 1);
+    assert_eq!(st.expire(6000, 5000, Some(2)), 1, "association 2's delivery aborted");
+    assert_eq!(st.open(), 0);
+    // the clock wraps
+    assert_eq!(st.add(1, 10, false, &m[..50], u32::MAX - 10, &mut out), Added::Kept);
+    assert_eq!(st.expire(100, 5000, None), 0);
+    assert_eq!(st.expire(5000, 5000, None), 1);
+}
+
+#[test]
+fn when_every_slot_is_taken_a_new_message_is_dropped() {
+    let st = store();
+    let mut out = vec![0u8; SLOT_BYTES];
+    let m = message(100);
+    for assoc in 0..SLOTS as i32 {
+        assert_eq!(st.add(assoc, 1, false, &m[..50], 0, &mut out), Added::Kept);
+    }
+    assert_eq!(st.add(99, 1, false, &m[..50], 0, &mut out), Added::Dropped { reason: DropReason::Full, pieces: 1 });
+    assert_eq!(st.add(0, 2, true, &m[50..], 0, &mut out), Added::Complete(m.len()), "the others carry on");
+}
+
+#[test]
+fn a_piece_is_dropped_rather_than_wait_long_for_a_held_lock() {
+    let st = store();
+    let mut out = vec![0u8; SLOT_BYTES];
+    let held = st.lock.lock();
+    assert_eq!(st.add(1, 1, false, b"INVITE", 0, &mut out), Added::Dropped { reason: DropReason::Busy, pieces: 1 });
+    drop(held);
+    assert_eq!(st.add(1, 1, false, b"INVITE", 0, &mut out), Added::Kept);
+}

@@ -1,0 +1,85 @@
+//! Pieces of messages the kernel cut, on their way through the socket's store
+//! (shared::piece_store): counted, and logged at most once per interval.
+
+use super::ratelimit::Every;
+use super::stats;
+use crate::shared::clock::monotonic_ms;
+use crate::shared::piece_store::{Added, DropReason, PieceStore};
+use std::fmt;
+
+/// How long the pieces of a message may wait for the rest of it. The kernel
+/// delivers what it has as it arrives; a piece is late only when a chunk
+/// had to be retransmitted a few times or the peer went away.
+pub const BOUND_MS: u32 = 5000;
+/// How often a receiver looks for pieces past the bound, at most, while any
+/// are kept.
+const SWEEP_EVERY_MS: u32 = 100;
+
+static DROPPED_LOG: Every = Every::new(10);
+
+/// Adds a piece; `Some(len)` when it completed a message, now in `whole`.
+pub fn add(store: &PieceStore, assoc_id: i32, tsn: u32, eor: bool, piece: &[u8], whole: &mut [u8], from: &dyn fmt::Display) -> Option<usize> {
+    match store.add(assoc_id, tsn, eor, piece, monotonic_ms(), whole) {
+        Added::Kept => {
+            log::debug!("sctp: kept a {}-byte piece of a message from {from} (association {assoc_id}, tsn {tsn})", piece.len());
+            None
+        }
+        Added::Complete(len) => {
+            stats::CUT_REASSEMBLED.inc();
+            log::debug!("sctp: a {len}-byte message from {from} (association {assoc_id}) put back together");
+            Some(len)
+        }
+        Added::Dropped { reason, pieces } => {
+            dropped(pieces, reason, from);
+            None
+        }
+    }
+}
+
+/// Drops what the peer or the stack gave up (SCTP_PARTIAL_DELIVERY_ABORTED).
+pub fn aborted(store: &PieceStore, assoc_id: i32, from: &dyn fmt::Display) {
+    let n = store.expire(monotonic_ms(), BOUND_MS, Some(assoc_id));
+    if n > 0 {
+        dropped(n, DropReason::Expired, from);
+    }
+}
+
+/// Per-process state of the sweep for pieces past the bound.
+#[derive(Default)]
+pub struct Sweeper {
+    next_ms: Option<u32>,
+}
+
+impl Sweeper {
+    /// Drops pieces kept past the bound; costs one load while none are kept.
+    pub fn sweep(&mut self, store: &PieceStore) {
+        if store.open() == 0 {
+            return;
+        }
+        let now = monotonic_ms();
+        if self.next_ms.is_some_and(|next| (now.wrapping_sub(next) as i32) < 0) {
+            return;
+        }
+        self.next_ms = Some(now.wrapping_add(SWEEP_EVERY_MS));
+        let n = store.expire(now, BOUND_MS, None);
+        if n > 0 {
+            dropped(n, DropReason::Expired, &"a peer");
+        }
+    }
+}
+
+fn dropped(pieces: u32, reason: DropReason, from: &dyn fmt::Display) {
+    stats::CUT_DROPPED.add(u64::from(pieces));
+    if let Some(left_out) = DROPPED_LOG.due() {
+        let why = match reason {
+            DropReason::TooBig => "the message is bigger than the largest SIP message (65535 bytes)",
+            DropReason::Inconsistent => "the pieces hold more bytes than the message's Content-Length",
+            DropReason::Expired => "the rest of the message did not arrive within 5 s, or its delivery was aborted",
+            DropReason::Full => "too many cut messages or pieces at once",
+            DropReason::Busy => "the store of cut messages stayed locked (a receiver stopped inside it?)",
+        };
+        log::error!(
+            "sctp: dropped {pieces} piece(s) of a cut message from {from}: {why} ({left_out} more such drops since the last line)"
+        );
+    }
+}
