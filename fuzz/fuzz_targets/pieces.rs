@@ -3,23 +3,25 @@
 //! of panics:
 //! - on any bytes, `starts_with_start_line` and `extent` answer (and an
 //!   extent is never shorter than the bytes before the body);
-//! - a SIP message built from the input, cut at chunk-like boundaries (each
-//!   piece longer than its start line) and added in an order the input
-//!   picks, comes out whole exactly once, byte for byte, from the last piece
-//!   added, and leaves nothing in the store.
+//! - a SIP message built from the input (with or without Content-Length),
+//!   cut at chunk-like boundaries (each piece longer than its start line), is
+//!   read piece by piece in the kernel's order by up to 6 receivers, each of
+//!   which says it holds its piece (`begin`) and adds it later, in an order
+//!   the input picks, with sweeps (`settle`) in between: it comes out whole
+//!   exactly once, byte for byte, only after every piece was added, and
+//!   leaves nothing in the store.
 #![no_main]
 
-use kamailio_sctp::fuzzing::{extent, starts_with_start_line, Added, Extent, PieceStore, SLOT_BYTES};
+use kamailio_sctp::fuzzing::{extent, starts_with_start_line, Added, Extent, Piece, PieceStore, RawAddr, Reassembled};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
 fn reassemble(u: &mut Unstructured) -> Result<()> {
     let body_len = u.int_in_range(0..=4000)?;
     let body: Vec<u8> = (0..body_len).map(|i| b'a' + (i % 26) as u8).collect();
-    let mut msg = format!(
-        "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 10.0.0.1\r\nContent-Length: {body_len}\r\n\r\n"
-    )
-    .into_bytes();
+    let length = if u.arbitrary()? { format!("Content-Length: {body_len}\r\n") } else { String::new() };
+    let mut msg =
+        format!("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 10.0.0.1\r\n{length}\r\n").into_bytes();
     let first_line = msg.iter().position(|&b| b == b'\n').unwrap() + 1;
     msg.extend_from_slice(&body);
     // cut points: the first after the start line, then anywhere
@@ -30,28 +32,48 @@ fn reassemble(u: &mut Unstructured) -> Result<()> {
         at += u.int_in_range(1..=msg.len() - at)?;
     }
     cuts.push(msg.len());
-    let mut pieces: Vec<(u32, bool, &[u8])> = cuts
+    let pieces: Vec<(u32, bool, &[u8])> = cuts
         .windows(2)
         .enumerate()
         .map(|(i, w)| ((i as u32).wrapping_mul(2).wrapping_add(u32::MAX - 8), w[1] == msg.len(), &msg[w[0]..w[1]]))
         .collect();
-    // an order of arrival
-    for i in (1..pieces.len()).rev() {
-        let j = u.int_in_range(0..=i)?;
-        pieces.swap(i, j);
-    }
     let store = PieceStore::boxed();
-    let mut out = vec![0u8; SLOT_BYTES];
-    for (k, &(tsn, eor, bytes)) in pieces.iter().enumerate() {
-        match store.add(9, tsn, eor, bytes, 0, &mut out) {
-            Added::Kept => assert!(k + 1 < pieces.len(), "the last piece did not complete it"),
-            Added::Complete(n) => {
-                assert_eq!(k + 1, pieces.len(), "complete before its last piece");
-                assert_eq!(&out[..n], &msg[..]);
-            }
-            other => panic!("{other:?}"),
+    let from = RawAddr::empty();
+    let mut out = Reassembled::new();
+    let mut free: Vec<_> = (0..6).map(|_| store.join()).collect();
+    let mut held = Vec::new(); // (reader, piece)
+    let (mut read, mut added, mut done) = (0, 0, 0);
+    let mut check = |got: Added, added: usize, out: &Reassembled| match got {
+        Added::Kept => {}
+        Added::Complete(n) => {
+            assert_eq!(added, pieces.len(), "complete before every piece was added");
+            assert_eq!(&out.bytes[..n], &msg[..]);
+            done += 1;
+        }
+        other => panic!("{other:?}"),
+    };
+    while added < pieces.len() {
+        let can_read = read < pieces.len() && !free.is_empty();
+        if can_read && (held.is_empty() || u.arbitrary()?) {
+            let r = free.pop().unwrap();
+            store.begin(r, 0);
+            held.push((r, read));
+            read += 1;
+        } else {
+            let k = u.int_in_range(0..=held.len() - 1)?;
+            let (r, i) = held.swap_remove(k);
+            let (tsn, eor, bytes) = pieces[i];
+            added += 1;
+            let got = store.add(r, Piece { assoc_id: 9, tsn, eor, bytes, from: &from }, 0, &mut out);
+            check(got, added, &out);
+            free.push(r);
+        }
+        if u.arbitrary()? {
+            let got = store.settle(0, &mut out);
+            check(got, added, &out);
         }
     }
+    assert_eq!(done, 1, "the message came out {done} times");
     assert_eq!(store.open(), 0);
     Ok(())
 }

@@ -7,7 +7,13 @@
 //! its first chunk), so the order in which the receivers add them does not
 //! matter. The receiver whose piece completes a message gets it whole, once.
 //! A message is complete when its first piece starts it, a piece ends it
-//! (MSG_EOR) and the bytes between are as many as its Content-Length says.
+//! (MSG_EOR), no piece between starts another, no other receiver holds a
+//! piece it read and has not added yet, and, with a Content-Length, the
+//! bytes are as many as it says. The kernel hands pieces out in order, so
+//! once the piece that ends a message was read, every piece before it was
+//! read too: added, or held by a receiver that said so (`begin`) right
+//! after its read. A receiver preempted between its read and `begin` is the
+//! one gap left; Content-Length catches it in the body.
 //!
 //! The lock is taken only on this rare path, and never waited on for long: a
 //! receiver that cannot get it in time drops its piece (counted) rather than
@@ -15,6 +21,7 @@
 
 use super::futex::FutexMutex;
 use crate::sip_frame::{extent, starts_with_start_line, Extent};
+use crate::sockaddr::RawAddr;
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -28,6 +35,11 @@ pub const MAX_PIECES: usize = 64;
 pub const SLOT_BYTES: usize = 65535;
 /// How long a receiver waits for the store's lock before it drops its piece.
 pub const LOCK_PATIENCE: Duration = Duration::from_millis(200);
+/// Receivers told apart in the record of pieces held (more share entries).
+pub const MAX_READERS: usize = 64;
+/// A piece held longer than this by its reader is no longer waited for (the
+/// reader died): the message expires instead.
+pub const HOLD_LIMIT_MS: u32 = 5000;
 
 /// Why pieces were dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +68,43 @@ pub enum Added {
     Dropped { reason: DropReason, pieces: u32 },
 }
 
+/// One piece as read.
+#[derive(Clone, Copy)]
+pub struct Piece<'a> {
+    pub assoc_id: i32,
+    pub tsn: u32,
+    /// It ends a message (MSG_EOR).
+    pub eor: bool,
+    pub bytes: &'a [u8],
+    pub from: &'a RawAddr,
+}
+
+/// Where a completed message goes: its bytes, and the association and
+/// source address of its pieces.
+pub struct Reassembled {
+    pub bytes: Box<[u8]>,
+    pub assoc_id: i32,
+    pub from: RawAddr,
+}
+
+impl Reassembled {
+    /// With room for the largest message, and a byte more (the core writes
+    /// a 0 after a message).
+    pub fn new() -> Self {
+        Reassembled { bytes: vec![0; SLOT_BYTES + 1].into_boxed_slice(), assoc_id: 0, from: RawAddr::empty() }
+    }
+}
+
+impl Default for Reassembled {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A receiver's entry in the record of pieces held.
+#[derive(Clone, Copy, Debug)]
+pub struct Reader(usize);
+
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct PieceMeta {
@@ -73,6 +122,7 @@ struct Slot {
     started_ms: u32,
     n: u32,
     bytes: u32,
+    from: RawAddr,
     /// Sorted by TSN; `data[..bytes]` holds them in the same order.
     meta: [PieceMeta; MAX_PIECES],
     data: [u8; SLOT_BYTES],
@@ -84,6 +134,10 @@ pub struct PieceStore {
     /// Slots in use: read without the lock, so that the common path costs
     /// one load.
     open: AtomicU32,
+    readers: AtomicU32,
+    /// When each receiver read a piece it has not added yet (monotonic ms,
+    /// low bit set; 0: none).
+    held: [AtomicU32; MAX_READERS],
     slots: UnsafeCell<[Slot; SLOTS]>,
 }
 
@@ -117,6 +171,28 @@ impl PieceStore {
         self.open.load(Ordering::Relaxed)
     }
 
+    /// A receiver process starts reading: its entry in the record of pieces
+    /// held.
+    pub fn join(&self) -> Reader {
+        Reader(self.readers.fetch_add(1, Ordering::Relaxed) as usize % MAX_READERS)
+    }
+
+    /// Right after a read that is a piece, before anything else: the reader
+    /// holds a piece that no message may complete without.
+    pub fn begin(&self, r: Reader, now_ms: u32) {
+        self.held[r.0].store(now_ms | 1, Ordering::SeqCst);
+    }
+
+    /// Whether a receiver other than `me` holds a piece (read within the hold
+    /// limit, not added yet).
+    fn others_hold(&self, me: Option<Reader>, now_ms: u32) -> bool {
+        self.held.iter().enumerate().any(|(i, h)| {
+            let t = h.load(Ordering::SeqCst);
+            // signed: the stamp's low bit may put it a millisecond ahead
+            me.is_none_or(|m| m.0 != i) && t != 0 && (now_ms.wrapping_sub(t) as i32) < HOLD_LIMIT_MS as i32
+        })
+    }
+
     fn locked<R>(&self, f: impl FnOnce(&mut [Slot; SLOTS]) -> R) -> Option<R> {
         let _g = self.lock.lock_within(LOCK_PATIENCE)?;
         // SAFETY: the lock is held for the whole use of the reference, and
@@ -127,12 +203,36 @@ impl PieceStore {
         Some(r)
     }
 
-    /// Adds a piece read from association `assoc_id` (`eor`: it ends a
-    /// message). A message it completes is copied to `out` (at least
-    /// `SLOT_BYTES` long) and taken out of the store.
-    pub fn add(&self, assoc_id: i32, tsn: u32, eor: bool, piece: &[u8], now_ms: u32, out: &mut [u8]) -> Added {
-        self.locked(|slots| add_locked(slots, assoc_id, tsn, eor, piece, now_ms, out))
-            .unwrap_or(Added::Dropped { reason: DropReason::Busy, pieces: 1 })
+    /// Adds a piece `r` read (after `begin`). A message now complete (this
+    /// one's, or one that waited for the pieces others held) is copied to
+    /// `out` and taken out of the store.
+    pub fn add(&self, r: Reader, piece: Piece<'_>, now_ms: u32, out: &mut Reassembled) -> Added {
+        let added = self.locked(|slots| {
+            let mut added = add_locked(slots, piece, now_ms);
+            self.held[r.0].store(0, Ordering::SeqCst);
+            if added == Added::Kept && !self.others_hold(Some(r), now_ms) {
+                added = take_any_complete(slots, piece.assoc_id, out);
+            }
+            added
+        });
+        added.unwrap_or_else(|| {
+            self.held[r.0].store(0, Ordering::SeqCst);
+            Added::Dropped { reason: DropReason::Busy, pieces: 1 }
+        })
+    }
+
+    /// `r` read a piece it will not add (it could not tell where it belongs).
+    pub fn add_nothing(&self, r: Reader) {
+        self.held[r.0].store(0, Ordering::SeqCst);
+    }
+
+    /// A message that became complete while its last pieces' readers were
+    /// still adding theirs, if any (the sweep).
+    pub fn settle(&self, now_ms: u32, out: &mut Reassembled) -> Added {
+        if self.open() == 0 || self.others_hold(None, now_ms) {
+            return Added::Kept;
+        }
+        self.locked(|slots| take_any_complete(slots, 0, out)).unwrap_or(Added::Kept)
     }
 
     /// Drops the messages whose first piece came `bound_ms` or more before
@@ -153,7 +253,8 @@ impl PieceStore {
     }
 }
 
-fn add_locked(slots: &mut [Slot; SLOTS], assoc_id: i32, tsn: u32, eor: bool, piece: &[u8], now_ms: u32, out: &mut [u8]) -> Added {
+fn add_locked(slots: &mut [Slot; SLOTS], p: Piece<'_>, now_ms: u32) -> Added {
+    let Piece { assoc_id, tsn, eor, bytes: piece, from } = p;
     let i = match slots.iter().position(|s| s.used != 0 && s.assoc_id == assoc_id) {
         Some(i) => i,
         None => {
@@ -162,6 +263,7 @@ fn add_locked(slots: &mut [Slot; SLOTS], assoc_id: i32, tsn: u32, eor: bool, pie
             };
             let s = &mut slots[i];
             (s.used, s.discarding, s.assoc_id, s.started_ms, s.n, s.bytes) = (1, 0, assoc_id, now_ms, 0, 0);
+            s.from = from.clone();
             i
         }
     };
@@ -182,7 +284,27 @@ fn add_locked(slots: &mut [Slot; SLOTS], assoc_id: i32, tsn: u32, eor: bool, pie
         return Added::Dropped { reason, pieces };
     }
     insert(s, tsn, eor, piece);
-    take_complete(s, out)
+    Added::Kept
+}
+
+/// Takes out a complete message, the association `first`'s first.
+fn take_any_complete(slots: &mut [Slot; SLOTS], first: i32, out: &mut Reassembled) -> Added {
+    let order = slots.iter().position(|s| s.used != 0 && s.assoc_id == first).into_iter().chain(0..SLOTS);
+    for i in order {
+        let s = &mut slots[i];
+        if s.used == 0 || s.discarding != 0 {
+            continue;
+        }
+        match take_complete(s, &mut out.bytes) {
+            Added::Kept => continue,
+            done => {
+                out.assoc_id = s.assoc_id;
+                out.from = s.from.clone();
+                return done;
+            }
+        }
+    }
+    Added::Kept
 }
 
 /// Puts a piece in TSN order, its bytes at the matching place.
@@ -213,10 +335,11 @@ fn take_complete(s: &mut Slot, out: &mut [u8]) -> Added {
     }
     match extent(msg) {
         Extent::Length(want) if want == len => {}
+        Extent::NoContentLength => {}
         Extent::Length(want) if want < len => return drop_first(s, last, DropReason::Inconsistent),
-        // a missing middle piece can hide the headers' end or Content-Length:
-        // wait, and let a message that has none expire
-        Extent::Length(_) | Extent::HeadersIncomplete | Extent::NoContentLength => return Added::Kept,
+        // a piece still on its way (its reader preempted before `begin`): it
+        // may yet come; else the message expires
+        Extent::Length(_) | Extent::HeadersIncomplete => return Added::Kept,
     }
     out[..len].copy_from_slice(msg);
     remove_first(s, last, len);

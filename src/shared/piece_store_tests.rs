@@ -4,6 +4,20 @@ fn store() -> Box<PieceStore> {
     PieceStore::boxed()
 }
 
+/// One receiver's read of a piece and its add, back to back.
+trait AddPiece {
+    fn add_piece(&self, assoc_id: i32, tsn: u32, eor: bool, bytes: &[u8], now_ms: u32, out: &mut Reassembled) -> Added;
+}
+
+impl AddPiece for PieceStore {
+    fn add_piece(&self, assoc_id: i32, tsn: u32, eor: bool, bytes: &[u8], now_ms: u32, out: &mut Reassembled) -> Added {
+        let r = self.join();
+        self.begin(r, now_ms);
+        let from = RawAddr::from_socket_addr(&"10.0.0.1:5060".parse().unwrap());
+        self.add(r, Piece { assoc_id, tsn, eor, bytes, from: &from }, now_ms, out)
+    }
+}
+
 fn message(body_len: usize) -> Vec<u8> {
     let body = "b".repeat(body_len);
     format!("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 10.0.0.1\r\nContent-Length: {body_len}\r\n\r\n{body}")
@@ -47,13 +61,13 @@ fn a_cut_message_comes_out_whole_once_in_every_order_of_its_pieces() {
         let ps = pieces(&msg, cuts, u32::MAX - 4); // across the TSN wrap
         for order in permutations(ps.len()) {
             let st = store();
-            let mut out = vec![0u8; SLOT_BYTES];
+            let mut out = Reassembled::new();
             let mut done = Vec::new();
             for (k, &i) in order.iter().enumerate() {
                 let (tsn, eor, ref bytes) = ps[i];
-                match st.add(7, tsn, eor, bytes, 0, &mut out) {
+                match st.add_piece(7, tsn, eor, bytes, 0, &mut out) {
                     Added::Kept => assert!(k + 1 < ps.len(), "the last piece must complete it"),
-                    Added::Complete(n) => done.push(out[..n].to_vec()),
+                    Added::Complete(n) => done.push(out.bytes[..n].to_vec()),
                     other => panic!("order {order:?}: {other:?}"),
                 }
             }
@@ -69,18 +83,18 @@ fn the_next_message_of_the_association_may_arrive_before_the_last_piece() {
     let pa = pieces(&a, &[50], 100);
     let pb = pieces(&b, &[40], 200);
     let st = store();
-    let mut out = vec![0u8; SLOT_BYTES];
-    assert_eq!(st.add(1, pa[0].0, pa[0].1, &pa[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(1, pb[0].0, pb[0].1, &pb[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(1, pb[1].0, pb[1].1, &pb[1].2, 0, &mut out), Added::Kept, "a's tail is still out");
-    assert_eq!(st.add(1, pa[1].0, pa[1].1, &pa[1].2, 0, &mut out), Added::Complete(a.len()));
-    assert_eq!(&out[..a.len()], &a[..]);
+    let mut out = Reassembled::new();
+    assert_eq!(st.add_piece(1, pa[0].0, pa[0].1, &pa[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(1, pb[0].0, pb[0].1, &pb[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(1, pb[1].0, pb[1].1, &pb[1].2, 0, &mut out), Added::Kept, "a's tail is still out");
+    assert_eq!(st.add_piece(1, pa[1].0, pa[1].1, &pa[1].2, 0, &mut out), Added::Complete(a.len()));
+    assert_eq!(&out.bytes[..a.len()], &a[..]);
     // b was complete behind a: the next piece of any message hands it over
     let c = message(10);
     let pc = pieces(&c, &[40], 300);
-    assert_eq!(st.add(1, pc[0].0, pc[0].1, &pc[0].2, 0, &mut out), Added::Complete(b.len()));
-    assert_eq!(&out[..b.len()], &b[..]);
-    assert_eq!(st.add(1, pc[1].0, pc[1].1, &pc[1].2, 0, &mut out), Added::Complete(c.len()));
+    assert_eq!(st.add_piece(1, pc[0].0, pc[0].1, &pc[0].2, 0, &mut out), Added::Complete(b.len()));
+    assert_eq!(&out.bytes[..b.len()], &b[..]);
+    assert_eq!(st.add_piece(1, pc[1].0, pc[1].1, &pc[1].2, 0, &mut out), Added::Complete(c.len()));
     assert_eq!(st.open(), 0);
 }
 
@@ -89,66 +103,69 @@ fn associations_are_put_together_apart() {
     let (a, b) = (message(100), message(100));
     let (pa, pb) = (pieces(&a, &[50], 10), pieces(&b, &[60], 10));
     let st = store();
-    let mut out = vec![0u8; SLOT_BYTES];
-    assert_eq!(st.add(1, pa[0].0, false, &pa[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(2, pb[0].0, false, &pb[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(2, pb[1].0, true, &pb[1].2, 0, &mut out), Added::Complete(b.len()));
-    assert_eq!(st.add(1, pa[1].0, true, &pa[1].2, 0, &mut out), Added::Complete(a.len()));
-    assert_eq!(&out[..a.len()], &a[..]);
+    let mut out = Reassembled::new();
+    assert_eq!(st.add_piece(1, pa[0].0, false, &pa[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(2, pb[0].0, false, &pb[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(2, pb[1].0, true, &pb[1].2, 0, &mut out), Added::Complete(b.len()));
+    assert_eq!(st.add_piece(1, pa[1].0, true, &pa[1].2, 0, &mut out), Added::Complete(a.len()));
+    assert_eq!(&out.bytes[..a.len()], &a[..]);
 }
 
 #[test]
 fn a_message_over_the_sip_maximum_is_dropped_to_its_end() {
     let st = store();
-    let mut out = vec![0u8; SLOT_BYTES];
+    let mut out = Reassembled::new();
     let big = message(70000);
     let ps = pieces(&big, &[40000], 1);
-    assert_eq!(st.add(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 2 });
+    assert_eq!(st.add_piece(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 2 });
     assert_eq!(st.open(), 0);
     let ps = pieces(&big, &[30000, 50000, 69000], 1);
-    assert_eq!(st.add(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(3, ps[1].0, false, &ps[1].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(3, ps[2].0, false, &ps[2].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 3 });
+    assert_eq!(st.add_piece(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(3, ps[1].0, false, &ps[1].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(3, ps[2].0, false, &ps[2].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 3 });
     assert_eq!(st.open(), 1, "the rest of it is still to come");
-    assert_eq!(st.add(3, ps[3].0, true, &ps[3].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 1 });
+    assert_eq!(st.add_piece(3, ps[3].0, true, &ps[3].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 1 });
     assert_eq!(st.open(), 0);
     let small = message(10);
     let ps = pieces(&small, &[40], 9);
-    assert_eq!(st.add(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Complete(small.len()));
+    assert_eq!(st.add_piece(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Complete(small.len()));
 }
 
 #[test]
-fn a_message_without_content_length_waits_and_one_with_too_many_bytes_is_dropped() {
+fn a_message_without_content_length_completes_and_one_with_too_many_bytes_is_dropped() {
     let st = store();
-    let mut out = vec![0u8; SLOT_BYTES];
+    let mut out = Reassembled::new();
     let no_cl = b"SIP/2.0 200 OK\r\nTo: <sip:a@b>\r\n\r\n".to_vec();
-    assert_eq!(st.add(4, 1, false, &no_cl[..10], 0, &mut out), Added::Kept);
-    assert_eq!(st.add(4, 2, true, &no_cl[10..], 0, &mut out), Added::Kept, "a missing piece may hold the length");
-    assert_eq!(st.expire(5000, 5000, None), 2);
+    assert_eq!(st.add_piece(4, 1, false, &no_cl[..10], 0, &mut out), Added::Kept);
+    assert_eq!(
+        st.add_piece(4, 2, true, &no_cl[10..], 0, &mut out),
+        Added::Complete(no_cl.len()),
+        "no receiver holds a piece: complete without a length"
+    );
     let m = message(5);
-    assert_eq!(st.add(4, 5, false, &m[..20], 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(4, 5, false, &m[..20], 0, &mut out), Added::Kept);
     let mut tail = m[20..].to_vec();
     tail.extend_from_slice(b"xx");
-    assert_eq!(st.add(4, 6, true, &tail, 0, &mut out), Added::Dropped { reason: DropReason::Inconsistent, pieces: 2 });
+    assert_eq!(st.add_piece(4, 6, true, &tail, 0, &mut out), Added::Dropped { reason: DropReason::Inconsistent, pieces: 2 });
     assert_eq!(st.open(), 0);
 }
 
 #[test]
 fn pieces_that_never_complete_expire_and_an_aborted_delivery_is_dropped() {
     let st = store();
-    let mut out = vec![0u8; SLOT_BYTES];
+    let mut out = Reassembled::new();
     let m = message(100);
-    assert_eq!(st.add(1, 10, false, &m[..50], 1000, &mut out), Added::Kept);
-    assert_eq!(st.add(2, 10, true, &m[50..], 3000, &mut out), Added::Kept, "a tail without its head");
+    assert_eq!(st.add_piece(1, 10, false, &m[..50], 1000, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(2, 10, true, &m[50..], 3000, &mut out), Added::Kept, "a tail without its head");
     assert_eq!(st.expire(5999, 5000, None), 0);
     assert_eq!(st.expire(6000, 5000, None), 1);
     assert_eq!(st.open(), 1);
     assert_eq!(st.expire(6000, 5000, Some(2)), 1, "association 2's delivery aborted");
     assert_eq!(st.open(), 0);
     // the clock wraps
-    assert_eq!(st.add(1, 10, false, &m[..50], u32::MAX - 10, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(1, 10, false, &m[..50], u32::MAX - 10, &mut out), Added::Kept);
     assert_eq!(st.expire(100, 5000, None), 0);
     assert_eq!(st.expire(5000, 5000, None), 1);
 }
@@ -156,21 +173,89 @@ fn pieces_that_never_complete_expire_and_an_aborted_delivery_is_dropped() {
 #[test]
 fn when_every_slot_is_taken_a_new_message_is_dropped() {
     let st = store();
-    let mut out = vec![0u8; SLOT_BYTES];
+    let mut out = Reassembled::new();
     let m = message(100);
     for assoc in 0..SLOTS as i32 {
-        assert_eq!(st.add(assoc, 1, false, &m[..50], 0, &mut out), Added::Kept);
+        assert_eq!(st.add_piece(assoc, 1, false, &m[..50], 0, &mut out), Added::Kept);
     }
-    assert_eq!(st.add(99, 1, false, &m[..50], 0, &mut out), Added::Dropped { reason: DropReason::Full, pieces: 1 });
-    assert_eq!(st.add(0, 2, true, &m[50..], 0, &mut out), Added::Complete(m.len()), "the others carry on");
+    assert_eq!(st.add_piece(99, 1, false, &m[..50], 0, &mut out), Added::Dropped { reason: DropReason::Full, pieces: 1 });
+    assert_eq!(st.add_piece(0, 2, true, &m[50..], 0, &mut out), Added::Complete(m.len()), "the others carry on");
 }
 
 #[test]
 fn a_piece_is_dropped_rather_than_wait_long_for_a_held_lock() {
     let st = store();
-    let mut out = vec![0u8; SLOT_BYTES];
+    let mut out = Reassembled::new();
     let held = st.lock.lock();
-    assert_eq!(st.add(1, 1, false, b"INVITE", 0, &mut out), Added::Dropped { reason: DropReason::Busy, pieces: 1 });
+    assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Dropped { reason: DropReason::Busy, pieces: 1 });
     drop(held);
-    assert_eq!(st.add(1, 1, false, b"INVITE", 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Kept);
+}
+
+/// `msg` cut in pieces `cuts` (TSNs 10, 12, ...), each read by its own
+/// receiver right away (in the kernel's order); returns the readers.
+fn read_all(st: &PieceStore, n: usize, now_ms: u32) -> Vec<Reader> {
+    (0..n).map(|_| {
+        let r = st.join();
+        st.begin(r, now_ms);
+        r
+    }).collect()
+}
+
+#[test]
+fn a_message_waits_for_a_piece_another_receiver_holds() {
+    // the fuzzer's case: the piece held lies in the headers, where
+    // Content-Length cannot tell it is missing
+    let m = message(0);
+    let ps = pieces(&m, &[36, 37, 82], 10);
+    let st = store();
+    let mut out = Reassembled::new();
+    let from = RawAddr::from_socket_addr(&"10.0.0.2:5060".parse().unwrap());
+    let readers = read_all(&st, ps.len(), 0);
+    let add = |i: usize, out: &mut Reassembled| {
+        st.add(readers[i], Piece { assoc_id: 1, tsn: ps[i].0, eor: ps[i].1, bytes: &ps[i].2, from: &from }, 0, out)
+    };
+    assert_eq!(add(3, &mut out), Added::Kept);
+    assert_eq!(add(0, &mut out), Added::Kept);
+    assert_eq!(add(2, &mut out), Added::Kept, "piece 1 is still held");
+    assert_eq!(add(1, &mut out), Added::Complete(m.len()));
+    assert_eq!(&out.bytes[..m.len()], &m[..]);
+    assert_eq!(out.assoc_id, 1);
+    assert_eq!(out.from.to_socket_addr(), from.to_socket_addr());
+}
+
+#[test]
+fn a_message_held_up_by_a_piece_of_another_association_completes_when_it_is_added() {
+    let (a, b) = (message(100), message(100));
+    let (pa, pb) = (pieces(&a, &[50], 10), pieces(&b, &[50], 20));
+    let st = store();
+    let mut out = Reassembled::new();
+    let from = RawAddr::empty();
+    let r = read_all(&st, 3, 0);
+    let add = |r: Reader, assoc_id, p: &(u32, bool, Vec<u8>), out: &mut Reassembled| {
+        st.add(r, Piece { assoc_id, tsn: p.0, eor: p.1, bytes: &p.2, from: &from }, 0, out)
+    };
+    assert_eq!(add(r[0], 1, &pa[0], &mut out), Added::Kept);
+    assert_eq!(add(r[1], 1, &pa[1], &mut out), Added::Kept, "r[2] holds a piece, maybe of this message");
+    assert_eq!(add(r[2], 2, &pb[0], &mut out), Added::Complete(a.len()), "it was not: association 1's goes out");
+    assert_eq!((out.assoc_id, &out.bytes[..a.len()]), (1, &a[..]));
+    let r3 = read_all(&st, 1, 0)[0];
+    assert_eq!(add(r3, 2, &pb[1], &mut out), Added::Complete(b.len()));
+}
+
+#[test]
+fn the_sweep_hands_over_a_message_whose_last_holder_went_away() {
+    let m = message(100);
+    let ps = pieces(&m, &[50], 10);
+    let st = store();
+    let mut out = Reassembled::new();
+    let from = RawAddr::empty();
+    let r = read_all(&st, 3, 1000);
+    for (i, p) in ps.iter().enumerate() {
+        assert_eq!(st.add(r[i], Piece { assoc_id: 1, tsn: p.0, eor: p.1, bytes: &p.2, from: &from }, 1000, &mut out), Added::Kept);
+    }
+    assert_eq!(st.settle(1000 + HOLD_LIMIT_MS - 1, &mut out), Added::Kept, "r[2] may still add a piece");
+    assert_eq!(st.settle(1001 + HOLD_LIMIT_MS, &mut out), Added::Complete(m.len()), "r[2] held it too long");
+    st.add_nothing(r[2]);
+    assert_eq!(st.settle(0, &mut out), Added::Kept, "nothing left");
 }

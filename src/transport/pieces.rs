@@ -4,7 +4,7 @@
 use super::ratelimit::Every;
 use super::stats;
 use crate::shared::clock::monotonic_ms;
-use crate::shared::piece_store::{Added, DropReason, PieceStore};
+use crate::shared::piece_store::{Added, DropReason, Piece, PieceStore, Reader, Reassembled};
 use std::fmt;
 
 /// How long the pieces of a message may wait for the rest of it. The kernel
@@ -17,16 +17,27 @@ const SWEEP_EVERY_MS: u32 = 100;
 
 static DROPPED_LOG: Every = Every::new(10);
 
-/// Adds a piece; `Some(len)` when it completed a message, now in `whole`.
-pub fn add(store: &PieceStore, assoc_id: i32, tsn: u32, eor: bool, piece: &[u8], whole: &mut [u8], from: &dyn fmt::Display) -> Option<usize> {
-    match store.add(assoc_id, tsn, eor, piece, monotonic_ms(), whole) {
-        Added::Kept => {
-            log::debug!("sctp: kept a {}-byte piece of a message from {from} (association {assoc_id}, tsn {tsn})", piece.len());
-            None
-        }
+/// Adds a piece `r` read (and said it holds: `PieceStore::begin`);
+/// `Some(len)` when a message is now complete, in `whole`.
+pub fn add(store: &PieceStore, r: Reader, piece: Piece<'_>, whole: &mut Reassembled, from: &dyn fmt::Display) -> Option<usize> {
+    let added = store.add(r, piece, monotonic_ms(), whole);
+    if added == Added::Kept {
+        log::debug!(
+            "sctp: kept a {}-byte piece of a message from {from} (association {}, tsn {})",
+            piece.bytes.len(),
+            piece.assoc_id,
+            piece.tsn
+        );
+    }
+    outcome(added, from)
+}
+
+fn outcome(added: Added, from: &dyn fmt::Display) -> Option<usize> {
+    match added {
+        Added::Kept => None,
         Added::Complete(len) => {
             stats::CUT_REASSEMBLED.inc();
-            log::debug!("sctp: a {len}-byte message from {from} (association {assoc_id}) put back together");
+            log::debug!("sctp: a {len}-byte message from {from} put back together");
             Some(len)
         }
         Added::Dropped { reason, pieces } => {
@@ -51,20 +62,23 @@ pub struct Sweeper {
 }
 
 impl Sweeper {
-    /// Drops pieces kept past the bound; costs one load while none are kept.
-    pub fn sweep(&mut self, store: &PieceStore) {
+    /// Drops pieces kept past the bound, and hands over a message that
+    /// became complete after its last piece was added (`Some(len)`, in
+    /// `whole`); costs one load while no piece is kept.
+    pub fn sweep(&mut self, store: &PieceStore, whole: &mut Reassembled) -> Option<usize> {
         if store.open() == 0 {
-            return;
+            return None;
         }
         let now = monotonic_ms();
         if self.next_ms.is_some_and(|next| (now.wrapping_sub(next) as i32) < 0) {
-            return;
+            return None;
         }
         self.next_ms = Some(now.wrapping_add(SWEEP_EVERY_MS));
         let n = store.expire(now, BOUND_MS, None);
         if n > 0 {
             dropped(n, DropReason::Expired, &"a peer");
         }
+        outcome(store.settle(now, whole), &"a peer")
     }
 }
 

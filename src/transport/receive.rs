@@ -22,6 +22,8 @@ use crate::sctp::notification::{parse, Notification};
 use crate::sctp::options::set_receive_timeout;
 use crate::sctp::socket::Received;
 use crate::shared::assoc_table::AssocKey;
+use crate::shared::clock::monotonic_ms;
+use crate::shared::piece_store::{Piece, Reassembled};
 use crate::sip_frame::starts_with_start_line;
 use crate::sockaddr::RawAddr;
 use std::net::SocketAddr;
@@ -62,7 +64,8 @@ pub fn run() -> i32 {
     // buffers for the life of the process, each with room for the 0 the core
     // writes after a message
     let mut buf = vec![0u8; READ_LEN + 1];
-    let mut whole = vec![0u8; MAX_SIP_MSG + 1];
+    let mut whole = Reassembled::new();
+    let reader = store.join();
     let mut ctrl = RecvCmsgBuf::new();
     let mut from = RawAddr::empty();
     let mut ri = ReceiveInfo::for_socket(sock);
@@ -70,10 +73,19 @@ pub fn run() -> i32 {
 
     loop {
         let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl, true);
+        // a piece of a cut message: say so at once, before anything else, so
+        // that no other receiver completes the message without it
+        let is_piece = got.as_ref().is_ok_and(|g| !g.notification && !is_whole(g, &buf[..g.len]));
+        if is_piece {
+            store.begin(reader, monotonic_ms());
+        }
         // see runtime config changes, run per-process config callbacks; one
         // snapshot of the values serves the handling of this read
         runtime::refresh(&cfg);
-        sweeper.sweep(store);
+        let rt = runtime::current();
+        if let Some(len) = sweeper.sweep(store, &mut whole) {
+            deliver_reassembled(sock, &mut whole, len, &mut ri, &rt);
+        }
         let got = match got {
             Ok(got) => got,
             Err(e) => match e.raw_os_error() {
@@ -89,7 +101,6 @@ pub fn run() -> i32 {
                 }
             },
         };
-        let rt = runtime::current();
         let src = from.to_socket_addr();
         let bytes = &buf[..got.len];
         if got.notification {
@@ -109,30 +120,51 @@ pub fn run() -> i32 {
                 if got.end_of_record { "" } else { " (no end of record)" }
             );
         }
-        // (a keep-alive probe, or CRLFs only, is whole too: the core drops it)
-        let is_whole = got.end_of_record
-            && (got.len < MIN_SCTP_PACKET || starts_with_start_line(bytes) || bytes.iter().all(|&b| b == b'\r' || b == b'\n'));
-        let (msg, len) = if is_whole {
-            (&mut buf, got.len)
-        } else {
+        if is_piece {
             let Some(info) = got.info else {
+                store.add_nothing(reader);
                 log::error!("{sock}: a piece of a cut message from {} without SCTP_SNDRCV: dropped", FromAddr(src));
                 continue;
             };
-            match pieces::add(store, info.assoc_id, info.tsn, got.end_of_record, bytes, &mut whole, &FromAddr(src)) {
-                Some(len) => (&mut whole, len),
-                None => continue,
+            let piece = Piece { assoc_id: info.assoc_id, tsn: info.tsn, eor: got.end_of_record, bytes, from: &from };
+            if let Some(len) = pieces::add(store, reader, piece, &mut whole, &FromAddr(src)) {
+                deliver_reassembled(sock, &mut whole, len, &mut ri, &rt);
             }
-        };
-        let conn_id = match (rt.tracking, got.info, src) {
-            (true, Some(i), Some(src)) if src.port() != 0 => {
-                guard("sctp tracking", 0, || assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id: i.assoc_id }, &src))
-            }
-            _ => 0,
-        };
+            continue;
+        }
+        let conn_id = conn_id(sock, got.info.map(|i| i.assoc_id), src, &rt);
         // a failure on one message must not end the receiver
-        guard("sctp receive", (), || deliver(sock, msg, len, &from, src, conn_id, &mut ri));
+        guard("sctp receive", (), || deliver(sock, &mut buf, got.len, &from, src, conn_id, &mut ri));
     }
+}
+
+/// Whether a read is a whole message: it ends one and begins with a SIP
+/// start line (a keep-alive probe, or CRLFs only, is whole too: the core
+/// drops it). Anything else is a piece of a message the kernel cut.
+fn is_whole(got: &Received, bytes: &[u8]) -> bool {
+    got.end_of_record
+        && (got.len < MIN_SCTP_PACKET
+            || starts_with_start_line(bytes)
+            || bytes.iter().all(|&b| b == b'\r' || b == b'\n'))
+}
+
+/// The connection id of a message received on association `assoc_id` (0
+/// with tracking off or untracked).
+fn conn_id(sock: SocketInfo, assoc_id: Option<i32>, src: Option<SocketAddr>, rt: &runtime::Runtime) -> i32 {
+    match (rt.tracking, assoc_id, src) {
+        (true, Some(assoc_id), Some(src)) if src.port() != 0 => {
+            guard("sctp tracking", 0, || assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id }, &src))
+        }
+        _ => 0,
+    }
+}
+
+/// Hands a message put back together to the core.
+fn deliver_reassembled(sock: SocketInfo, whole: &mut Reassembled, len: usize, ri: &mut ReceiveInfo, rt: &runtime::Runtime) {
+    let src = whole.from.to_socket_addr();
+    let conn_id = conn_id(sock, Some(whole.assoc_id), src, rt);
+    let Reassembled { bytes, from, .. } = whole;
+    guard("sctp receive", (), || deliver(sock, bytes, len, from, src, conn_id, ri));
 }
 
 /// Accounts for a notification and acts on it.

@@ -138,10 +138,17 @@ stopped_receiver() {
 	say "SIGSTOP to receiver $victim (state now $(proc_state "$victim")) during the load"
 	sipp_bg_wait load
 	say "sipp[load]: $SIPP_OK successful, $SIPP_FAILED failed calls; exit code $SIPP_RC"
-	expect "calls answered with one receiver stopped" "$SIPP_OK $SIPP_FAILED" "$STOP_CALLS 0" || {
+	# The stopped receiver may hold the one message it had just read (a
+	# message that woke it as the signal came; it cannot be told from
+	# outside): that call may fail, no other.
+	if [[ $SIPP_OK =~ ^[0-9]+$ && $SIPP_FAILED =~ ^[0-9]+$ ]] && [ "$SIPP_FAILED" -le 1 ] &&
+		[ $((SIPP_OK + SIPP_FAILED)) = "$STOP_CALLS" ]; then
+		say "ok: calls answered with one receiver stopped: $SIPP_OK of $STOP_CALLS (at most the one it holds may fail)"
+	else
+		say "ERROR: calls answered with one receiver stopped: $SIPP_OK ok, $SIPP_FAILED failed of $STOP_CALLS"
 		sipp_explain
 		bad=1
-	}
+	fi
 	kill -CONT "$victim"
 	say "SIGCONT to receiver $victim (state now $(proc_state "$victim"))"
 	check_alive k || return 1
@@ -161,23 +168,20 @@ sc_stopped_receiver_c() { stopped_receiver "$C_MODULE"; }
 # and replies in flight. Peer B's calls must all complete, Kamailio must
 # live on, and the opened and tracked counts (tracking on) return to 0.
 
-# 500 each, 1000 calls/s in all, for ours; the C control at 200 each: at
-# 500 sipp falls behind reading in the VM, replies find the send buffer full
-# and the C module drops them (ours waits for room, sctp_send_wait).
-# Two receivers, as many as the VM has CPUs. With four, while the receivers
-# spun for the receive gate whatever their number, ours lost 731 to 2684 of
-# peer B's 6000 calls here on trixie's Kamailio (13 runs; the C module none
-# in 3); since they spin only while they do not outnumber the CPUs, it lost
-# none in 2 of 3 runs on trixie and 664 in the third (none on bookworm):
-# better, not yet good enough to test at this rate (README, "More receivers
-# than CPUs").
+# 500 each, 1000 calls/s in all, for ours; the C control at 200 each (at
+# 500 the C module dropped replies that found the send buffer full; ours
+# waits for room, sctp_send_wait). Two receivers, as many as the VM has
+# CPUs (E2E_PEER_CHILDREN).
 PEER_RATE_OURS=${E2E_PEER_RATE:-500}
 PEER_RATE_C=${E2E_PEER_RATE_C:-200}
 # sipp's socket buffers (-buff_size, with net.core.rmem_max/wmem_max raised
 # for the scenario): in the emulated VM sipp, short of CPU, stops reading
-# for a second at a time, and with its default 64 kB the replies back up
-# into Kamailio's send buffer, whatever the module.
+# for a second at a time, and with its default 64 kB the replies backed up
+# into Kamailio's send buffer, whatever the module (seen: with the module
+# before and after the receive path's rework, peer B lost 797 to 4909 of
+# its 6000 calls in 6 runs; with 4 MB, none).
 PEER_SIPP_BUFF=4194304
+PEER_CHILDREN=${E2E_PEER_CHILDREN:-2}
 
 peer_killed() {
 	local module=$1 PEER_RATE=$2 bad=0 a_pid a_dir=$SC_DIR/sipp-A n PEER_B_CALLS
@@ -185,7 +189,7 @@ peer_killed() {
 	local rmem wmem
 	rmem=$(sysctl -n net.core.rmem_max) wmem=$(sysctl -n net.core.wmem_max)
 	sysctl -qw net.core.rmem_max="$PEER_SIPP_BUFF" net.core.wmem_max="$PEER_SIPP_BUFF"
-	if ! start_fault_uas k "$module" 2 0 assoc_tracking=1 assoc_reuse=1; then
+	if ! start_fault_uas k "$module" "$PEER_CHILDREN" 0 assoc_tracking=1 assoc_reuse=1; then
 		sysctl -qw net.core.rmem_max="$rmem" net.core.wmem_max="$wmem"
 		return 1
 	fi
