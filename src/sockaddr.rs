@@ -65,6 +65,11 @@ impl RawAddr {
         self.len
     }
 
+    /// Whether no byte of the address is valid (as the kernel left it).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Sets how many bytes are valid (as the kernel reports it), at most
     /// [`STORAGE_LEN`].
     pub fn set_len(&mut self, len: libc::socklen_t) {
