@@ -9,8 +9,9 @@
 //! through since) starts again from the shortest hold.
 //!
 //! A fixed array of slots in shared memory, one 64-bit word each: the peer's
-//! tag (a hash of its address, 24 bits), the marks in a row (8 bits), the time
-//! the mark ends (32 bits). Lock-free: a look-up is one load, a mark or a
+//! tag (a hash of its address, 16 bits), the marks in a row (8 bits), the time
+//! the mark ends (40 bits of milliseconds since boot: 34 years, so a mark
+//! that ran out never comes back by the clock wrapping). Lock-free: a look-up is one load, a mark or a
 //! release one compare-and-swap. Two peers that share a slot take turns in it;
 //! a lost mark only means one more wait.
 
@@ -42,24 +43,27 @@ impl Hasher for Fnv {
     }
 }
 
+const UNTIL_BITS: u32 = 40;
+const UNTIL_MASK: u64 = (1 << UNTIL_BITS) - 1;
+
 fn slot_and_tag(peer: &SocketAddr) -> (usize, u64) {
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
     peer.hash(&mut h);
     let v = h.finish();
     // tag 0 would read as an empty slot
-    ((v as usize) % SLOTS, ((v >> 40) & 0xff_ffff).max(1))
+    ((v as usize) % SLOTS, ((v >> 48) & 0xffff).max(1))
 }
 
 fn tag_of(v: u64) -> u64 {
-    v >> 40
+    v >> 48
 }
 
 fn level_of(v: u64) -> u64 {
-    (v >> 32) & 0xff
+    (v >> UNTIL_BITS) & 0xff
 }
 
-fn until_of(v: u64) -> u32 {
-    v as u32
+fn until_of(v: u64) -> u64 {
+    v & UNTIL_MASK
 }
 
 impl StallTable {
@@ -75,30 +79,31 @@ impl StallTable {
         tag_of(self.slots[i].load(Relaxed)) == tag
     }
 
-    /// Whether `peer` is marked stalled at `now_ms` (a clock every process
-    /// shares, in milliseconds, wrapping).
-    pub fn is_stalled(&self, peer: &SocketAddr, now_ms: u32) -> bool {
+    /// Whether `peer` is marked stalled at `now_ms` (milliseconds since
+    /// boot, a clock every process shares).
+    pub fn is_stalled(&self, peer: &SocketAddr, now_ms: u64) -> bool {
         let (i, tag) = slot_and_tag(peer);
         let v = self.slots[i].load(Relaxed);
-        tag_of(v) == tag && until_of(v).wrapping_sub(now_ms) as i32 > 0
+        tag_of(v) == tag && until_of(v) > now_ms & UNTIL_MASK
     }
 
     /// Marks `peer` stalled from `now_ms`, for `base_ms` doubled once per mark
     /// of it in a row before, at most `max_ms`; returns the hold. While a mark
     /// holds, more marks (other workers, or other messages, that found the
     /// same stall) leave it as it is: one stall raises the hold once.
-    pub fn mark(&self, peer: &SocketAddr, now_ms: u32, base_ms: u32, max_ms: u32) -> u32 {
+    pub fn mark(&self, peer: &SocketAddr, now_ms: u64, base_ms: u32, max_ms: u32) -> u32 {
         let (i, tag) = slot_and_tag(peer);
         let slot = &self.slots[i];
+        let now = now_ms & UNTIL_MASK;
         let mut old = slot.load(Relaxed);
         loop {
-            let left = until_of(old).wrapping_sub(now_ms) as i32;
-            if tag_of(old) == tag && left > 0 {
-                return left as u32;
+            if tag_of(old) == tag && until_of(old) > now {
+                return (until_of(old) - now).min(u64::from(u32::MAX)) as u32;
             }
             let level = if tag_of(old) == tag { (level_of(old) + 1).min(MAX_LEVEL) } else { 0 };
             let hold = (u64::from(base_ms.max(1)) << level).min(u64::from(max_ms)) as u32;
-            let new = (tag << 40) | (level << 32) | u64::from(now_ms.wrapping_add(hold));
+            let until = (now + u64::from(hold)).min(UNTIL_MASK);
+            let new = (tag << 48) | (level << UNTIL_BITS) | until;
             match slot.compare_exchange_weak(old, new, Relaxed, Relaxed) {
                 Ok(_) => return hold,
                 Err(v) => old = v,
@@ -143,12 +148,18 @@ mod tests {
     }
 
     #[test]
-    fn marks_survive_the_clock_wrapping() {
+    fn a_mark_that_ran_out_stays_out() {
+        // a 32-bit millisecond clock wraps after 49.7 days, and a signed
+        // difference made a mark that ran out hold again 24.8 days later
         let t = StallTable::new_for_test();
         let p = a("[2001:db8::1]:5060");
-        t.mark(&p, u32::MAX - 100, 200, 10_000);
-        assert!(t.is_stalled(&p, u32::MAX - 50));
-        assert!(!t.is_stalled(&p, 101));
+        let now = u64::from(u32::MAX) - 100;
+        t.mark(&p, now, 200, 10_000);
+        assert!(t.is_stalled(&p, now + 150));
+        assert!(!t.is_stalled(&p, now + 201));
+        for later in [1u64 << 31, (1 << 31) + 150, 1 << 32, (1 << 32) + 150, 1 << 39] {
+            assert!(!t.is_stalled(&p, now + later), "{later} ms later");
+        }
     }
 
     #[test]
@@ -156,16 +167,16 @@ mod tests {
         let t = StallTable::new_for_test();
         let p = a("198.18.0.7:5060");
         // each mark made when the one before has run out
-        let mut now = 0u32;
+        let mut now = 0u64;
         let mut holds = vec![];
         for _ in 0..9 {
             let hold = t.mark(&p, now, 100, 10_000);
             holds.push(hold);
-            now += hold;
+            now += u64::from(hold);
         }
         assert_eq!(holds, [100, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]);
         for _ in 0..40 {
-            now += t.mark(&p, now, 100, 10_000);
+            now += u64::from(t.mark(&p, now, 100, 10_000));
         }
         assert_eq!(t.mark(&p, now, 100, 10_000), 10_000, "the level stays capped");
         assert!(t.is_stalled(&p, now + 9_999));

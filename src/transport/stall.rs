@@ -17,7 +17,7 @@
 use super::ratelimit::Every;
 use super::stats;
 use crate::kam::shm::new_stall_table;
-use crate::shared::clock::monotonic_ms;
+use crate::shared::clock::monotonic_ms64;
 use crate::shared::send_stall::StallTable;
 use std::io;
 use std::net::SocketAddr;
@@ -62,7 +62,7 @@ pub fn sent(peer: &SocketAddr) {
 
 fn is_stalled(table: &StallTable, peer: &SocketAddr) -> bool {
     // the clock (a syscall in some VMs) only for a peer that has a mark
-    table.has_mark(peer) && table.is_stalled(peer, monotonic_ms())
+    table.has_mark(peer) && table.is_stalled(peer, monotonic_ms64())
 }
 
 /// Runs `send_blocking` (a send that waits up to `wait_ms`) for a message to `peer` whose first, non-blocking send found the
@@ -78,7 +78,7 @@ pub fn send_waiting(peer: &SocketAddr, wait_ms: u32, send_blocking: impl FnOnce(
     if r.is_ok() {
         sent(peer);
     } else if matches!(&r, Err(e) if e.raw_os_error() == Some(libc::EAGAIN)) {
-        let hold = table.mark(peer, monotonic_ms(), wait_ms, ceiling_ms(wait_ms));
+        let hold = table.mark(peer, monotonic_ms64(), wait_ms, ceiling_ms(wait_ms));
         if let Some(left_out) = STALLED_LOG.due() {
             log::warn!(
                 "sctp: {peer} took no data for sctp_send_wait ({wait_ms} ms): marked stalled for {hold} ms, its \
