@@ -4,6 +4,7 @@
 //! is loaded; read a value, each time the script uses one).
 
 use super::sys;
+use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CStr};
 
 /// The core's call to read a value.
@@ -38,10 +39,31 @@ impl PvTable {
 pub enum PvValue<'a> {
     Null,
     Int(i32),
-    /// The core keeps a pointer to these bytes, not a copy, until the script
-    /// has used the value (printed it, or copied it into a variable): they
-    /// must outlive the current route.
+    /// Copied into a buffer of the calling thread (`stage`) that the core
+    /// may point into until the next string value this module hands back
+    /// in the thread: the core keeps a pointer, not a copy, until the script
+    /// has used the value. At most `STAGE_LEN` bytes (longer is cut).
     Str(&'a [u8]),
+}
+
+/// Room for a string value: addresses, states, error names.
+pub const STAGE_LEN: usize = 256;
+
+thread_local! {
+    /// As a C module's `static char buf[]`, per thread: it lives as long as
+    /// the thread, and only the next `stage` in the thread overwrites it.
+    static STAGE: RefCell<[u8; STAGE_LEN]> = const { RefCell::new([0; STAGE_LEN]) };
+}
+
+/// Copies `b` (at most `STAGE_LEN` bytes) into this thread's buffer; its
+/// address and length, valid until the next call in the thread.
+fn stage(b: &[u8]) -> (*const u8, usize) {
+    let n = b.len().min(STAGE_LEN);
+    STAGE.with(|s| {
+        let mut s = s.borrow_mut();
+        s[..n].copy_from_slice(&b[..n]);
+        (s.as_ptr(), n)
+    })
 }
 
 /// The key of a `$CLASS(key)` being parsed, and the spec to remember it in.
@@ -117,7 +139,8 @@ impl GetArgs {
     /// Hands the value to the core.
     pub fn answer(self, v: PvValue<'_>) -> c_int {
         // SAFETY: from_raw's contract; the core's helpers fill `res`. A
-        // string is passed by pointer (see PvValue::Str).
+        // string is passed by pointer into this thread's stage buffer, which
+        // outlives the route (see PvValue::Str); the core only reads it.
         // the value is an int in 5.6, a long from 5.7
         #[allow(clippy::useless_conversion)]
         unsafe {
@@ -125,10 +148,31 @@ impl GetArgs {
                 PvValue::Null => sys::pv_get_null(self.msg, self.param, self.res),
                 PvValue::Int(i) => sys::pv_get_sintval(self.msg, self.param, self.res, i.into()),
                 PvValue::Str(b) => {
-                    let mut s = sys::str_ { s: b.as_ptr() as *mut c_char, len: b.len() as c_int };
+                    let (p, n) = stage(b);
+                    let mut s = sys::str_ { s: p as *mut c_char, len: n as c_int };
                     sys::pv_get_strval(self.msg, self.param, self.res, &mut s)
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{stage, STAGE_LEN};
+
+    #[test]
+    fn a_string_value_outlives_the_value_it_came_from() {
+        let (p, n) = {
+            let owned = String::from("198.18.2.2");
+            stage(owned.as_bytes())
+            // `owned` is freed here, as the route's values are after the route
+        };
+        let _reuses_the_freed_block = String::from("xxxxxxxxxx");
+        // SAFETY: the stage buffer lives as long as this thread, and nothing
+        // staged since.
+        assert_eq!(unsafe { std::slice::from_raw_parts(p, n) }, b"198.18.2.2");
+        let long = vec![b'x'; STAGE_LEN + 10];
+        assert_eq!(stage(&long).1, STAGE_LEN, "cut to the buffer");
     }
 }
