@@ -14,6 +14,7 @@ HOST_ONLY[stalled-peer-ours]="30 s; waiting for room is the module's and the ker
 HOST_ONLY[aborted-during-wait-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
 HOST_ONLY[held-receiver-ours]="the hold is strace's (the host's), the receive path the module's, on the same VM kernel"
 HOST_ONLY[held-receiver-c]="the control of held-receiver-ours"
+HOST_ONLY[partial-delivery-c]="the control shows the kernel cuts the messages: the same VM kernel on every release"
 HOST_ONLY[send-wait-changed-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
