@@ -67,6 +67,15 @@ STEP_WARMUP_CALLS=${BENCH_STEP_WARMUP_CALLS:-0}
 SIPP_PORT=5090
 # More sipp options for every run (e.g. "-buff_size 1048576"), split on spaces.
 SIPP_EXTRA=${BENCH_SIPP_ARGS:-}
+# sipp's socket buffers (bytes; 0: sipp's own 64 kB): short of CPU in the VM,
+# sipp falls behind reading, and with 64 kB the replies back up into
+# Kamailio's send buffer and fail there, whatever the module: the bench then
+# measures sipp. net.core.rmem_max/wmem_max are raised to allow it.
+SIPP_BUFF=${BENCH_SIPP_BUFF:-4194304}
+if [ "$SIPP_BUFF" != 0 ]; then
+	sysctl -qw net.core.rmem_max="$SIPP_BUFF" net.core.wmem_max="$SIPP_BUFF"
+	SIPP_EXTRA="-buff_size $SIPP_BUFF${SIPP_EXTRA:+ $SIPP_EXTRA}"
+fi
 
 # Logs on the VM's tmpfs: writing them to the 9p share would slow Kamailio
 # down under overload (an ERROR line per dropped message) and skew the numbers.
