@@ -127,7 +127,8 @@ pub fn run() -> i32 {
                 continue;
             };
             let piece = Piece { assoc_id: info.assoc_id, tsn: info.tsn, eor: got.end_of_record, bytes, from: &from };
-            if let Some(len) = pieces::add(store, reader, piece, &mut whole, &FromAddr(src)) {
+            let added = guard("sctp receive", None, || pieces::add(store, reader, piece, &mut whole, &FromAddr(src)));
+            if let Some(len) = added {
                 deliver_reassembled(sock, &mut whole, len, &mut ri, &rt);
             }
             continue;
