@@ -131,6 +131,80 @@ mod tests {
         assert!(m.try_lock().is_some());
     }
 
+    /// The lock lives in memory shared across fork, as Kamailio's shm: each
+    /// process adds to a counter beside it under the lock. A PRIVATE futex
+    /// (keyed by the process's own mapping) would never wake a waiter in
+    /// another process, and the children would hang: the parent gives up
+    /// after 60 s and fails.
+    #[test]
+    #[cfg_attr(miri, ignore = "fork")]
+    fn excludes_processes_sharing_it_across_fork() {
+        const CHILDREN: usize = 3;
+        const ROUNDS: u64 = 5000;
+        #[repr(C)]
+        struct Shared {
+            lock: FutexMutex,
+            go: AtomicU32,
+            count: UnsafeCell<u64>,
+        }
+        let size = size_of::<Shared>();
+        // SAFETY: a fresh anonymous shared mapping, zeroed by the kernel: a
+        // free lock and a zero count; unmapped at the end, after every child.
+        let mem = unsafe {
+            libc::mmap(std::ptr::null_mut(), size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_ANONYMOUS, -1, 0)
+        };
+        assert_ne!(mem, libc::MAP_FAILED);
+        // SAFETY: the mapping is big enough and page-aligned; all-zero is valid.
+        let shared = unsafe { &*(mem as *const Shared) };
+        let mut pids = vec![];
+        for _ in 0..CHILDREN {
+            // SAFETY: the child only touches the shared mapping and exits
+            // with _exit, running no destructor of the parent's state.
+            match unsafe { libc::fork() } {
+                0 => {
+                    while shared.go.load(Ordering::Acquire) == 0 {
+                        std::hint::spin_loop();
+                    }
+                    for _ in 0..ROUNDS {
+                        let _g = shared.lock.lock();
+                        // SAFETY: under the lock.
+                        unsafe { *shared.count.get() += 1 };
+                        // held across a yield: the others give up spinning
+                        // and sleep on the futex
+                        std::thread::yield_now();
+                    }
+                    // SAFETY: ends the child at once.
+                    unsafe { libc::_exit(0) };
+                }
+                pid => {
+                    assert!(pid > 0, "fork failed");
+                    pids.push(pid);
+                }
+            }
+        }
+        shared.go.store(1, Ordering::Release);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut left = pids.clone();
+        while !left.is_empty() && Instant::now() < deadline {
+            // SAFETY: plain waitpid on our own children, no status wanted.
+            left.retain(|&p| unsafe { libc::waitpid(p, std::ptr::null_mut(), libc::WNOHANG) } == 0);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for &p in &left {
+            // SAFETY: our own child, still running: ended and reaped.
+            unsafe {
+                libc::kill(p, libc::SIGKILL);
+                libc::waitpid(p, std::ptr::null_mut(), 0);
+            }
+        }
+        // SAFETY: every child has ended.
+        let count = unsafe { *shared.count.get() };
+        // SAFETY: the mapping made above, no longer used.
+        unsafe { libc::munmap(mem, size) };
+        assert!(left.is_empty(), "{} children hung: the lock does not wake across processes", left.len());
+        assert_eq!(count, CHILDREN as u64 * ROUNDS);
+    }
+
     #[test]
     fn excludes_threads() {
         // Miri runs the same interleavings far slower
