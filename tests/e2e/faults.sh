@@ -406,7 +406,9 @@ send_wait_changed() {
 		say "ERROR: no 'send buffer full' line for the sleeper (port ${port:-?}): its receiver's send did not end within its wait"
 		bad=1
 	fi
-	expect_counter_at_least "$k" sendq_wait 2 || bad=1
+	# the sleeper's reply waited (whether the other peer's replies had to
+	# wait too depends on how full its window got first)
+	expect_counter_at_least "$k" sendq_wait 1 || bad=1
 	check_alive "$k" || bad=1
 	stop_kamailio "$k"
 	sysctl -qw net.sctp.sndbuf_policy="$old"
