@@ -116,11 +116,10 @@ impl<'fd> SctpSocket<'fd> {
         cvt(unsafe { libc::listen(self.fd(), backlog) }).map(drop)
     }
 
-    /// Receives one message (or notification, or piece of either). With
-    /// `block` it waits for one (up to the socket's SO_RCVTIMEO, then EAGAIN),
-    /// else it fails with EAGAIN when nothing is queued. The source address
-    /// lands in `from`, the control data in `ctrl`.
-    pub fn recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf, block: bool) -> io::Result<Received> {
+    /// Receives one message (or notification, or piece of either), waiting
+    /// for one up to the socket's SO_RCVTIMEO (then EAGAIN). The source
+    /// address lands in `from`, the control data in `ctrl`.
+    pub fn recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf) -> io::Result<Received> {
         let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -132,7 +131,7 @@ impl<'fd> SctpSocket<'fd> {
         msg.msg_controllen = ctrl.0.len();
         // SAFETY: every buffer msg points to is valid and writable for the lengths
         // given, and lives across the call.
-        let n = unsafe { libc::recvmsg(self.fd(), &mut msg, if block { 0 } else { libc::MSG_DONTWAIT }) };
+        let n = unsafe { libc::recvmsg(self.fd(), &mut msg, 0) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }

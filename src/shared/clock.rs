@@ -10,10 +10,7 @@ pub fn monotonic_secs() -> u32 {
 
 /// Milliseconds of CLOCK_MONOTONIC, wrapping (compare with wrapping_sub).
 pub fn monotonic_ms() -> u32 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: ts is a valid, writable timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    (ts.tv_sec as u64).wrapping_mul(1000).wrapping_add(ts.tv_nsec as u64 / 1_000_000) as u32
+    monotonic_ms64() as u32
 }
 
 /// Milliseconds of CLOCK_MONOTONIC, not wrapping (since boot).

@@ -72,7 +72,7 @@ pub fn run() -> i32 {
     let mut sweeper = pieces::Sweeper::default();
 
     loop {
-        let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl, true);
+        let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
         // a piece of a cut message: say so at once, before anything else, so
         // that no other receiver completes the message without it
         let is_piece = got.as_ref().is_ok_and(|g| !g.notification && !is_whole(g, &buf[..g.len]));
