@@ -56,7 +56,7 @@ fn reassemble(u: &mut Unstructured) -> Result<()> {
         let can_read = read < pieces.len() && !free.is_empty();
         if can_read && (held.is_empty() || u.arbitrary()?) {
             let r = free.pop().unwrap();
-            store.begin(r, 0);
+            store.begin(r, 0, 9, pieces[read].0);
             held.push((r, read));
             read += 1;
         } else {

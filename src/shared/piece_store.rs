@@ -8,12 +8,13 @@
 //! matter. The receiver whose piece completes a message gets it whole, once.
 //! A message is complete when its first piece starts it, a piece ends it
 //! (MSG_EOR), no piece between starts another, no other receiver holds a
-//! piece it read and has not added yet, and, with a Content-Length, the
-//! bytes are as many as it says. The kernel hands pieces out in order, so
-//! once the piece that ends a message was read, every piece before it was
-//! read too: added, or held by a receiver that said so (`begin`) right
-//! after its read. A receiver preempted between its read and `begin` is the
-//! one gap left; Content-Length catches it in the body.
+//! piece of it (same association, TSN between its first and last) that it
+//! read and has not added yet, and, with a Content-Length, the bytes are as
+//! many as it says. The kernel hands pieces out in order, so once the piece
+//! that ends a message was read, every piece before it was read too: added,
+//! or held by a receiver that said so (`begin`) right after its read. A
+//! receiver preempted between its read and `begin` is the one gap left;
+//! Content-Length catches it in the body.
 //!
 //! The lock is taken only on this rare path, and never waited on for long: a
 //! receiver that cannot get it in time drops its piece (counted) rather than
@@ -23,7 +24,7 @@ use super::futex::FutexMutex;
 use crate::sip_frame::{extent, starts_with_start_line, Extent};
 use crate::sockaddr::RawAddr;
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Messages that can be put together at the same time, per socket (with the
@@ -128,6 +129,19 @@ struct Slot {
     data: [u8; SLOT_BYTES],
 }
 
+/// A piece a receiver read and has not added yet: when it read it
+/// (monotonic ms, low bit set; 0: none) and which it is.
+#[repr(C)]
+struct Hold {
+    since_ms: AtomicU32,
+    /// The association id (high half) and TSN (low half).
+    key: AtomicU64,
+}
+
+fn hold_key(assoc_id: i32, tsn: u32) -> u64 {
+    (u64::from(assoc_id as u32) << 32) | u64::from(tsn)
+}
+
 #[repr(C)]
 pub struct PieceStore {
     lock: FutexMutex,
@@ -135,9 +149,8 @@ pub struct PieceStore {
     /// one load.
     open: AtomicU32,
     readers: AtomicU32,
-    /// When each receiver read a piece it has not added yet (monotonic ms,
-    /// low bit set; 0: none).
-    held: [AtomicU32; MAX_READERS],
+    /// The piece each receiver read and has not added yet.
+    held: [Hold; MAX_READERS],
     slots: UnsafeCell<[Slot; SLOTS]>,
 }
 
@@ -178,18 +191,32 @@ impl PieceStore {
     }
 
     /// Right after a read that is a piece, before anything else: the reader
-    /// holds a piece that no message may complete without.
-    pub fn begin(&self, r: Reader, now_ms: u32) {
-        self.held[r.0].store(now_ms | 1, Ordering::SeqCst);
+    /// holds a piece (of association `assoc_id`, TSN `tsn`) that its message
+    /// may not complete without.
+    pub fn begin(&self, r: Reader, now_ms: u32, assoc_id: i32, tsn: u32) {
+        let h = &self.held[r.0];
+        h.key.store(hold_key(assoc_id, tsn), Ordering::SeqCst);
+        h.since_ms.store(now_ms | 1, Ordering::SeqCst);
     }
 
-    /// Whether a receiver other than `me` holds a piece (read within the hold
-    /// limit, not added yet).
-    fn others_hold(&self, me: Option<Reader>, now_ms: u32) -> bool {
-        self.held.iter().enumerate().any(|(i, h)| {
-            let t = h.load(Ordering::SeqCst);
+    fn release(&self, r: Reader) {
+        self.held[r.0].since_ms.store(0, Ordering::SeqCst);
+    }
+
+    /// Whether a receiver holds a piece of association `assoc_id` whose TSN
+    /// lies strictly between `after` and `before`, read within the hold
+    /// limit. A hold begun while this runs is of a later message: the one
+    /// asked about was read to its end already.
+    fn held_between(&self, assoc_id: i32, after: u32, before: u32, now_ms: u32) -> bool {
+        self.held.iter().any(|h| {
+            let since = h.since_ms.load(Ordering::SeqCst);
             // signed: the stamp's low bit may put it a millisecond ahead
-            me.is_none_or(|m| m.0 != i) && t != 0 && (now_ms.wrapping_sub(t) as i32) < HOLD_LIMIT_MS as i32
+            if since == 0 || (now_ms.wrapping_sub(since) as i32) >= HOLD_LIMIT_MS as i32 {
+                return false;
+            }
+            let key = h.key.load(Ordering::SeqCst);
+            let tsn = key as u32;
+            (key >> 32) as u32 == assoc_id as u32 && tsn_lt(after, tsn) && tsn_lt(tsn, before)
         })
     }
 
@@ -208,31 +235,34 @@ impl PieceStore {
     /// `out` and taken out of the store.
     pub fn add(&self, r: Reader, piece: Piece<'_>, now_ms: u32, out: &mut Reassembled) -> Added {
         let added = self.locked(|slots| {
-            let mut added = add_locked(slots, piece, now_ms);
-            self.held[r.0].store(0, Ordering::SeqCst);
-            if added == Added::Kept && !self.others_hold(Some(r), now_ms) {
-                added = take_any_complete(slots, piece.assoc_id, out);
+            let added = add_locked(slots, piece, now_ms);
+            self.release(r);
+            if added != Added::Kept {
+                return added;
             }
-            added
+            let held = |a, after, before| self.held_between(a, after, before, now_ms);
+            take_any_complete(slots, piece.assoc_id, &held, out)
         });
         added.unwrap_or_else(|| {
-            self.held[r.0].store(0, Ordering::SeqCst);
+            self.release(r);
             Added::Dropped { reason: DropReason::Busy, pieces: 1 }
         })
     }
 
     /// `r` read a piece it will not add (it could not tell where it belongs).
     pub fn add_nothing(&self, r: Reader) {
-        self.held[r.0].store(0, Ordering::SeqCst);
+        self.release(r);
     }
 
-    /// A message that became complete while its last pieces' readers were
-    /// still adding theirs, if any (the sweep).
+    /// A message that is complete and no longer waits for pieces others
+    /// held, if any (the sweep, and after each message handed over: one add
+    /// may complete several).
     pub fn settle(&self, now_ms: u32, out: &mut Reassembled) -> Added {
-        if self.open() == 0 || self.others_hold(None, now_ms) {
+        if self.open() == 0 {
             return Added::Kept;
         }
-        self.locked(|slots| take_any_complete(slots, 0, out)).unwrap_or(Added::Kept)
+        let held = |a, after, before| self.held_between(a, after, before, now_ms);
+        self.locked(|slots| take_any_complete(slots, 0, &held, out)).unwrap_or(Added::Kept)
     }
 
     /// Drops the messages whose first piece came `bound_ms` or more before
@@ -287,15 +317,19 @@ fn add_locked(slots: &mut [Slot; SLOTS], p: Piece<'_>, now_ms: u32) -> Added {
     Added::Kept
 }
 
+/// Whether a receiver holds a piece of an association with a TSN between
+/// two others.
+type HeldBetween<'a> = dyn Fn(i32, u32, u32) -> bool + 'a;
+
 /// Takes out a complete message, the association `first`'s first.
-fn take_any_complete(slots: &mut [Slot; SLOTS], first: i32, out: &mut Reassembled) -> Added {
+fn take_any_complete(slots: &mut [Slot; SLOTS], first: i32, held: &HeldBetween, out: &mut Reassembled) -> Added {
     let order = slots.iter().position(|s| s.used != 0 && s.assoc_id == first).into_iter().chain(0..SLOTS);
     for i in order {
         let s = &mut slots[i];
         if s.used == 0 || s.discarding != 0 {
             continue;
         }
-        match take_complete(s, &mut out.bytes) {
+        match take_complete(s, held, &mut out.bytes) {
             Added::Kept => continue,
             done => {
                 out.assoc_id = s.assoc_id;
@@ -322,10 +356,13 @@ fn insert(s: &mut Slot, tsn: u32, eor: bool, piece: &[u8]) {
 }
 
 /// Takes out the first message of the slot when it is complete.
-fn take_complete(s: &mut Slot, out: &mut [u8]) -> Added {
+fn take_complete(s: &mut Slot, held: &HeldBetween, out: &mut [u8]) -> Added {
     let n = s.n as usize;
     // the first message ends with the first piece that has MSG_EOR
     let Some(last) = s.meta[..n].iter().position(|m| m.eor != 0) else { return Added::Kept };
+    if held(s.assoc_id, s.meta[0].tsn, s.meta[last].tsn) {
+        return Added::Kept;
+    }
     let len: usize = s.meta[..=last].iter().map(|m| m.len as usize).sum();
     let msg = &s.data[..len];
     // its first piece still with a receiver, or one between that starts a

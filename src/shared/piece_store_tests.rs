@@ -12,7 +12,7 @@ trait AddPiece {
 impl AddPiece for PieceStore {
     fn add_piece(&self, assoc_id: i32, tsn: u32, eor: bool, bytes: &[u8], now_ms: u32, out: &mut Reassembled) -> Added {
         let r = self.join();
-        self.begin(r, now_ms);
+        self.begin(r, now_ms, assoc_id, tsn);
         let from = RawAddr::from_socket_addr(&"10.0.0.1:5060".parse().unwrap());
         self.add(r, Piece { assoc_id, tsn, eor, bytes, from: &from }, now_ms, out)
     }
@@ -192,14 +192,17 @@ fn a_piece_is_dropped_rather_than_wait_long_for_a_held_lock() {
     assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Kept);
 }
 
-/// `msg` cut in pieces `cuts` (TSNs 10, 12, ...), each read by its own
-/// receiver right away (in the kernel's order); returns the readers.
-fn read_all(st: &PieceStore, n: usize, now_ms: u32) -> Vec<Reader> {
-    (0..n).map(|_| {
-        let r = st.join();
-        st.begin(r, now_ms);
-        r
-    }).collect()
+/// Each of `pieces` (association, TSN) read by its own receiver, in this
+/// order, each saying so at once; returns the readers.
+fn read_all(st: &PieceStore, pieces: &[(i32, u32)], now_ms: u32) -> Vec<Reader> {
+    pieces
+        .iter()
+        .map(|&(assoc_id, tsn)| {
+            let r = st.join();
+            st.begin(r, now_ms, assoc_id, tsn);
+            r
+        })
+        .collect()
 }
 
 #[test]
@@ -211,7 +214,7 @@ fn a_message_waits_for_a_piece_another_receiver_holds() {
     let st = store();
     let mut out = Reassembled::new();
     let from = RawAddr::from_socket_addr(&"10.0.0.2:5060".parse().unwrap());
-    let readers = read_all(&st, ps.len(), 0);
+    let readers = read_all(&st, &ps.iter().map(|p| (1, p.0)).collect::<Vec<_>>(), 0);
     let add = |i: usize, out: &mut Reassembled| {
         st.add(readers[i], Piece { assoc_id: 1, tsn: ps[i].0, eor: ps[i].1, bytes: &ps[i].2, from: &from }, 0, out)
     };
@@ -225,22 +228,54 @@ fn a_message_waits_for_a_piece_another_receiver_holds() {
 }
 
 #[test]
-fn a_message_held_up_by_a_piece_of_another_association_completes_when_it_is_added() {
-    let (a, b) = (message(100), message(100));
-    let (pa, pb) = (pieces(&a, &[50], 10), pieces(&b, &[50], 20));
+fn pieces_held_of_another_message_hold_up_nothing() {
+    // pieces of association 2, and the next message of association 1 (a
+    // later TSN), each held by a receiver while association 1's completes
+    let (a, b, c) = (message(100), message(100), message(100));
+    let (pa, pb, pc) = (pieces(&a, &[50], 10), pieces(&b, &[50], 20), pieces(&c, &[50], 16));
     let st = store();
     let mut out = Reassembled::new();
     let from = RawAddr::empty();
-    let r = read_all(&st, 3, 0);
+    let r = read_all(&st, &[(1, pa[0].0), (1, pa[1].0), (2, pb[0].0), (1, pc[0].0)], 0);
     let add = |r: Reader, assoc_id, p: &(u32, bool, Vec<u8>), out: &mut Reassembled| {
         st.add(r, Piece { assoc_id, tsn: p.0, eor: p.1, bytes: &p.2, from: &from }, 0, out)
     };
     assert_eq!(add(r[0], 1, &pa[0], &mut out), Added::Kept);
-    assert_eq!(add(r[1], 1, &pa[1], &mut out), Added::Kept, "r[2] holds a piece, maybe of this message");
-    assert_eq!(add(r[2], 2, &pb[0], &mut out), Added::Complete(a.len()), "it was not: association 1's goes out");
+    assert_eq!(add(r[1], 1, &pa[1], &mut out), Added::Complete(a.len()), "no piece of it is held");
     assert_eq!((out.assoc_id, &out.bytes[..a.len()]), (1, &a[..]));
-    let r3 = read_all(&st, 1, 0)[0];
-    assert_eq!(add(r3, 2, &pb[1], &mut out), Added::Complete(b.len()));
+    assert_eq!(add(r[2], 2, &pb[0], &mut out), Added::Kept);
+    let r4 = read_all(&st, &[(2, pb[1].0)], 0)[0];
+    assert_eq!(add(r4, 2, &pb[1], &mut out), Added::Complete(b.len()));
+    assert_eq!(add(r[3], 1, &pc[0], &mut out), Added::Kept);
+}
+
+#[test]
+fn one_piece_can_complete_several_messages_and_each_comes_out() {
+    // two associations' messages, each waiting for a piece held by a
+    // receiver whose add is late; a third receiver's piece inside both
+    // (the same TSN range on each association) stands for either
+    let (a, b) = (message(100), message(100));
+    let (pa, pb) = (pieces(&a, &[30, 60], 10), pieces(&b, &[30, 60], 10));
+    let st = store();
+    let mut out = Reassembled::new();
+    let from = RawAddr::empty();
+    let r = read_all(&st, &[(1, pa[0].0), (1, pa[1].0), (1, pa[2].0), (2, pb[0].0), (2, pb[1].0), (2, pb[2].0)], 0);
+    let add = |r: Reader, assoc_id, p: &(u32, bool, Vec<u8>), out: &mut Reassembled| {
+        st.add(r, Piece { assoc_id, tsn: p.0, eor: p.1, bytes: &p.2, from: &from }, 0, out)
+    };
+    for (i, p) in [(0, &pa[0]), (2, &pa[2])] {
+        assert_eq!(add(r[i], 1, p, &mut out), Added::Kept);
+    }
+    for (i, p) in [(3, &pb[0]), (5, &pb[2])] {
+        assert_eq!(add(r[i], 2, p, &mut out), Added::Kept);
+    }
+    assert_eq!(add(r[4], 2, &pb[1], &mut out), Added::Complete(b.len()));
+    assert_eq!(st.settle(0, &mut out), Added::Kept, "association 1's still waits");
+    // the piece that completes association 1's: then nothing else is left
+    assert_eq!(add(r[1], 1, &pa[1], &mut out), Added::Complete(a.len()));
+    assert_eq!((out.assoc_id, &out.bytes[..a.len()]), (1, &a[..]));
+    assert_eq!(st.settle(0, &mut out), Added::Kept);
+    assert_eq!(st.open(), 0);
 }
 
 #[test]
@@ -250,12 +285,13 @@ fn the_sweep_hands_over_a_message_whose_last_holder_went_away() {
     let st = store();
     let mut out = Reassembled::new();
     let from = RawAddr::empty();
-    let r = read_all(&st, 3, 1000);
-    for (i, p) in ps.iter().enumerate() {
+    // the third receiver holds a piece between the two (a TSN in between)
+    let r = read_all(&st, &[(1, ps[0].0), (1, ps[0].0 + 1), (1, ps[1].0)], 1000);
+    for (i, p) in [(0, &ps[0]), (2, &ps[1])] {
         assert_eq!(st.add(r[i], Piece { assoc_id: 1, tsn: p.0, eor: p.1, bytes: &p.2, from: &from }, 1000, &mut out), Added::Kept);
     }
-    assert_eq!(st.settle(1000 + HOLD_LIMIT_MS - 1, &mut out), Added::Kept, "r[2] may still add a piece");
-    assert_eq!(st.settle(1001 + HOLD_LIMIT_MS, &mut out), Added::Complete(m.len()), "r[2] held it too long");
-    st.add_nothing(r[2]);
+    assert_eq!(st.settle(1000 + HOLD_LIMIT_MS - 1, &mut out), Added::Kept, "r[1] may still add a piece");
+    assert_eq!(st.settle(1001 + HOLD_LIMIT_MS, &mut out), Added::Complete(m.len()), "r[1] held it too long");
+    st.add_nothing(r[1]);
     assert_eq!(st.settle(0, &mut out), Added::Kept, "nothing left");
 }

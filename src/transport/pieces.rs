@@ -62,9 +62,9 @@ pub struct Sweeper {
 }
 
 impl Sweeper {
-    /// Drops pieces kept past the bound, and hands over a message that
-    /// became complete after its last piece was added (`Some(len)`, in
-    /// `whole`); costs one load while no piece is kept.
+    /// Hands over a message that became complete after its last piece was
+    /// added (`Some(len)`, in `whole`), else drops pieces kept past the
+    /// bound; costs one load while no piece is kept.
     pub fn sweep(&mut self, store: &PieceStore, whole: &mut Reassembled) -> Option<usize> {
         if store.open() == 0 {
             return None;
@@ -74,12 +74,21 @@ impl Sweeper {
             return None;
         }
         self.next_ms = Some(now.wrapping_add(SWEEP_EVERY_MS));
+        if let Some(len) = next_complete(store, whole) {
+            return Some(len);
+        }
         let n = store.expire(now, BOUND_MS, None);
         if n > 0 {
             dropped(n, DropReason::Expired, &"a peer");
         }
-        outcome(store.settle(now, whole), &"a peer")
+        None
     }
+}
+
+/// Another message that is complete, if any: one piece may complete
+/// several (the messages that waited for it).
+pub fn next_complete(store: &PieceStore, whole: &mut Reassembled) -> Option<usize> {
+    outcome(store.settle(monotonic_ms(), whole), &"a peer")
 }
 
 fn dropped(pieces: u32, reason: DropReason, from: &dyn fmt::Display) {

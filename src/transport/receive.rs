@@ -23,7 +23,7 @@ use crate::sctp::options::set_receive_timeout;
 use crate::sctp::socket::Received;
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::clock::monotonic_ms;
-use crate::shared::piece_store::{Piece, Reassembled};
+use crate::shared::piece_store::{Piece, PieceStore, Reassembled};
 use crate::sip_frame::starts_with_start_line;
 use crate::sockaddr::RawAddr;
 use std::net::SocketAddr;
@@ -76,16 +76,15 @@ pub fn run() -> i32 {
         // a piece of a cut message: say so at once, before anything else, so
         // that no other receiver completes the message without it
         let is_piece = got.as_ref().is_ok_and(|g| !g.notification && !is_whole(g, &buf[..g.len]));
-        if is_piece {
-            store.begin(reader, monotonic_ms());
+        if let (true, Ok(Received { info: Some(i), .. })) = (is_piece, &got) {
+            store.begin(reader, monotonic_ms(), i.assoc_id, i.tsn);
         }
         // see runtime config changes, run per-process config callbacks; one
         // snapshot of the values serves the handling of this read
         runtime::refresh(&cfg);
         let rt = runtime::current();
-        if let Some(len) = sweeper.sweep(store, &mut whole) {
-            deliver_reassembled(sock, &mut whole, len, &mut ri, &rt);
-        }
+        let swept = sweeper.sweep(store, &mut whole);
+        deliver_reassembled(sock, store, &mut whole, swept, &mut ri, &rt);
         let got = match got {
             Ok(got) => got,
             Err(e) => match e.raw_os_error() {
@@ -128,9 +127,7 @@ pub fn run() -> i32 {
             };
             let piece = Piece { assoc_id: info.assoc_id, tsn: info.tsn, eor: got.end_of_record, bytes, from: &from };
             let added = guard("sctp receive", None, || pieces::add(store, reader, piece, &mut whole, &FromAddr(src)));
-            if let Some(len) = added {
-                deliver_reassembled(sock, &mut whole, len, &mut ri, &rt);
-            }
+            deliver_reassembled(sock, store, &mut whole, added, &mut ri, &rt);
             continue;
         }
         let conn_id = conn_id(sock, got.info.map(|i| i.assoc_id), src, &rt);
@@ -160,18 +157,29 @@ fn conn_id(sock: SocketInfo, assoc_id: Option<i32>, src: Option<SocketAddr>, rt:
     }
 }
 
-/// Hands a message put back together to the core.
-fn deliver_reassembled(sock: SocketInfo, whole: &mut Reassembled, len: usize, ri: &mut ReceiveInfo, rt: &runtime::Runtime) {
-    let src = whole.from.to_socket_addr();
-    let conn_id = conn_id(sock, Some(whole.assoc_id), src, rt);
-    let Reassembled { bytes, from, .. } = whole;
-    guard("sctp receive", (), || deliver(sock, bytes, len, from, src, conn_id, ri));
+/// Hands a message put back together (`Some(len)` in `whole`) to the core,
+/// then any other that completed with it.
+fn deliver_reassembled(
+    sock: SocketInfo,
+    store: &PieceStore,
+    whole: &mut Reassembled,
+    mut complete: Option<usize>,
+    ri: &mut ReceiveInfo,
+    rt: &runtime::Runtime,
+) {
+    while let Some(len) = complete {
+        let src = whole.from.to_socket_addr();
+        let conn_id = conn_id(sock, Some(whole.assoc_id), src, rt);
+        let Reassembled { bytes, from, .. } = &mut *whole;
+        guard("sctp receive", (), || deliver(sock, bytes, len, from, src, conn_id, ri));
+        complete = guard("sctp receive", None, || pieces::next_complete(store, whole));
+    }
 }
 
 /// Accounts for a notification and acts on it.
 fn notification(
     sock: SocketInfo,
-    store: &crate::shared::piece_store::PieceStore,
+    store: &PieceStore,
     got: &Received,
     bytes: &[u8],
     src: Option<SocketAddr>,

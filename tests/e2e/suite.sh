@@ -12,6 +12,11 @@
 # Prints per scenario what ran and what was seen, then "N passed, N failed";
 # exits 1 if any scenario failed, 2 if the suite could not run at all.
 set -u
+# E2E_XTRACE=1: trace every command with its time, to find where time goes
+if [ "${E2E_XTRACE:-0}" = 1 ]; then
+	PS4='+ ${EPOCHREALTIME} '
+	set -x
+fi
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 OUR_MODULE=${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}
