@@ -109,10 +109,10 @@ stopped_receiver() {
 	sleep 1
 	# Stop a receiver, see where it stopped; not waiting on the socket: let
 	# it go on and try the next one.
-	for i in $(seq 50); do
+	for i in {1..50}; do
 		for pid in $pids; do
 			kill -STOP "$pid"
-			for _ in $(seq 1000); do [ "$(proc_state "$pid")" = T ] && break; done
+			for _ in {1..1000}; do [ "$(proc_state "$pid")" = T ] && break; done
 			case $(proc_syscall "$pid") in
 			47 | 7 | 23 | 232 | 271 | 281)
 				victim=$pid
@@ -335,7 +335,7 @@ aborted_during_wait() {
 	timeout -k 5 120 python3 "$E2E_DIR/sctp_abort_peer.py" --port 5095 --requests "$ABORT_PEER_REQUESTS" \
 		--hold 3 --wait 10 127.0.0.1:5060 >"$SC_DIR/abort-peer-$k.log" 2>&1 </dev/null || rc=$?
 	indent <"$SC_DIR/abort-peer-$k.log"
-	CLIENT_RESULT=$(grep '^RESULT ' "$SC_DIR/abort-peer-$k.log" | tail -n 1)
+	last_result "$SC_DIR/abort-peer-$k.log"
 	expect "abort peer: requests sent" "$(result_field sent)" "$((ABORT_PEER_REQUESTS + 1))" || bad=1
 	replied=$(result_field replied)
 	failed=$(counter_value "$k" send_failed)
@@ -506,7 +506,7 @@ churn() {
 	timeout -k 5 300 python3 "$E2E_DIR/sctp_churn.py" --count "$CHURN_COUNT" --parallel "$CHURN_PARALLEL" \
 		127.0.0.1:5060 >"$SC_DIR/churn.log" 2>&1 </dev/null || rc=$?
 	indent <"$SC_DIR/churn.log"
-	CLIENT_RESULT=$(grep '^RESULT ' "$SC_DIR/churn.log" | tail -n 1)
+	last_result "$SC_DIR/churn.log"
 	expect "churn: exit code" "$rc" 0 || bad=1
 	expect "churn: OPTIONS answered" "$(result_field ok)" "$CHURN_COUNT" || bad=1
 	check_alive k || bad=1
@@ -667,11 +667,11 @@ partial_delivery() {
 		say "ERROR: the shim did not set SCTP_PARTIAL_DELIVERY_POINT on Kamailio's socket"
 		return 1
 	fi
-	for c in $(seq "$PD_CLIENTS"); do
+	for ((c = 1; c <= PD_CLIENTS; c++)); do
 		start_client "pd$c" --requests "$requests" --body "$PD_BODY" --maxseg "$PD_MAXSEG" \
 			--timeout "$([ "$ours" = 1 ] && echo 5 || echo 1)" 127.0.0.1:5060
 	done
-	for c in $(seq "$PD_CLIENTS"); do
+	for ((c = 1; c <= PD_CLIENTS; c++)); do
 		wait_client "pd$c" || true
 		v=$(result_field ok)
 		[[ $v =~ ^[0-9]+$ ]] && ok=$((ok + v))

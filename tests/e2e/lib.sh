@@ -18,10 +18,24 @@ declare -A HOST_ONLY=()
 # suite.sh at the end).
 CTL_DIR=${E2E_CTL_DIR:-${TMPDIR:-/tmp}/kamailio-sctp-e2e-ctl.$$}
 
+# The helpers below are plain bash where they run often: in the test VM's
+# software emulation every program started costs about 80 ms.
 say() { echo "  $*"; }
-indent() { sed 's/^/    | /'; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# indent: stdin, each line marked as quoted output.
+indent() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '    | %s\n' "$line"
+	done
+}
+# now: seconds since the epoch, to the microsecond.
+now() { echo "$EPOCHREALTIME"; }
+# elapsed T0: seconds since T0 (a `now`), to the tenth.
+elapsed() {
+	local a=$1 b=$EPOCHREALTIME d
+	d=$(((10#${b%.*}${b#*.} - 10#${a%.*}${a#*.} + 50000) / 100000))
+	printf '%d.%d' $((d / 10)) $((d % 10))
+}
 
 # fill_config TEMPLATE OUT KEY=VALUE...: copy TEMPLATE replacing every @KEY@.
 fill_config() {
@@ -29,7 +43,7 @@ fill_config() {
 	shift 2
 	for kv in "$@"; do
 		key=${kv%%=*} val=${kv#*=}
-		val=$(printf '%s' "$val" | sed 's/[\\|&]/\\&/g')
+		case $val in *[\\\|\&]*) val=$(printf '%s' "$val" | sed 's/[\\|&]/\\&/g') ;; esac
 		val=${val//$'\n'/\\n}   # a value may span lines (GNU sed: \n)
 		script+="s|@${key}@|${val}|g;"
 	done
@@ -88,7 +102,9 @@ begin_scenario() {
 # alive PID: the process runs (exists and is not a zombie waiting for us).
 alive() {
 	local state
-	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	read -r state 2>/dev/null <"/proc/$1/stat" || return 1
+	state=${state##*) }    # after the command name, which may hold spaces
+	state=${state%% *}
 	[ -n "$state" ] && [ "$state" != Z ]
 }
 
@@ -225,8 +241,17 @@ wait_client() {
 	unset "CLIENT_PID[$label]"
 	say "client[$label] exited with code $rc; its output:"
 	indent <"$SC_DIR/client-$label.log"
-	CLIENT_RESULT=$(grep '^RESULT ' "$SC_DIR/client-$label.log" | tail -n 1)
+	last_result "$SC_DIR/client-$label.log"
 	return "$rc"
+}
+
+# last_result FILE: CLIENT_RESULT = the last "RESULT ..." line of FILE.
+last_result() {
+	local line
+	CLIENT_RESULT=""
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line != "RESULT "* ]] || CLIENT_RESULT=$line
+	done <"$1"
 }
 
 # run_client LABEL ARGS...: start_client, then wait_client.
@@ -236,8 +261,11 @@ run_client() {
 
 # result_field KEY: the value of KEY in CLIENT_RESULT ("?" if absent).
 result_field() {
-	local v
-	v=$(printf '%s\n' "$CLIENT_RESULT" | tr ' ' '\n' | sed -n "s/^$1=//p")
+	local w v="" words
+	read -r -a words <<<"$CLIENT_RESULT"
+	for w in "${words[@]}"; do
+		[[ $w != "$1="* ]] || v=${w#*=}
+	done
 	echo "${v:-?}"
 }
 
@@ -255,16 +283,16 @@ wait_file() {
 # its exit code and output, leaves the output in RPC_OUT; returns kamcmd's
 # exit code (also non-zero when the output is an error line).
 kam_rpc() {
-	local name=$1 sock=$CTL_DIR/$1.sock rc=0 t0
+	local name=$1 sock=$CTL_DIR/$1.sock rc=0 t0 i
 	shift
-	for _ in $(seq 50); do
+	for ((i = 0; i < 50; i++)); do
 		[ -S "$sock" ] && break
 		sleep 0.1
 	done
 	t0=$(now)
 	RPC_OUT=$(timeout -k 2 10 kamcmd -s "unix:$sock" "$@" 2>&1) || rc=$?
 	# kamcmd may exit 0 after printing an RPC fault.
-	if [ "$rc" = 0 ] && printf '%s\n' "$RPC_OUT" | grep -q '^error: '; then
+	if [ "$rc" = 0 ] && [[ $'\n'$RPC_OUT == *$'\n'"error: "* ]]; then
 		rc=1
 	fi
 	say "kamcmd[$name] $* (exit code $rc, $(elapsed "$t0") s):"
@@ -274,9 +302,15 @@ kam_rpc() {
 
 # rpc_field FIELD: the value of "FIELD: value" in RPC_OUT (kam_rpc), or "?".
 rpc_field() {
-	local v
-	v=$(printf '%s\n' "$RPC_OUT" | awk -v f="$1" '{ sub(/^[ \t]+/, "") }
-		index($0, f ":") == 1 { sub(/^[^:]*:[ \t]*/, ""); print; exit }')
+	local line v=""
+	while IFS= read -r line; do
+		line=${line#"${line%%[![:space:]]*}"}
+		if [[ $line == "$1:"* ]]; then
+			v=${line#*:}
+			v=${v#"${v%%[![:space:]]*}"}
+			break
+		fi
+	done <<<"$RPC_OUT"
 	echo "${v:-?}"
 }
 
@@ -291,7 +325,8 @@ rpc_names() {
 counter_value() {
 	local v="?"
 	if kam_rpc "$1" cnt.get sctp "$2" >&2; then
-		v=$(printf '%s\n' "$RPC_OUT" | tail -n 1 | tr -d '[:space:]')
+		v=${RPC_OUT##*$'\n'}
+		v=${v//[[:space:]]/}
 	fi
 	[[ $v =~ ^[0-9]+$ ]] || v="?"
 	echo "$v"

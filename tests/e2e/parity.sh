@@ -298,7 +298,7 @@ send_retry_steps() {
 	in_ns ip link set lo down || return 1
 	t0=$(now)
 	stop_kamailio B
-	for i in $(seq 100); do
+	for i in {1..100}; do
 		[ -z "$(assocs_between 5080 5070)" ] && break
 		sleep 0.1
 	done
@@ -388,13 +388,13 @@ wait_counts() {
 # association HOLD s; they all send at once. Returns when all got a reply.
 start_holders() {
 	local i go=$SC_DIR/go.$RANDOM
-	for i in $(seq "$1"); do
+	for ((i = 1; i <= $1; i++)); do
 		rm -f "$SC_DIR/holder$i.ready"
 		start_client "holder$i" --go "$go" --requests 1 --timeout 5 --hold "$2" \
 			--ready "$SC_DIR/holder$i.ready" 127.0.0.1:5060
 	done
 	# Wait until every client has its socket, then let them all send.
-	for i in $(seq "$1"); do
+	for ((i = 1; i <= $1; i++)); do
 		local deadline=$((SECONDS + 30))
 		until grep -q 'waiting for' "$SC_DIR/client-holder$i.log" 2>/dev/null; do
 			[ $SECONDS -lt $deadline ] || { say "ERROR: client holder$i did not start"; return 1; }
@@ -402,7 +402,7 @@ start_holders() {
 		done
 	done
 	touch "$go"
-	for i in $(seq "$1"); do
+	for ((i = 1; i <= $1; i++)); do
 		if ! wait_file "$SC_DIR/holder$i.ready" 15 || [ "$(cat "$SC_DIR/holder$i.ready")" != 200 ]; then
 			say "ERROR: client holder$i got no 200"
 			return 1
@@ -414,10 +414,10 @@ start_holders() {
 # stop_holders N: SIGTERM to the clients (they close their sockets).
 stop_holders() {
 	local i rc=0
-	for i in $(seq "$1"); do
+	for ((i = 1; i <= $1; i++)); do
 		[ -n "${CLIENT_PID[holder$i]:-}" ] && kill -TERM "${CLIENT_PID[holder$i]}" 2>/dev/null
 	done
-	for i in $(seq "$1"); do
+	for ((i = 1; i <= $1; i++)); do
 		wait_client "holder$i" >/dev/null || rc=1
 		say "client holder$i: $CLIENT_RESULT"
 	done
@@ -464,7 +464,7 @@ tracking() {
 	wait_counts k2 0 3 || bad=1
 	stop_holders 3
 	for i in 1 2 3; do
-		CLIENT_RESULT=$(grep '^RESULT ' "$SC_DIR/client-holder$i.log" | tail -n 1)
+		last_result "$SC_DIR/client-holder$i.log"
 		if [ "$(result_field shutdown)" = 1 ]; then
 			say "ok: client holder$i saw Kamailio shut its idle association down"
 		else
