@@ -43,7 +43,7 @@ pub static module_flags: CStrPtr = CStrPtr::new(c_str(concat!(env!("KAMAILIO_COM
 #[no_mangle]
 pub static module_interface_ver: c_uint = sys::MODULE_INTERFACE_VER;
 
-/// Values of the 19 integer parameters, written by the core on `modparam`.
+/// Values of the integer parameters (config::table), written by the core on `modparam`.
 static PARAMS: IntParams<PARAM_COUNT> = IntParams::new();
 static PARAM_TABLE: ParamTable<{ PARAM_COUNT + 2 }> =
     ParamTable::with_string_funcs(&PARAM_NAMES, &PARAMS, &[(c"sctp_peer", param_sctp_peer)]);

@@ -1,7 +1,9 @@
 //! The 19 `modparam("sctp", ...)` parameters of the C module and those this
-//! module adds (after them): their names, their defaults, and the check that turns the raw integers into settings or refuses
-//! them with an error naming the parameter.
+//! module adds (after them), as described in `table`: their defaults, and the
+//! check that turns the raw integers into settings or refuses them with an
+//! error naming the parameter.
 
+use super::table::{self, PARAMS};
 use crate::sctp::options::{Current, Heartbeat, Tuning};
 use std::ffi::CStr;
 
@@ -37,55 +39,25 @@ pub enum ParamId {
 }
 
 /// Parameter names as the config file spells them, indexed by `ParamId as usize`.
-pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = [
-    c"sctp_socket_rcvbuf",
-    c"sctp_socket_sndbuf",
-    c"sctp_autoclose",
-    c"sctp_send_ttl",
-    c"sctp_send_retries",
-    c"sctp_assoc_tracking",
-    c"sctp_assoc_reuse",
-    c"sctp_max_assocs",
-    c"sctp_srto_initial",
-    c"sctp_srto_max",
-    c"sctp_srto_min",
-    c"sctp_asocmaxrxt",
-    c"sctp_init_max_attempts",
-    c"sctp_init_max_timeo",
-    c"sctp_hbinterval",
-    c"sctp_pathmaxrxt",
-    c"sctp_sack_delay",
-    c"sctp_sack_freq",
-    c"sctp_max_burst",
-    c"sctp_send_wait",
-    c"sctp_pathpfthld",
-];
+pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = table::NAMES;
 
 impl ParamId {
     /// Every parameter, in order (`ALL[id as usize] == id`).
     pub const ALL: [ParamId; PARAM_COUNT] = {
-        use ParamId::*;
-        [
-            SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, AssocTracking, AssocReuse, MaxAssocs,
-            SrtoInitial, SrtoMax, SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt,
-            SackDelay, SackFreq, MaxBurst, SendWait, Pathpfthld,
-        ]
+        let mut all = [ParamId::SocketRcvbuf; PARAM_COUNT];
+        let mut k = 0;
+        while k < PARAM_COUNT {
+            all[k] = PARAMS[k].id;
+            k += 1;
+        }
+        all
     };
 
     pub fn name(self) -> &'static str {
-        PARAM_NAMES[self as usize].to_str().unwrap_or("?")
+        self.param().name.to_str().unwrap_or("?")
     }
 }
 
-pub const DEFAULT_AUTOCLOSE_S: i32 = 180;
-pub const DEFAULT_SEND_TTL_MS: i32 = 32000;
-pub const DEFAULT_SEND_RETRIES: i32 = 0;
-/// How long a send waits for room in a full send buffer (see the README for
-/// the measurements behind it); 0 drops the message at once, as the C module
-/// does.
-pub const DEFAULT_SEND_WAIT_MS: i32 = 100;
-/// The longest send wait accepted: a worker must never be held for long.
-pub const MAX_SEND_WAIT_MS: i32 = 30000;
 /// The C module clamps sctp_send_retries to this.
 pub const MAX_SEND_RETRIES: u32 = 9;
 
@@ -95,43 +67,20 @@ pub type RawValues = [i32; PARAM_COUNT];
 /// The values of the options a kernel holds, read from a socket, as parameter
 /// values; 0 for the options the kernel does not hold or would not report.
 pub fn kernel_values(c: &Current) -> RawValues {
-    use ParamId::*;
-    fn n<T: Into<i64>>(x: Option<T>) -> i32 {
-        x.map_or(0, |v| v.into().clamp(i32::MIN as i64, i32::MAX as i64) as i32)
-    }
-    let mut v = [0; PARAM_COUNT];
-    v[SocketRcvbuf as usize] = n(c.rcvbuf);
-    v[SocketSndbuf as usize] = n(c.sndbuf);
-    v[Autoclose as usize] = n(c.autoclose_s);
-    v[SrtoInitial as usize] = n(c.rto_initial_ms);
-    v[SrtoMax as usize] = n(c.rto_max_ms);
-    v[SrtoMin as usize] = n(c.rto_min_ms);
-    v[Asocmaxrxt as usize] = n(c.asocmaxrxt);
-    v[InitMaxAttempts as usize] = n(c.init_max_attempts);
-    v[InitMaxTimeo as usize] = n(c.init_max_timeo_ms);
-    v[Hbinterval as usize] = n(c.hbinterval_ms);
-    v[Pathmaxrxt as usize] = n(c.pathmaxrxt);
-    v[SackDelay as usize] = n(c.sack_delay_ms);
-    v[SackFreq as usize] = n(c.sack_freq);
-    v[MaxBurst as usize] = n(c.max_burst);
-    v[Pathpfthld as usize] = n(c.pathpfthld);
-    v
+    std::array::from_fn(|k| {
+        PARAMS[k].kernel.and_then(|f| f(c)).map_or(0, |v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+    })
 }
 
 /// The defaults: the C module's fixed ones, and for the socket-level options the
 /// values a fresh socket of this kernel has (0, "leave the OS default", where the
 /// kernel cannot tell, e.g. without SCTP).
 pub fn defaults(os: Option<&Current>) -> RawValues {
-    use ParamId::*;
-    let mut v = kernel_values(&os.copied().unwrap_or_default());
-    v[Autoclose as usize] = DEFAULT_AUTOCLOSE_S;
-    v[SendTtl as usize] = DEFAULT_SEND_TTL_MS;
-    v[SendRetries as usize] = DEFAULT_SEND_RETRIES;
-    v[AssocTracking as usize] = 1;
-    v[AssocReuse as usize] = 1;
-    v[MaxAssocs as usize] = -1;
-    v[SendWait as usize] = DEFAULT_SEND_WAIT_MS;
-    v
+    let kernel = kernel_values(&os.copied().unwrap_or_default());
+    std::array::from_fn(|k| match PARAMS[k].default {
+        table::Default::Fixed(v) => v,
+        table::Default::Os => kernel[k],
+    })
 }
 
 /// Validated settings of the module.
@@ -173,16 +122,15 @@ impl Checker<'_> {
         self.raw[id as usize]
     }
 
-    fn err(&self, id: ParamId, expected: &'static str) -> ParamError {
-        ParamError { name: id.name(), value: self.val(id), expected }
+    fn err(&self, id: ParamId) -> ParamError {
+        ParamError { name: id.name(), value: self.val(id), expected: id.param().expected }
     }
 
     /// A socket option where 0 and -1 both mean "keep the OS default".
     fn os_opt(&self, id: ParamId) -> Result<Option<u32>, ParamError> {
         match self.val(id) {
             -1 | 0 => Ok(None),
-            v if v > 0 => Ok(Some(v as u32)),
-            _ => Err(self.err(id, "expected a positive number, or 0 / -1 for the OS default")),
+            v => Ok(Some(v as u32)),
         }
     }
 
@@ -208,17 +156,12 @@ impl Checker<'_> {
     fn buffer(&self, id: ParamId) -> Result<Option<i32>, ParamError> {
         match self.val(id) {
             -1 | 0 => Ok(None),
-            v if v > 0 => Ok(Some(v)),
-            _ => Err(self.err(id, "expected a buffer size in bytes, or -1 for the OS default")),
+            v => Ok(Some(v)),
         }
     }
 
     fn flag(&self, id: ParamId) -> Result<bool, ParamError> {
-        match self.val(id) {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(self.err(id, "expected 0 (off) or 1 (on)")),
-        }
+        Ok(self.val(id) == 1)
     }
 }
 
@@ -236,6 +179,10 @@ pub struct Validated {
 pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
     use ParamId::*;
     let mut c = Checker { raw, warnings: Vec::new(), adjusted: *raw };
+    // the range of each, from the table; what follows only converts
+    if let Some(p) = PARAMS.iter().find(|p| !(p.startup.0..=p.startup.1).contains(&raw[p.id as usize])) {
+        return Err(c.err(p.id));
+    }
 
     let autoclose_s = match c.val(Autoclose) {
         // -1: as long as the kernel allows (it caps at net.sctp.max_autoclose)
@@ -246,15 +193,10 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
             ));
             0
         }
-        v if v > 0 => v as u32,
-        _ => return Err(c.err(Autoclose, "expected seconds (> 0), or -1 for the kernel's maximum")),
+        v => v as u32,
     };
-    let send_ttl_ms = match c.val(SendTtl) {
-        v if v >= 0 => v as u32,
-        _ => return Err(c.err(SendTtl, "expected milliseconds (>= 0, 0 for no time limit)")),
-    };
+    let send_ttl_ms = c.val(SendTtl) as u32;
     let send_retries = match c.val(SendRetries) {
-        v if v < 0 => return Err(c.err(SendRetries, "expected a count from 0 to 9")),
         v if v as u32 > MAX_SEND_RETRIES => {
             c.warnings.push(ParamWarning(format!(
                 "sctp_send_retries too high ({v}), setting it to {MAX_SEND_RETRIES}"
@@ -271,20 +213,12 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
             "sctp_assoc_reuse needs sctp_assoc_tracking: replies will not reuse associations".into(),
         ));
     }
-    let max_assocs = match c.val(MaxAssocs) {
-        -1 => None,
-        v if v >= 0 => Some(v as u32),
-        _ => return Err(c.err(MaxAssocs, "expected a count (>= 0), or -1 for no limit")),
-    };
-    let send_wait_ms = match c.val(SendWait) {
-        v if (0..=MAX_SEND_WAIT_MS).contains(&v) => v as u32,
-        _ => return Err(c.err(SendWait, "expected milliseconds from 0 (no waiting) to 30000")),
-    };
+    let max_assocs = u32::try_from(c.val(MaxAssocs)).ok();
+    let send_wait_ms = c.val(SendWait) as u32;
     let heartbeat = match c.val(Hbinterval) {
         -1 => Heartbeat::Disabled,
         0 => Heartbeat::OsDefault,
-        v if v > 0 => Heartbeat::IntervalMs(v as u32),
-        _ => return Err(c.err(Hbinterval, "expected milliseconds (> 0), 0 for the OS default, or -1 to disable heartbeats")),
+        v => Heartbeat::IntervalMs(v as u32),
     };
 
     // unlike the other socket options, 0 is a threshold here (leave a path at
@@ -299,8 +233,7 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
             c.adjusted[Pathpfthld as usize] = u16::MAX as i32;
             Some(u16::MAX)
         }
-        v if v >= 0 => Some(v as u16),
-        _ => return Err(c.err(Pathpfthld, "expected a count (>= 0; 0: at the first timeout), or -1 for the OS default")),
+        v => Some(v as u16),
     };
 
     let tuning = Tuning {

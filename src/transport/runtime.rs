@@ -4,97 +4,44 @@
 
 use super::{assoc, settings};
 use crate::config::params::{ParamId, RawValues, PARAM_COUNT};
+use crate::config::table::{Effect, PARAMS};
 use crate::kam::cfg::{self, Change, IntGroup, OnChange, OnSet, VarDef, ATOMIC, CB_ONLY_ONCE, READONLY};
 use crate::kam::core::sctp_listen;
-use crate::sctp::options::{set_one, Heartbeat, SockOpt};
-use std::ffi::CStr;
+use crate::sctp::options::{set_one, SockOpt};
 
 /// The group's values in this process (kept current by the core's cfg_update).
 pub static CFG: IntGroup<PARAM_COUNT> = IntGroup::new();
 
-/// Variable names of the group, in parameter order (`ParamId as usize`).
-const NAMES: [&CStr; PARAM_COUNT] = [
-    c"socket_rcvbuf",
-    c"socket_sndbuf",
-    c"autoclose",
-    c"send_ttl",
-    c"send_retries",
-    c"assoc_tracking",
-    c"assoc_reuse",
-    c"max_assocs",
-    c"srto_initial",
-    c"srto_max",
-    c"srto_min",
-    c"asocmaxrxt",
-    c"init_max_attempts",
-    c"init_max_timeo",
-    c"hbinterval",
-    c"pathmaxrxt",
-    c"sack_delay",
-    c"sack_freq",
-    c"max_burst",
-    c"send_wait",
-    c"pathpfthld",
-];
-
-/// Flags, range and help of each variable (the C module's ranges).
-fn shape(id: ParamId) -> (u32, i32, i32, &'static CStr) {
-    use ParamId::*;
-    const BIG: i32 = 1 << 30;
-    const SMALL: i32 = 1 << 10;
-    match id {
-        SocketRcvbuf => (READONLY, 512, 102400, c"receive buffer size of the SCTP sockets (read-only)"),
-        SocketSndbuf => (READONLY, 512, 102400, c"send buffer size of the SCTP sockets (read-only)"),
-        Autoclose => (CB_ONLY_ONCE, 1, BIG, c"seconds of idleness after which an association is closed (new associations)"),
-        SendTtl => (ATOMIC, 0, BIG, c"milliseconds an unsent message may wait before the stack drops it"),
-        SendRetries => (ATOMIC, 0, 9, c"re-sends on a re-opened association after the stack gave a message up"),
-        AssocTracking => (ATOMIC, 0, 1, c"track associations (needed by assoc_reuse)"),
-        AssocReuse => (ATOMIC, 0, 1, c"send replies on the request's association (needs assoc_tracking)"),
-        MaxAssocs => (ATOMIC, 0, 0, c"maximum open associations (-1: no limit)"),
-        SrtoInitial => (CB_ONLY_ONCE, 0, BIG, c"initial retransmission timeout in ms (new associations)"),
-        SrtoMax => (CB_ONLY_ONCE, 0, BIG, c"maximum retransmission timeout in ms (new associations)"),
-        SrtoMin => (CB_ONLY_ONCE, 0, BIG, c"minimum retransmission timeout in ms (new associations)"),
-        Asocmaxrxt => (CB_ONLY_ONCE, 0, SMALL, c"maximum retransmissions per association (new associations)"),
-        InitMaxAttempts => (CB_ONLY_ONCE, 0, SMALL, c"maximum INIT retransmissions"),
-        InitMaxTimeo => (CB_ONLY_ONCE, 0, BIG, c"maximum INIT retransmission timeout in ms"),
-        Hbinterval => (CB_ONLY_ONCE, 0, BIG, c"heartbeat interval in ms (new associations)"),
-        Pathmaxrxt => (CB_ONLY_ONCE, 0, SMALL, c"maximum retransmissions per path (new associations)"),
-        SackDelay => (CB_ONLY_ONCE, 0, BIG, c"ms after a received packet before a SACK is sent (new associations)"),
-        SackFreq => (CB_ONLY_ONCE, 0, SMALL, c"received packets that trigger a SACK (new associations)"),
-        MaxBurst => (CB_ONLY_ONCE, 0, SMALL, c"maximum burst of packets per association (new associations)"),
-        SendWait => (ATOMIC, 0, crate::config::params::MAX_SEND_WAIT_MS, c"ms a send waits for room in a full send buffer before the message is dropped (0: no waiting)"),
-        Pathpfthld => (CB_ONLY_ONCE, 0, 65535, c"retransmissions before a path is potentially failed and left (new associations)"),
+/// The cfg flags of a variable.
+fn flags(change: Effect) -> u32 {
+    match change {
+        Effect::ReadOnly => READONLY,
+        Effect::Atomic => ATOMIC,
+        Effect::SocketOption => CB_ONLY_ONCE,
     }
 }
 
 /// Declares the group, with the startup values as defaults (mod_init).
 pub fn declare(values: &RawValues, on_change: OnChange, on_set: OnSet) -> bool {
     let defs: [VarDef; PARAM_COUNT] = std::array::from_fn(|i| {
-        let (flags, min, max, doc) = shape(ParamId::ALL[i]);
+        let p = &PARAMS[i];
         VarDef {
-            name: NAMES[i],
-            flags,
-            min,
-            max,
+            name: p.var,
+            flags: flags(p.change),
+            min: p.runtime.0,
+            max: p.runtime.1,
             // like the C module, only where a rule applies: the framework will
             // not read a variable with a change callback over RPC (cfg.get)
-            on_change: has_rule(ParamId::ALL[i]).then_some(on_change),
-            on_set: (flags & CB_ONLY_ONCE != 0).then_some(on_set),
-            doc,
+            on_change: p.checked.then_some(on_change),
+            on_set: (p.change == Effect::SocketOption).then_some(on_set),
+            doc: p.doc,
         }
     });
     CFG.declare(c"sctp", &defs, *values)
 }
 
-/// Whether changes of a variable go through `judge` (all but the read-only ones
-/// and those the C module lets through unchecked).
-fn has_rule(id: ParamId) -> bool {
-    use ParamId::*;
-    !matches!(id, SocketRcvbuf | SocketSndbuf | SendTtl | SendRetries | MaxAssocs | SendWait | Pathpfthld)
-}
-
 fn id_of(var: &str) -> Option<ParamId> {
-    NAMES.iter().position(|n| n.to_bytes() == var.as_bytes()).map(|i| ParamId::ALL[i])
+    PARAMS.iter().find(|p| p.var.to_bytes() == var.as_bytes()).map(|p| p.id)
 }
 
 /// The values in force in this process.
@@ -146,12 +93,7 @@ pub fn judge(id: ParamId, value: i32, other: impl Fn(ParamId) -> i32) -> Verdict
         AssocReuse if value == 1 && other(AssocTracking) == 0 => Verdict::Refuse(
             "cannot turn sctp assoc_reuse on while assoc_tracking is off, please turn assoc_tracking on first",
         ),
-        SrtoInitial | SrtoMax | SrtoMin | Asocmaxrxt | InitMaxAttempts | InitMaxTimeo | Hbinterval | Pathmaxrxt
-        | SackDelay | SackFreq | MaxBurst
-            if value == 0 =>
-        {
-            Verdict::Replace(other(id))
-        }
+        _ if value == 0 && id.param().zero_keeps => Verdict::Replace(other(id)),
         _ => Verdict::Accept,
     }
 }
@@ -184,28 +126,7 @@ pub fn on_change(change: &Change, new_value: &mut i32) -> i32 {
 
 /// The socket option that carries a variable's new value, if it has one.
 fn sock_opt(id: ParamId, v: i32) -> Option<SockOpt> {
-    use ParamId::*;
-    let u = || Some(v.max(0) as u32);
-    let u16v = || Some(v.clamp(0, u16::MAX as i32) as u16);
-    Some(match id {
-        Autoclose => SockOpt::Autoclose(v.max(0) as u32),
-        SrtoInitial => SockOpt::Rto { initial_ms: u(), max_ms: None, min_ms: None },
-        SrtoMax => SockOpt::Rto { initial_ms: None, max_ms: u(), min_ms: None },
-        SrtoMin => SockOpt::Rto { initial_ms: None, max_ms: None, min_ms: u() },
-        Asocmaxrxt => SockOpt::AsocMaxRxt(u16v()),
-        InitMaxAttempts => SockOpt::Init { max_attempts: u16v(), max_timeo_ms: None },
-        InitMaxTimeo => SockOpt::Init { max_attempts: None, max_timeo_ms: u16v() },
-        Hbinterval => SockOpt::PeerAddr {
-            heartbeat: if v == -1 { Heartbeat::Disabled } else { Heartbeat::IntervalMs(v.max(0) as u32) },
-            pathmaxrxt: None,
-        },
-        Pathmaxrxt => SockOpt::PeerAddr { heartbeat: Heartbeat::OsDefault, pathmaxrxt: u16v() },
-        SackDelay => SockOpt::DelayedSack { delay_ms: u(), freq: None },
-        SackFreq => SockOpt::DelayedSack { delay_ms: None, freq: u() },
-        MaxBurst => SockOpt::MaxBurst(u()),
-        Pathpfthld => SockOpt::Thresholds { pathpfthld: Some(v.clamp(0, u16::MAX as i32) as u16), pathmaxrxt: None },
-        _ => return None,
-    })
+    id.param().option.map(|f| f(v))
 }
 
 /// A change took effect: apply socket-level ones to every SCTP socket (they
@@ -230,6 +151,7 @@ pub fn refresh(attached: &cfg::Attached) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sctp::options::Heartbeat;
     use ParamId::*;
 
     fn group(tracking: i32, reuse: i32) -> impl Fn(ParamId) -> i32 {
@@ -265,11 +187,11 @@ mod tests {
     }
 
     #[test]
-    fn names_match_parameters_without_prefix() {
+    fn variables_are_found_by_name() {
         for id in ParamId::ALL {
-            assert_eq!(format!("sctp_{}", NAMES[id as usize].to_str().unwrap()), id.name());
-            assert_eq!(id_of(NAMES[id as usize].to_str().unwrap()), Some(id));
+            assert_eq!(id_of(id.param().var.to_str().unwrap()), Some(id));
         }
+        assert_eq!(id_of("sctp_autoclose"), None);
     }
 
     #[test]
@@ -285,7 +207,7 @@ mod tests {
             "0 is a threshold, not 'keep'"
         );
         assert_eq!(judge(Pathpfthld, 0, group(1, 1)), Verdict::Accept);
-        assert!(!has_rule(Pathpfthld), "readable with cfg.get");
+        assert!(!Pathpfthld.param().checked, "readable with cfg.get");
         assert_eq!(sock_opt(SendTtl, 5), None);
         assert_eq!(sock_opt(MaxAssocs, 5), None);
     }
