@@ -20,9 +20,8 @@ use config::params::{PARAM_COUNT, PARAM_NAMES};
 use kam::core::{self as core_api, SctpCallbacks};
 use kam::export::{CStrPtr, IntParams, ModuleExports, NoCmds, ParamTable};
 use kam::cfg;
-use kam::guard::guard;
+use kam::guard::{guard, guarded};
 use kam::pv::{GetArgs, NameArg, PvTable};
-use kam::rpc::Call;
 use kam::sys;
 use transport::lifecycle::RpcHandlers;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
@@ -81,15 +80,13 @@ const RPC_HANDLERS: RpcHandlers = RpcHandlers {
     set_primary: rpc_sctp_set_primary,
 };
 
-unsafe extern "C" fn mod_init() -> c_int {
-    guard("mod_init", -1, || {
+guarded! {
+    fn mod_init() -> c_int = ["mod_init", -1] {
         transport::lifecycle::init_module(&PARAMS.snapshot(), cfg_on_change, cfg_on_set, &RPC_HANDLERS)
-    })
-}
+    }
 
-/// `modparam("sctp", "sctp_peer", "ADDR1,ADDR2[,...]:PORT")`, once per line.
-unsafe extern "C" fn param_sctp_peer(_type: sys::modparam_t, val: *mut c_void) -> c_int {
-    guard("sctp_peer", -1, || {
+    /// `modparam("sctp", "sctp_peer", "ADDR1,ADDR2[,...]:PORT")`, once per line.
+    fn param_sctp_peer(_type: sys::modparam_t, val: *mut c_void) -> c_int = ["sctp_peer", -1] {
         if val.is_null() {
             log::error!("modparam(\"sctp\", \"sctp_peer\") without a value");
             return -1;
@@ -104,17 +101,11 @@ unsafe extern "C" fn param_sctp_peer(_type: sys::modparam_t, val: *mut c_void) -
                 -1
             }
         }
-    })
-}
+    }
 
-/// Config framework: a variable of group `sctp` is about to change.
-unsafe extern "C" fn cfg_on_change(
-    group: *mut c_void,
-    _gname: *mut sys::str_,
-    name: *mut sys::str_,
-    val: *mut *mut c_void,
-) -> c_int {
-    guard("cfg change", -1, || {
+    /// Config framework: a variable of group `sctp` is about to change.
+    fn cfg_on_change(group: *mut c_void, _gname: *mut sys::str_, name: *mut sys::str_, val: *mut *mut c_void) -> c_int
+        = ["cfg change", -1] {
         // SAFETY: the core's callback arguments, valid for this call, for the
         // group of PARAM_COUNT ints declared by transport::runtime.
         let change = unsafe { cfg::change_args::<PARAM_COUNT>(group, name, val) };
@@ -125,53 +116,22 @@ unsafe extern "C" fn cfg_on_change(
             unsafe { cfg::set_change_value(val, v) };
         }
         r
-    })
-}
-
-/// Config framework: a variable of group `sctp` changed.
-unsafe extern "C" fn cfg_on_set(_gname: *mut sys::str_, name: *mut sys::str_) {
-    // SAFETY: the core's callback argument, valid for this call.
-    guard("cfg set", (), || transport::runtime::on_set(unsafe { cfg::set_args(name) }))
-}
-
-unsafe extern "C" fn rpc_sctp_info(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
-    // SAFETY: the core's RPC arguments, valid for this call.
-    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
-        guard("sctp.info", (), || transport::rpc::info(&call))
     }
-}
 
-unsafe extern "C" fn rpc_sctp_options(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
-    // SAFETY: the core's RPC arguments, valid for this call.
-    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
-        guard("sctp.options", (), || transport::rpc::options(&call))
+    /// Config framework: a variable of group `sctp` changed.
+    fn cfg_on_set(_gname: *mut sys::str_, name: *mut sys::str_) -> () = ["cfg set", ()] {
+        // SAFETY: the core's callback argument, valid for this call.
+        transport::runtime::on_set(unsafe { cfg::set_args(name) })
     }
-}
 
-unsafe extern "C" fn rpc_sctp_assoc_list(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
-    // SAFETY: the core's RPC arguments, valid for this call.
-    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
-        guard("sctp.assoc_list", (), || transport::assoc_rpc::list(&call))
-    }
-}
+    rpc rpc_sctp_info = ["sctp.info", transport::rpc::info];
+    rpc rpc_sctp_options = ["sctp.options", transport::rpc::options];
+    rpc rpc_sctp_assoc_list = ["sctp.assoc_list", transport::assoc_rpc::list];
+    rpc rpc_sctp_assoc_info = ["sctp.assoc_info", transport::assoc_rpc::info];
+    rpc rpc_sctp_set_primary = ["sctp.set_primary", transport::assoc_rpc::set_primary];
 
-unsafe extern "C" fn rpc_sctp_assoc_info(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
-    // SAFETY: the core's RPC arguments, valid for this call.
-    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
-        guard("sctp.assoc_info", (), || transport::assoc_rpc::info(&call))
-    }
-}
-
-unsafe extern "C" fn rpc_sctp_set_primary(rpc: *mut sys::rpc_t, ctx: *mut c_void) {
-    // SAFETY: the core's RPC arguments, valid for this call.
-    if let Some(call) = unsafe { Call::from_raw(rpc, ctx) } {
-        guard("sctp.set_primary", (), || transport::assoc_rpc::set_primary(&call))
-    }
-}
-
-/// The core parses the KEY of a `$sctp(KEY)` in the script.
-unsafe extern "C" fn pv_sctp_parse_key(spec: *mut sys::pv_spec_t, name: *mut sys::str_) -> c_int {
-    guard("$sctp key", -1, || {
+    /// The core parses the KEY of a `$sctp(KEY)` in the script.
+    fn pv_sctp_parse_key(spec: *mut sys::pv_spec_t, name: *mut sys::str_) -> c_int = ["$sctp key", -1] {
         // SAFETY: the core's parse_name arguments, valid for this call.
         let Some(arg) = (unsafe { NameArg::from_raw(spec, name) }) else { return -1 };
         match transport::event_routes::pv_key(arg.name()) {
@@ -188,34 +148,31 @@ unsafe extern "C" fn pv_sctp_parse_key(spec: *mut sys::pv_spec_t, name: *mut sys
                 -1
             }
         }
-    })
-}
+    }
 
-/// The script reads a `$sctp(KEY)`.
-unsafe extern "C" fn pv_sctp_get(msg: *mut sys::sip_msg, param: *mut sys::pv_param_t, res: *mut sys::pv_value_t) -> c_int {
-    guard("$sctp", -1, || {
+    /// The script reads a `$sctp(KEY)`.
+    fn pv_sctp_get(msg: *mut sys::sip_msg, param: *mut sys::pv_param_t, res: *mut sys::pv_value_t) -> c_int
+        = ["$sctp", -1] {
         // SAFETY: the core's getf arguments, valid for this call.
         let Some(get) = (unsafe { GetArgs::from_raw(msg, param, res) }) else { return -1 };
         let Some(key) = get.key() else { return -1 };
         let conn_id = get.sctp_conn_id();
         transport::event_routes::pv_value(key, conn_id, |v| get.answer(v))
-    })
-}
+    }
 
-unsafe extern "C" fn mod_destroy() {}
+    fn mod_destroy() -> () = ["mod_destroy", ()] {}
 
-unsafe extern "C" fn sctp_init() -> c_int {
-    guard("sctp init", -1, || transport::lifecycle::init_transport(&PARAMS.snapshot()))
-}
+    fn sctp_init() -> c_int = ["sctp init", -1] {
+        transport::lifecycle::init_transport(&PARAMS.snapshot())
+    }
 
-unsafe extern "C" fn sctp_destroy() {}
+    fn sctp_destroy() -> () = ["sctp destroy", ()] {}
 
-unsafe extern "C" fn sctp_check_support() -> c_int {
-    guard("check_support", -1, transport::lifecycle::check_support)
-}
+    fn sctp_check_support() -> c_int = ["check_support", -1] {
+        transport::lifecycle::check_support()
+    }
 
-unsafe extern "C" fn sctp_init_sock(si: *mut sys::socket_info) -> c_int {
-    guard("init_sock", -1, || {
+    fn sctp_init_sock(si: *mut sys::socket_info) -> c_int = ["init_sock", -1] {
         // SAFETY: this is the init_sock callback and `si` its argument.
         let Some(sock) = (unsafe { core_api::init_sock_arg(si) }) else { return -1 };
         let Some(settings) = transport::settings::get() else {
@@ -229,20 +186,18 @@ unsafe extern "C" fn sctp_init_sock(si: *mut sys::socket_info) -> c_int {
                 -1
             }
         }
-    })
-}
+    }
 
-unsafe extern "C" fn sctp_rcv_loop() -> c_int {
-    guard("rcv_loop", -1, transport::receive::run)
-}
+    fn sctp_rcv_loop() -> c_int = ["rcv_loop", -1] {
+        transport::receive::run()
+    }
 
-unsafe extern "C" fn sctp_msg_send(dst: *mut sys::dest_info, buf: *mut c_char, len: c_uint) -> c_int {
-    guard("msg_send", -1, || {
+    fn sctp_msg_send(dst: *mut sys::dest_info, buf: *mut c_char, len: c_uint) -> c_int = ["msg_send", -1] {
         // SAFETY: the core passes its destination and message, valid for this call.
         let (dst, msg) = unsafe { (core_api::dest_arg(dst), core_api::message_arg(buf, len)) };
         match dst {
             Some(dst) => transport::send::send(&dst, msg),
             None => -1,
         }
-    })
+    }
 }

@@ -27,3 +27,33 @@ pub fn install_panic_hook() {
         log::error!("panic at {}:{}: {msg}", loc.0, loc.1);
     }));
 }
+
+/// Defines the functions the core calls, each body run through `guard`
+/// (pgrx's `#[pg_guard]`), so that no panic crosses into C:
+/// - `fn NAME(ARG: TYPE, ...) -> RET = [LABEL, FAILURE] BODY`: an
+///   `unsafe extern "C" fn` returning FAILURE when BODY panics (`-> ()`
+///   with FAILURE `()` for callbacks without a result);
+/// - `rpc NAME = [METHOD, HANDLER]`: an RPC method's callback, which hands
+///   `HANDLER` the safe `Call`.
+macro_rules! guarded {
+    () => {};
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = [$label:expr, $fail:expr] $body:block $($rest:tt)*) => {
+        $(#[$m])*
+        unsafe extern "C" fn $name($($arg: $ty),*) -> $ret {
+            $crate::kam::guard::guard($label, $fail, || $body)
+        }
+        $crate::kam::guard::guarded! { $($rest)* }
+    };
+    ($(#[$m:meta])* rpc $name:ident = [$method:expr, $handler:path]; $($rest:tt)*) => {
+        $(#[$m])*
+        unsafe extern "C" fn $name(rpc: *mut $crate::kam::sys::rpc_t, ctx: *mut ::std::ffi::c_void) {
+            // SAFETY: the core calls an RPC method with its RPC API and the
+            // call's context, both valid for this call.
+            if let Some(call) = unsafe { $crate::kam::rpc::Call::from_raw(rpc, ctx) } {
+                $crate::kam::guard::guard($method, (), || $handler(&call))
+            }
+        }
+        $crate::kam::guard::guarded! { $($rest)* }
+    };
+}
+pub(crate) use guarded;
