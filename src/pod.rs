@@ -48,10 +48,12 @@ unsafe impl<T: AsBytes, const N: usize> AsBytes for [T; N] {}
 // The libc structs this crate reads from bytes. Each is integers (and arrays of
 // them) only; see the libc crate's definitions for linux-gnu.
 unsafe_impl_pod!(libc::sockaddr_in, libc::sockaddr_in6);
-// sockaddr_storage: a u16 family, 118 bytes, a usize: 128 bytes, no padding.
+// libc's sockaddr_storage keeps its filler in MaybeUninit (libc's Padding):
+// any bytes make a valid one (Pod), but its bytes may not be read (not
+// AsBytes; the core's, kam::sys::sockaddr_storage, is plain integers).
+unsafe_impl_pod!(libc::sockaddr_storage);
 // cmsghdr: a usize length and two ints: 16 bytes, no padding.
-unsafe_impl_pod!(as_bytes: libc::sockaddr_storage, libc::cmsghdr);
-const _: () = assert!(size_of::<libc::sockaddr_storage>() == 2 + 118 + size_of::<usize>());
+unsafe_impl_pod!(as_bytes: libc::cmsghdr);
 const _: () = assert!(size_of::<libc::cmsghdr>() == size_of::<usize>() + 2 * size_of::<libc::c_int>());
 
 /// The all-zero value.

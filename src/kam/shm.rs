@@ -5,20 +5,33 @@ use super::sys;
 use crate::shared::assoc_table::SharedAlloc;
 use std::ptr::NonNull;
 
-/// Allocates `size` zeroed bytes of shared memory (8-aligned, as the core's
-/// allocators are). `None` when the pool is exhausted.
+/// The alignment every block from `alloc_zeroed` has.
+pub const ALIGN: usize = 8;
+
+/// Allocates `size` zeroed bytes of shared memory, aligned to `ALIGN`. `None`
+/// when the pool is exhausted (or, never seen, the core's allocator gave a
+/// block less aligned than its allocators are built to give).
 pub fn alloc_zeroed(size: usize) -> Option<NonNull<u8>> {
     // SAFETY: the core's allocator, initialised before modules load; it takes
     // its own lock, so any process may call it.
-    NonNull::new(unsafe { sys::ksr_shim_shm_malloc0(size as libc::c_ulong) } as *mut u8)
+    let p = NonNull::new(unsafe { sys::ksr_shim_shm_malloc0(size as libc::c_ulong) } as *mut u8)?;
+    if p.as_ptr() as usize % ALIGN != 0 {
+        log::error!("shared memory block at {p:p} is not {ALIGN}-byte aligned: not used");
+        // SAFETY: just allocated by shm_malloc0 and not used.
+        unsafe { sys::ksr_shim_shm_free(p.as_ptr().cast()) };
+        return None;
+    }
+    Some(p)
 }
 
 /// A new, empty table of stalled peers in shared memory (before fork).
 pub fn new_stall_table() -> Option<&'static crate::shared::send_stall::StallTable> {
     use crate::shared::send_stall::StallTable;
     let mem = alloc_zeroed(std::mem::size_of::<StallTable>())?;
+    const { assert!(std::mem::align_of::<StallTable>() <= ALIGN) };
     // SAFETY: zeroed shm is a valid, empty table (atomics, all 0: no marks);
-    // 8-aligned as AtomicU64 needs; never freed while the module runs.
+    // aligned enough (checked by alloc_zeroed and above); never freed while
+    // the module runs.
     Some(unsafe { &*(mem.as_ptr() as *const StallTable) })
 }
 
@@ -26,8 +39,9 @@ pub fn new_stall_table() -> Option<&'static crate::shared::send_stall::StallTabl
 #[derive(Clone, Copy)]
 pub struct Shm;
 
-// SAFETY: shm_malloc0 returns zeroed, 8-aligned blocks that stay valid until
-// shm_free, mapped at the same address in every Kamailio process.
+// SAFETY: alloc_zeroed returns zeroed blocks, 8-aligned (it checks), that
+// stay valid until shm_free, mapped at the same address in every Kamailio
+// process.
 unsafe impl SharedAlloc for Shm {
     fn alloc(self, size: usize) -> Option<NonNull<u8>> {
         alloc_zeroed(size)
@@ -45,9 +59,9 @@ unsafe impl SharedAlloc for Shm {
 pub fn new_piece_store() -> Option<&'static crate::shared::piece_store::PieceStore> {
     use crate::shared::piece_store::PieceStore;
     let mem = alloc_zeroed(std::mem::size_of::<PieceStore>())?;
-    const { assert!(std::mem::align_of::<PieceStore>() <= 8) };
+    const { assert!(std::mem::align_of::<PieceStore>() <= ALIGN) };
     // SAFETY: zeroed shm is a valid, empty store (an unlocked futex word, no
-    // slot in use); 8-aligned (the allocator's promise), which covers the
-    // store's alignment (checked above); never freed while the module runs.
+    // slot in use); aligned enough (checked by alloc_zeroed and above); never
+    // freed while the module runs.
     Some(unsafe { &*(mem.as_ptr() as *const PieceStore) })
 }

@@ -270,20 +270,25 @@ impl<A: SharedAlloc> AssocTable<A> {
         expected.clamp(DEFAULT_BUCKETS, MAX_BUCKETS).next_power_of_two()
     }
 
-    fn block_size(buckets: usize) -> usize {
-        size_of::<Header>() + 3 * buckets * size_of::<AtomicPtr<Entry>>()
+    fn block_size(buckets: usize) -> Option<usize> {
+        buckets.checked_mul(3 * size_of::<AtomicPtr<Entry>>())?.checked_add(size_of::<Header>())
     }
 
     /// A new, empty table with `buckets` (from `buckets_for`) buckets per
-    /// index, in memory from `alloc`. `None` when that memory is exhausted.
+    /// index, in memory from `alloc`. `None` when that memory is exhausted,
+    /// or `buckets` is not a power of two from `PARTITIONS` to the largest
+    /// `buckets_for` gives.
     pub fn new(alloc: A, buckets: usize) -> Option<Self> {
-        debug_assert!(buckets.is_power_of_two() && buckets >= PARTITIONS);
-        let block = alloc.alloc(Self::block_size(buckets))?;
+        if !buckets.is_power_of_two() || !(PARTITIONS..=MAX_BUCKETS).contains(&buckets) {
+            return None;
+        }
+        let block = alloc.alloc(Self::block_size(buckets)?)?;
         const { assert!(align_of::<Header>() <= 8 && size_of::<Header>() % align_of::<AtomicPtr<Entry>>() == 0) };
         let header = block.cast::<Header>();
         // SAFETY: a fresh, zeroed, 8-aligned block big enough for the header
         // (alloc's contract), not yet shared. All-zero is a valid Header (free
-        // locks, zero counters, null bucket heads); only `buckets` needs a value.
+        // locks, zero counters, null bucket heads); only `buckets` needs a value
+        // (at most MAX_BUCKETS, so it fits).
         unsafe { ptr::addr_of_mut!((*header.as_ptr()).buckets).write(buckets as u32) };
         Some(AssocTable { header, alloc })
     }
@@ -356,14 +361,16 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
-        if let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) {
+        // SAFETY: this chain's lock is held (taken above).
+        if let Some(found) = unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) } {
             // SAFETY: linked entries are alive while the partition lock is held.
             let e = unsafe { found.as_ref() };
             // another address of a multihomed peer: the same association,
             // found by that address too from now on (when there is room)
             if e.peer != *peer
                 && e.n_links.load(Relaxed) < MAX_PEER_ADDRS
-                && find(&e.links, |l| l.peer == *peer, |l| &l.next_link).is_none()
+                // SAFETY: e's links are guarded by its partition's lock, which we hold.
+                && unsafe { find(&e.links, |l| l.peer == *peer, |l| &l.next_link) }.is_none()
             {
                 // SAFETY: e is linked in this partition, whose lock we hold.
                 let _ = unsafe { self.link_peer(&b, e, peer) };
@@ -374,7 +381,8 @@ impl<A: SharedAlloc> AssocTable<A> {
             return Err(TrackError::Gone);
         }
         let block = self.alloc.alloc(size_of::<Entry>()).ok_or(TrackError::NoMemory)?;
-        let id = self.new_id(&b, kb % PARTITIONS);
+        // SAFETY: kb's partition lock is held (taken above).
+        let id = unsafe { self.new_id(&b, kb % PARTITIONS) };
         let e = block.cast::<Entry>();
         let ib = self.id_bucket(id);
         let entry = Entry {
@@ -406,10 +414,12 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
-        let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) else { return AddrAdded::NoAssociation };
+        // SAFETY: this chain's lock is held (taken above).
+        let Some(found) = (unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) }) else { return AddrAdded::NoAssociation };
         // SAFETY: linked entries are alive while the partition lock is held.
         let e = unsafe { found.as_ref() };
-        if find(&e.links, |l| l.peer == *peer, |l| &l.next_link).is_some() {
+        // SAFETY: e's links are guarded by its partition's lock, which we hold.
+        if unsafe { find(&e.links, |l| l.peer == *peer, |l| &l.next_link) }.is_some() {
             return AddrAdded::AlreadyKnown;
         }
         if e.n_links.load(Relaxed) >= MAX_PEER_ADDRS {
@@ -428,11 +438,14 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
-        let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) else { return false };
+        // SAFETY: this chain's lock is held (taken above).
+        let Some(found) = (unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) }) else { return false };
         // SAFETY: linked entries are alive while the partition lock is held.
         let e = unsafe { found.as_ref() };
-        let Some(link) = find(&e.links, |l| l.peer == *peer, |l| &l.next_link) else { return false };
-        unlink(&e.links, link, |l| &l.next_link);
+        // SAFETY: e's links are guarded by its partition's lock, which we hold.
+        let Some(link) = (unsafe { find(&e.links, |l| l.peer == *peer, |l| &l.next_link) }) else { return false };
+        // SAFETY: e's links are guarded by its partition's lock, which we hold.
+        unsafe { unlink(&e.links, link, |l| &l.next_link) };
         e.n_links.fetch_sub(1, Relaxed);
         // SAFETY: link was in e's list (now out of it), under our lock.
         unsafe { self.unlink_peer_and_free(&b, link) };
@@ -447,7 +460,8 @@ impl<A: SharedAlloc> AssocTable<A> {
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
         let mut out = Vec::new();
-        if let Some(found) = find(b.key(kb), |e| e.key == key, |e| &e.next_key) {
+        // SAFETY: this chain's lock is held (taken above).
+        if let Some(found) = unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) } {
             // SAFETY: linked entries are alive while the partition lock is held.
             let e = unsafe { found.as_ref() };
             let mut cur = e.links.load(Relaxed);
@@ -502,7 +516,8 @@ impl<A: SharedAlloc> AssocTable<A> {
         let pb = self.peer_bucket(l.sock, &l.peer);
         {
             let _pg = self.part(pb).peer_lock.lock();
-            unlink(b.peer(pb), link, |x| &x.next_peer);
+            // SAFETY: this chain's lock is held (taken above).
+            unsafe { unlink(b.peer(pb), link, |x| &x.next_peer) };
         }
         // SAFETY: no chain or list leads to it any more, every reader of a
         // chain holds its lock; it came from alloc with this size.
@@ -525,7 +540,8 @@ impl<A: SharedAlloc> AssocTable<A> {
         let h = self.header();
         let slot = h.gone_next.fetch_add(1, Relaxed) as usize % GONE;
         h.gone[slot].store(gone_key(key), Relaxed);
-        let e = find(b.key(kb), |e| e.key == key, |e| &e.next_key)?;
+        // SAFETY: this chain's lock is held (taken above).
+        let e = unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) }?;
         // SAFETY: linked entries are alive while the partition lock is held.
         let id = unsafe { e.as_ref() }.id;
         // SAFETY: e is linked in this partition, whose lock we hold.
@@ -538,8 +554,10 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
+        // SAFETY: this chain's lock is held (taken above).
+        let e = unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) }?;
         // SAFETY: linked entries are alive while the partition lock is held.
-        find(b.key(kb), |e| e.key == key, |e| &e.next_key).map(|e| unsafe { e.as_ref() }.id)
+        Some(unsafe { e.as_ref() }.id)
     }
 
     /// The association behind a connection id.
@@ -550,7 +568,8 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let ib = self.id_bucket(id);
         let _g = self.part(ib).lock.lock();
-        let e = find(b.id(ib), |e| e.id == id, |e| &e.next_id)?;
+        // SAFETY: this chain's lock is held (taken above).
+        let e = unsafe { find(b.id(ib), |e| e.id == id, |e| &e.next_id) }?;
         // SAFETY: linked entries are alive while the partition lock is held.
         let e = unsafe { e.as_ref() };
         Some(Tracked { key: e.key, peer: e.peer })
@@ -562,7 +581,8 @@ impl<A: SharedAlloc> AssocTable<A> {
         let b = self.buckets();
         let pb = self.peer_bucket(sock, peer);
         let _g = self.part(pb).peer_lock.lock();
-        let l = find(b.peer(pb), |l| l.sock == sock && l.peer == *peer, |l| &l.next_peer)?;
+        // SAFETY: this chain's lock is held (taken above).
+        let l = unsafe { find(b.peer(pb), |l| l.sock == sock && l.peer == *peer, |l| &l.next_peer) }?;
         // SAFETY: a link is taken out of its peer chain (under this lock)
         // before it is freed, so a linked one is alive here.
         let l = unsafe { l.as_ref() };
@@ -586,9 +606,12 @@ impl<A: SharedAlloc> AssocTable<A> {
         n
     }
 
-    /// A connection id for a new entry of partition `part` (its lock held):
-    /// positive, not in use, carrying the partition in its low bits.
-    fn new_id(&self, b: &Buckets, part: usize) -> u32 {
+    /// A connection id for a new entry of partition `part`: positive, not in
+    /// use, carrying the partition in its low bits.
+    ///
+    /// # Safety
+    /// The caller holds partition `part`'s lock.
+    unsafe fn new_id(&self, b: &Buckets, part: usize) -> u32 {
         loop {
             let seq = self.header().seq.fetch_add(1, Relaxed).wrapping_add(1);
             let id = ((seq << PART_BITS) | part as u32) & ID_MASK;
@@ -596,7 +619,9 @@ impl<A: SharedAlloc> AssocTable<A> {
                 continue;
             }
             // after 2^25 ids the sequence wraps: skip ids still in use
-            if find(b.id(self.id_bucket(id)), |e| e.id == id, |e| &e.next_id).is_none() {
+            // SAFETY: the id's bucket is in partition `part` (its low bits),
+            // whose lock the caller holds.
+            if unsafe { find(b.id(self.id_bucket(id)), |e| e.id == id, |e| &e.next_id) }.is_none() {
                 return id;
             }
         }
@@ -610,8 +635,11 @@ impl<A: SharedAlloc> AssocTable<A> {
         // SAFETY: linked, so alive (caller's contract).
         let entry = unsafe { e.as_ref() };
         let ib = self.id_bucket(entry.id);
-        unlink(b.key(kb), e, |x| &x.next_key);
-        unlink(b.id(ib), e, |x| &x.next_id);
+        // SAFETY: the caller holds kb's partition lock, which guards both
+        // chains: an entry's id carries its key bucket's partition (new_id).
+        unsafe { unlink(b.key(kb), e, |x| &x.next_key) };
+        // SAFETY: as above.
+        unsafe { unlink(b.id(ib), e, |x| &x.next_id) };
         while let Some(link) = NonNull::new(entry.links.load(Relaxed)) {
             // SAFETY: in e's list, so alive under our lock.
             entry.links.store(unsafe { link.as_ref() }.next_link.load(Relaxed), Relaxed);
@@ -625,9 +653,12 @@ impl<A: SharedAlloc> AssocTable<A> {
     }
 }
 
-/// The first node of a chain for which `hit` holds. The chain's lock must be
-/// held by the caller.
-fn find<T>(
+/// The first node of a chain for which `hit` holds.
+///
+/// # Safety
+/// The caller holds the lock that guards the chain at `head` (its partition's):
+/// every node reachable from it is alive, and nobody else changes the chain.
+unsafe fn find<T>(
     head: &AtomicPtr<T>,
     hit: impl Fn(&T) -> bool,
     next: impl Fn(&T) -> &AtomicPtr<T>,
@@ -635,7 +666,8 @@ fn find<T>(
     let mut cur = head.load(Relaxed);
     while let Some(e) = NonNull::new(cur) {
         // SAFETY: entries reachable from a chain are alive while its lock is
-        // held (they are unlinked under it before being freed).
+        // held (the caller's contract; they are unlinked under it before being
+        // freed).
         let r = unsafe { e.as_ref() };
         if hit(r) {
             return Some(e);
@@ -645,8 +677,11 @@ fn find<T>(
     None
 }
 
-/// Takes `e` out of the chain at `head` (lock held by the caller).
-fn unlink<T>(head: &AtomicPtr<T>, e: NonNull<T>, next: impl Fn(&T) -> &AtomicPtr<T>) {
+/// Takes `e` out of the chain at `head`.
+///
+/// # Safety
+/// As for [`find`]: the caller holds the chain's lock.
+unsafe fn unlink<T>(head: &AtomicPtr<T>, e: NonNull<T>, next: impl Fn(&T) -> &AtomicPtr<T>) {
     let mut link = head;
     loop {
         let cur = link.load(Relaxed);

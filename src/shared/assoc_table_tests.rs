@@ -267,3 +267,13 @@ fn flush_and_reuse_free_the_extra_addresses() {
     assert_eq!(t.by_peer(2, &peer(6)), None);
     assert_eq!(h.in_use(), empty);
 }
+
+#[test]
+fn a_table_of_a_size_it_cannot_index_is_refused() {
+    let h = heap();
+    for bad in [0, 1, PARTITIONS / 2, DEFAULT_BUCKETS + 1, MAX_BUCKETS * 2, usize::MAX / 2 + 1] {
+        assert!(AssocTable::new(h, bad).is_none(), "{bad} buckets");
+    }
+    assert!(AssocTable::new(h, PARTITIONS).is_some());
+    assert!(AssocTable::new(h, AssocTable::<Heap>::buckets_for(usize::MAX)).is_some());
+}
