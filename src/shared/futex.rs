@@ -1,6 +1,8 @@
 //! A process-shared mutex on one 32-bit word: 0 free, 1 taken, 2 taken with
 //! waiters (the classic futex protocol, the same the Kamailio core uses).
 
+use std::cell::UnsafeCell;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -104,10 +106,58 @@ impl Drop for FutexGuard<'_> {
     }
 }
 
+/// Data that only the holder of its lock touches (pgrx's `PgLwLock<T>`): the
+/// type, not a comment, says what the lock guards. `repr(C)`, for shared
+/// memory: all-zero bytes are an unlocked lock around all-zero data.
+#[repr(C)]
+pub struct FutexLock<T> {
+    mutex: FutexMutex,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: `data` is only reached through a guard, which exists only while
+// `mutex` is held, so one thread or process at a time has it; T: Send, as it
+// moves between them.
+unsafe impl<T: Send> Sync for FutexLock<T> {}
+
+impl<T> FutexLock<T> {
+    /// The data, once the lock is held.
+    #[cfg(test)]
+    pub fn lock(&self) -> FutexLockGuard<'_, T> {
+        FutexLockGuard { _held: self.mutex.lock(), data: &self.data }
+    }
+
+    /// As `FutexMutex::lock_within`.
+    pub fn lock_within(&self, patience: Duration) -> Option<FutexLockGuard<'_, T>> {
+        Some(FutexLockGuard { _held: self.mutex.lock_within(patience)?, data: &self.data })
+    }
+}
+
+/// The data of a `FutexLock`, while its lock is held.
+pub struct FutexLockGuard<'a, T> {
+    _held: FutexGuard<'a>,
+    data: &'a UnsafeCell<T>,
+}
+
+impl<T> Deref for FutexLockGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the lock is held for the guard's life (`_held`), so no
+        // other guard exists.
+        unsafe { &*self.data.get() }
+    }
+}
+
+impl<T> DerefMut for FutexLockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as for deref; `&mut self` makes this the only reference.
+        unsafe { &mut *self.data.get() }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::UnsafeCell;
 
     #[test]
     fn a_failed_try_lock_leaves_the_holder_holding() {

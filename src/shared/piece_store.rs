@@ -20,10 +20,9 @@
 //! receiver that cannot get it in time drops its piece (counted) rather than
 //! stall behind a stopped holder.
 
-use super::futex::FutexMutex;
+use super::futex::FutexLock;
 use crate::sip_frame::{extent, starts_with_start_line, Extent};
 use crate::sockaddr::RawAddr;
-use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -144,19 +143,15 @@ fn hold_key(assoc_id: i32, tsn: u32) -> u64 {
 
 #[repr(C)]
 pub struct PieceStore {
-    lock: FutexMutex,
+    /// The messages being put together; the lock is taken only for pieces.
+    slots: FutexLock<[Slot; SLOTS]>,
     /// Slots in use: read without the lock, so that the common path costs
     /// one load.
     open: AtomicU32,
     readers: AtomicU32,
     /// The piece each receiver read and has not added yet.
     held: [Hold; MAX_READERS],
-    slots: UnsafeCell<[Slot; SLOTS]>,
 }
-
-// SAFETY: `slots` is only touched while `lock` is held (every access goes
-// through `locked`); the rest are atomics.
-unsafe impl Sync for PieceStore {}
 
 /// TSN order (RFC 4960 serial number arithmetic).
 fn tsn_lt(a: u32, b: u32) -> bool {
@@ -221,11 +216,8 @@ impl PieceStore {
     }
 
     fn locked<R>(&self, f: impl FnOnce(&mut [Slot; SLOTS]) -> R) -> Option<R> {
-        let _g = self.lock.lock_within(LOCK_PATIENCE)?;
-        // SAFETY: the lock is held for the whole use of the reference, and
-        // every access to `slots` goes through here.
-        let slots = unsafe { &mut *self.slots.get() };
-        let r = f(slots);
+        let mut slots = self.slots.lock_within(LOCK_PATIENCE)?;
+        let r = f(&mut slots);
         self.open.store(slots.iter().filter(|s| s.used != 0).count() as u32, Ordering::Relaxed);
         Some(r)
     }

@@ -186,7 +186,7 @@ fn when_every_slot_is_taken_a_new_message_is_dropped() {
 fn a_piece_is_dropped_rather_than_wait_long_for_a_held_lock() {
     let st = store();
     let mut out = Reassembled::new();
-    let held = st.lock.lock();
+    let held = st.slots.lock();
     assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Dropped { reason: DropReason::Busy, pieces: 1 });
     drop(held);
     assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Kept);
