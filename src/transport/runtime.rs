@@ -8,6 +8,7 @@ use crate::config::table::{Effect, PARAMS};
 use crate::kam::cfg::{self, Change, IntGroup, OnChange, OnSet, VarDef, ATOMIC, CB_ONLY_ONCE, READONLY};
 use crate::kam::core::sctp_listen;
 use crate::sctp::options::{set_one, SockOpt};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 /// The group's values in this process (kept current by the core's cfg_update).
 pub static CFG: IntGroup<PARAM_COUNT> = IntGroup::new();
@@ -63,6 +64,11 @@ pub struct Runtime {
 pub fn current() -> Runtime {
     let v = values();
     let get = |id: ParamId| v[id as usize];
+    if went_off(&TRACKING_SEEN, get(ParamId::AssocTracking) != 0) {
+        // what this process tracked after the flush of the process that
+        // turned tracking off, and before it saw the change itself
+        assoc::flush();
+    }
     Runtime {
         send_ttl_ms: get(ParamId::SendTtl).max(0) as u32,
         send_retries: get(ParamId::SendRetries).clamp(0, 9) as u32,
@@ -71,6 +77,15 @@ pub fn current() -> Runtime {
         max_assocs: u32::try_from(get(ParamId::MaxAssocs)).ok(),
         send_wait_ms: get(ParamId::SendWait).max(0) as u32,
     }
+}
+
+/// Whether this process last saw tracking on: its own view, which each
+/// process updates when it reads the configuration.
+static TRACKING_SEEN: AtomicBool = AtomicBool::new(false);
+
+/// Whether tracking went off since this process last looked (once per change).
+fn went_off(seen: &AtomicBool, tracking: bool) -> bool {
+    seen.load(Relaxed) != tracking && seen.swap(tracking, Relaxed) && !tracking
 }
 
 /// The verdict on a proposed change.
@@ -184,6 +199,18 @@ mod tests {
         assert_eq!(judge(Hbinterval, 0, group(1, 1)), Verdict::Replace(7000));
         assert_eq!(judge(Hbinterval, 5000, group(1, 1)), Verdict::Accept);
         assert_eq!(judge(SendTtl, 0, group(1, 1)), Verdict::Accept);
+    }
+
+    #[test]
+    fn a_process_sees_tracking_go_off_once_per_change() {
+        let seen = AtomicBool::new(false);
+        assert!(!went_off(&seen, false), "off from the start: nothing to drop");
+        assert!(!went_off(&seen, true));
+        assert!(!went_off(&seen, true));
+        assert!(went_off(&seen, false), "on -> off");
+        assert!(!went_off(&seen, false), "only once");
+        assert!(!went_off(&seen, true));
+        assert!(went_off(&seen, false), "again after it came back on");
     }
 
     #[test]

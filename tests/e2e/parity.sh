@@ -424,8 +424,39 @@ stop_holders() {
 	return $rc
 }
 
+# toggle_tracking NAME: tracking off and on again twice, 1.5 s apart
+# (reuse off first, on last, as the rules require).
+toggle_tracking() {
+	local round rc=0
+	for round in 1 2; do
+		sleep 1.5
+		kam_rpc "$1" cfg.set_now_int sctp assoc_reuse 0 >/dev/null &&
+			kam_rpc "$1" cfg.set_now_int sctp assoc_tracking 0 >/dev/null || rc=1
+		sleep 1.5
+		kam_rpc "$1" cfg.set_now_int sctp assoc_tracking 1 >/dev/null &&
+			kam_rpc "$1" cfg.set_now_int sctp assoc_reuse 1 >/dev/null || rc=1
+	done
+	return $rc
+}
+
+# wait_counts_of NAME "OPENED TRACKED" SECONDS: until sctp.info says so.
+wait_counts_of() {
+	local deadline=$((SECONDS + $3))
+	while :; do
+		assoc_counts "$1" >/dev/null
+		[ "$OPENED $TRACKED" = "$2" ] && break
+		[ $SECONDS -lt $deadline ] || break
+		sleep 0.3
+	done
+	expect "opened, tracked associations (sctp.info)" "$OPENED $TRACKED" "$2"
+}
+
+TOGGLE_CALLS=1600   # 8 s at E2E_RATE 200: two rounds of toggling inside
+
 # With FLUSH_CHECK 1, tracking is also turned off and on again while the
-# clients hold their associations. Not for the C module: after such a flush it
+# clients hold their associations, then twice more while sipp makes calls
+# through it (every call must succeed, and the counts come out right). Not
+# for the C module: after such a flush it
 # re-creates entries for associations that then end (seen: tracked 3 after the
 # clients closed, opened 0), so its count never returns to 0.
 tracking() {
@@ -444,6 +475,14 @@ tracking() {
 		assoc_counts k >/dev/null
 		expect "opened, tracked with tracking back on (flushed; the idle clients send nothing)" \
 			"$OPENED $TRACKED" "3 0" || bad=1
+		say "--- tracking off and on twice while sipp makes $TOGGLE_CALLS calls"
+		toggle_tracking k &
+		local toggler=$!
+		run_sipp toggled "$TOGGLE_CALLS" -sn uac -m "$TOGGLE_CALLS" -r "$RATE" -l 200 -p "$SIPP_PORT" \
+			-t s1 -i 127.0.0.1 127.0.0.1:5060 || bad=1
+		wait "$toggler" || { say "ERROR: a tracking change was refused"; bad=1; }
+		# sipp's association ended (SHUTDOWN) with tracking on: tracked 0
+		wait_counts_of k "3 0" 5 || bad=1
 	fi
 	stop_holders 3
 	wait_counts k 0 5 || bad=1
