@@ -63,9 +63,9 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
         ..Default::default()
     };
 
-    if dst.conn_id() != 0 && rt.reuse && rt.tracking {
-        // the association's socket, among the core's SCTP sockets
-        if let Some((t, s)) = assoc::lookup(dst.conn_id()).and_then(|t| Some((t, sctp_socket_by_fd(t.key.sock)?))) {
+    let on_tracked = |id| assoc::lookup(id).and_then(|t| Some((t, sctp_socket_by_fd(t.key.sock)?)));
+    match route(dst.conn_id(), &rt, on_tracked, assoc::tracked, || assoc::has_peer(sock.fd(), &to)) {
+        Route::Association((t, s)) => {
             let on_assoc = SndRcvInfo { assoc_id: t.key.assoc_id, ..info };
             log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
             return match send_core_message(s, None, &to, msg, &on_assoc, rt.send_wait_ms) {
@@ -79,12 +79,11 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
                 Err(e) => finish(Err(e), &to, sock, msg.len(), &rt),
             };
         }
-    }
-    if let (true, Some(max)) = (rt.tracking, rt.max_assocs) {
-        if assoc::tracked() >= max && !assoc::has_peer(sock.fd(), &to) {
+        Route::OverLimit(max) => {
             log::error!("sctp send to {to}: maximum number of sctp associations exceeded (sctp_max_assocs {max})");
             return -1;
         }
+        Route::Address => {}
     }
     // a declared multihomed peer: its association, or a new one to all its addresses
     let sent = sctp_of(sock).and_then(|s| {
@@ -95,6 +94,39 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
         }
     });
     finish(sent, &to, sock, msg.len(), &rt)
+}
+
+/// Where a message goes, decided before any socket is touched.
+#[derive(Debug, PartialEq, Eq)]
+enum Route<T> {
+    /// On the tracked association the request came on (sctp_assoc_reuse).
+    Association(T),
+    /// Nowhere: a new association would pass sctp_max_assocs.
+    OverLimit(u32),
+    /// To the address: a declared peer's association, an open one, or a new one.
+    Address,
+}
+
+/// The decision of `send` for a message whose request came on connection
+/// `conn_id` (0: none); `tracked_assoc` finds that association (and its
+/// socket), `tracked` counts the associations tracked, `known_peer` tells
+/// whether the destination already has one. Each is asked only when needed.
+fn route<T>(
+    conn_id: i32,
+    rt: &runtime::Runtime,
+    tracked_assoc: impl FnOnce(i32) -> Option<T>,
+    tracked: impl FnOnce() -> u32,
+    known_peer: impl FnOnce() -> bool,
+) -> Route<T> {
+    if conn_id != 0 && rt.reuse && rt.tracking {
+        if let Some(t) = tracked_assoc(conn_id) {
+            return Route::Association(t);
+        }
+    }
+    match (rt.tracking, rt.max_assocs) {
+        (true, Some(max)) if tracked() >= max && !known_peer() => Route::OverLimit(max),
+        _ => Route::Address,
+    }
 }
 
 /// The SCTP socket of a core socket.
@@ -210,7 +242,35 @@ pub fn send_abort(sock: SocketInfo<'_>, to: Option<&SocketAddr>, assoc_id: i32, 
 
 #[cfg(test)]
 mod tests {
-    use super::RetryContext;
+    use super::{route, runtime::Runtime, RetryContext, Route};
+
+    fn rt(tracking: bool, reuse: bool, max_assocs: Option<u32>) -> Runtime {
+        Runtime { send_ttl_ms: 0, send_retries: 0, tracking, reuse, max_assocs, send_wait_ms: 100 }
+    }
+
+    fn never<R>() -> R {
+        panic!("asked although not needed")
+    }
+
+    #[test]
+    fn a_reply_goes_on_its_requests_association_when_reuse_allows() {
+        let on = rt(true, true, None);
+        assert_eq!(route(7, &on, |id| Some(id * 10), never, never), Route::Association(70));
+        assert_eq!(route(0, &on, |_| never(), never, never), Route::<i32>::Address, "no connection");
+        assert_eq!(route(7, &on, |_| None, never, never), Route::<i32>::Address, "gone meanwhile");
+        assert_eq!(route(7, &rt(true, false, None), |_| never(), never, never), Route::<i32>::Address);
+        assert_eq!(route(7, &rt(false, true, Some(0)), |_| never(), never, never), Route::<i32>::Address);
+    }
+
+    #[test]
+    fn the_association_limit_refuses_only_a_new_association() {
+        let limited = rt(true, true, Some(2));
+        assert_eq!(route(0, &limited, |_| never(), || 2, || false), Route::<i32>::OverLimit(2));
+        assert_eq!(route(0, &limited, |_| never(), || 2, || true), Route::<i32>::Address, "the peer has one");
+        assert_eq!(route(0, &limited, |_| never(), || 1, never), Route::<i32>::Address, "room for one more");
+        assert_eq!(route(5, &limited, |_| Some(1), never, never), Route::Association(1), "reuse needs none");
+        assert_eq!(route(5, &limited, |_| None, || 3, || false), Route::<i32>::OverLimit(2));
+    }
 
     #[test]
     fn retry_context_round_trips_and_refuses_oversize_lengths() {
