@@ -148,6 +148,22 @@ fn ids_stay_unique_when_the_sequence_wraps() {
 }
 
 #[test]
+fn after_the_sequence_wraps_id_0_and_ids_in_use_are_skipped() {
+    let (t, _) = table(DEFAULT_BUCKETS);
+    // keys of partition 0, whose ids are multiples of PARTITIONS
+    let mut in_part0 = (1..).map(|a| key(3, a)).filter(|&k| t.key_bucket(k) % PARTITIONS == 0);
+    let (a, b) = (in_part0.next().unwrap(), in_part0.next().unwrap());
+    let first = t.upsert(a, &peer(1)).unwrap();
+    assert_eq!(first, PARTITIONS as u32, "sequence 1, partition 0");
+    // the next sequence number wraps to 0: id 0, then `first` again (in use)
+    t.header().seq.store(ID_MASK >> PART_BITS, Relaxed);
+    let id = t.upsert(b, &peer(2)).unwrap();
+    assert_eq!(id, 2 * PARTITIONS as u32, "both skipped");
+    assert_eq!(t.by_id(first).map(|x| x.key), Some(a));
+    assert_eq!(t.by_id(id).map(|x| x.key), Some(b));
+}
+
+#[test]
 fn out_of_memory_is_an_error_not_an_id() {
     #[derive(Clone, Copy)]
     struct Stingy(Heap, &'static AtomicUsize);
