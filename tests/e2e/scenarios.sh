@@ -47,17 +47,24 @@ kamailio_to_kamailio() {
 sc_k2k_ours_to_c() { kamailio_to_kamailio "$OUR_MODULE" "$C_MODULE"; }
 sc_k2k_c_to_ours() { kamailio_to_kamailio "$C_MODULE" "$OUR_MODULE"; }
 
-# check_association PORT1 PORT2: an SCTP association joins the two ports.
+# check_association PORT1 PORT2: exactly one SCTP association joins the two
+# ports, and none other has either (every request and reply of the run went
+# over it: a one-to-many socket holds one association per peer endpoint, and
+# a send to the peer's address takes it, so reuse or not cannot be told here).
 # /proc/net/sctp/assocs columns: ... LPORT (12) RPORT (13) LADDRS <-> RADDRS
 # shellcheck disable=SC2016 # awk programs, through in_ns
 check_association() {
+	local n
 	say "/proc/net/sctp/assocs:"
 	in_ns cat /proc/net/sctp/assocs | indent
-	if in_ns awk -v a="$1" -v b="$2" 'NR > 1 && (($12 == a && $13 == b) || ($12 == b && $13 == a)) { f = 1 }
+	n=$(in_ns awk -v a="$1" -v b="$2" 'NR > 1 && ($12 == a || $12 == b || $13 == a || $13 == b) { n++ }
+		END { print n + 0 }' /proc/net/sctp/assocs)
+	# both ends of the one association are listed, one line each
+	if [ "$n" = 2 ] && in_ns awk -v a="$1" -v b="$2" 'NR > 1 && $12 == a && $13 == b { f = 1 }
 		END { exit !f }' /proc/net/sctp/assocs; then
-		say "SCTP association between ports $1 and $2: present"
+		say "one SCTP association between ports $1 and $2, no other on either"
 	else
-		say "ERROR: no SCTP association between ports $1 and $2"
+		say "ERROR: expected one SCTP association between ports $1 and $2 and no other (lines: $n)"
 		return 1
 	fi
 }
