@@ -2,3 +2,4 @@
 pub mod params;
 pub mod table;
 pub mod peers;
+pub mod profile;

@@ -1,7 +1,10 @@
-//! `modparam("sctp", "sctp_peer", "ADDR1,ADDR2[,...]:PORT")`: a multihomed
-//! peer, one destination with several addresses. Parsing and the checks
-//! across all declared peers; pure.
+//! `modparam("sctp", "sctp_peer", "ADDR1,ADDR2[,...]:PORT[;NAME=VALUE...]")`:
+//! a multihomed peer, one destination with several addresses, and the SCTP
+//! settings of its associations (`profile`). Parsing and the checks across
+//! all declared peers; pure.
 
+use super::profile;
+use crate::sctp::options::AssocTuning;
 use std::net::{IpAddr, SocketAddr};
 
 /// The SIP port, when the value names none.
@@ -9,10 +12,12 @@ pub const DEFAULT_PORT: u16 = 5060;
 /// The most addresses of one peer (the association table indexes as many).
 pub const MAX_ADDRS: usize = crate::shared::assoc_table::MAX_PEER_ADDRS as usize;
 
-/// A declared peer: its addresses, in the order given (all with one port).
+/// A declared peer: its addresses, in the order given (all with one port),
+/// and the settings of its associations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Peer {
     pub addrs: Vec<SocketAddr>,
+    pub tuning: AssocTuning,
 }
 
 impl Peer {
@@ -45,9 +50,11 @@ fn err(value: &str, why: String) -> PeerError {
 }
 
 /// Parses one `sctp_peer` value: addresses separated by commas (IPv6 ones in
-/// brackets), then `:PORT` (5060 when left out).
+/// brackets), then `:PORT` (5060 when left out), then `;NAME=VALUE` settings.
 pub fn parse(value: &str) -> Result<Peer, PeerError> {
-    let v = value.trim();
+    let (v, settings) = value.split_once(';').unwrap_or((value, ""));
+    let tuning = profile::parse(settings).map_err(|why| err(value, why))?;
+    let v = v.trim();
     let (list, port) = split_port(v).map_err(|why| err(value, why))?;
     let mut addrs: Vec<SocketAddr> = Vec::new();
     for part in list.split(',') {
@@ -62,7 +69,7 @@ pub fn parse(value: &str) -> Result<Peer, PeerError> {
     if addrs.len() > MAX_ADDRS {
         return Err(err(value, format!("{} addresses, at most {MAX_ADDRS}", addrs.len())));
     }
-    Ok(Peer { addrs })
+    Ok(Peer { addrs, tuning })
 }
 
 /// Splits off `:PORT` after the last address; the port is what follows the
@@ -171,6 +178,17 @@ mod tests {
         assert!(parse("").is_err());
         let many = (1..=17).map(|i| format!("10.0.0.{i}")).collect::<Vec<_>>().join(",");
         assert!(parse(&many).unwrap_err().to_string().contains("at most 16"));
+    }
+
+    #[test]
+    fn settings_follow_the_addresses_and_errors_name_the_peer_and_the_setting() {
+        let p = parse("198.18.1.2,198.18.2.2:5060;srto_min=50;srto_max=200;dscp=46").unwrap();
+        assert_eq!(p.addrs, [sa("198.18.1.2:5060"), sa("198.18.2.2:5060")]);
+        assert_eq!((p.tuning.rto_min_ms, p.tuning.rto_max_ms, p.tuning.dscp), (Some(50), Some(200), Some(46)));
+        assert!(parse("10.0.0.1").unwrap().tuning.is_empty());
+        assert_eq!(parse("[2001:db8::1];pathpfthld=0").unwrap().tuning.pathpfthld, Some(0));
+        let e = parse("198.18.1.2:5060;srto_min=fast").unwrap_err().to_string();
+        assert!(e.contains("sctp_peer") && e.contains("198.18.1.2:5060;srto_min=fast") && e.contains("srto_min=fast"), "{e}");
     }
 
     #[test]

@@ -29,7 +29,7 @@ const _: () = assert!(size_of::<PeerAddrParams>() == 156);
 crate::pod::unsafe_impl_pod!(PeerAddrParams);
 
 impl PeerAddrParams {
-    fn for_family(family: i32) -> Self {
+    pub(super) fn for_family(family: i32) -> Self {
         // all-zero means "no change / socket defaults"
         let mut p: Self = pod::zeroed();
         p.address.ss_family = family as libc::sa_family_t;
@@ -45,6 +45,8 @@ pub enum Heartbeat {
     Disabled,
     IntervalMs(u32),
 }
+
+pub use super::assoc_tuning::AssocTuning;
 
 /// What the module sets on every SCTP socket. `None` leaves the OS default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,7 +82,7 @@ pub struct OptionError {
     pub source: io::Error,
 }
 
-fn set<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, option: &'static str, val: &T) -> Result<(), OptionError> {
+pub(super) fn set<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, option: &'static str, val: &T) -> Result<(), OptionError> {
     // SAFETY: `val` points to a live T of size_of::<T>() bytes, which the kernel
     // only reads.
     let r = unsafe {
@@ -103,7 +105,7 @@ fn get<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, mut val: T) -> Optio
     (r == 0).then_some(val)
 }
 
-const SCTP: i32 = libc::IPPROTO_SCTP;
+pub(super) const SCTP: i32 = libc::IPPROTO_SCTP;
 
 /// Applies `t` to a freshly created socket, like the C module does before bind.
 /// Returns the options the kernel refused (each worth a warning), or an error

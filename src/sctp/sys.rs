@@ -33,4 +33,5 @@ crate::pod::unsafe_impl_pod!(
     sctp_assoc_stats,
     sctp_prim,
     sctp_paddrthlds,
+    sctp_probeinterval,
 );

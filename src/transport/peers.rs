@@ -11,7 +11,8 @@
 use super::assoc;
 use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
 use crate::sctp::cmsg::SndRcvInfo;
-use crate::sctp::{assoc_status, multihome};
+use super::ratelimit::Every;
+use crate::sctp::{assoc_status, assoc_tuning, multihome};
 use crate::sctp::socket::{association_gone, SctpSocket};
 use crate::shared::assoc_table::{AssocKey, MAX_PEER_ADDRS};
 use std::io;
@@ -47,6 +48,27 @@ pub fn freeze() {
 /// The declared peer `a` is an address of.
 fn declared(a: &SocketAddr) -> Option<&'static Peer> {
     DECLARED.get()?.iter().find(|p| p.has(a))
+}
+
+static TUNE_FAILED_LOG: Every = Every::new(10);
+
+/// An association came up: the settings of its declared peer, if it has
+/// any, on it (whether tracking is on or not).
+pub fn tune(sock: SctpSocket<'_>, family: i32, assoc_id: i32, from: &SocketAddr) {
+    let Some(peer) = declared(from) else { return };
+    if peer.tuning.is_empty() {
+        return;
+    }
+    let refused = assoc_tuning::apply(sock, family, assoc_id, &peer.tuning);
+    if refused.is_empty() {
+        log::debug!("sctp: association {assoc_id} with {from}: the sctp_peer settings applied");
+    } else if let Some(left_out) = TUNE_FAILED_LOG.due() {
+        let list = refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        log::error!(
+            "sctp: association {assoc_id} with {from}: the kernel refused sctp_peer settings: {list} \
+             ({left_out} more such associations since the last line)"
+        );
+    }
 }
 
 /// An association came up (tracking on): every peer

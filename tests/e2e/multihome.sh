@@ -193,7 +193,7 @@ failover_run() {
 	local label=$1 rc=0 t_down mark first
 	shift
 	mh_net_up && mh_start_b "$@" &&
-		mh_start_a "$OUR_MODULE" mh-proxy.cfg "$MH_PEER
+		mh_start_a "$OUR_MODULE" mh-proxy.cfg "${MH_PEER_LINE:-$MH_PEER}
 $(sctp_params "$@")" LISTEN_UDP=udp:127.0.0.1:5070 NEXT_HOST=198.18.1.2 NEXT_PORT=5060 ||
 		{ mh_net_down; return 1; }
 	SIPP_NETNS=$MH_A sipp_bg "$label" 90 -sn uac -m "$MH_FAILOVER_CALLS" -r 50 -l 200 -p "$SIPP_PORT" \
@@ -222,14 +222,30 @@ $(sctp_params "$@")" LISTEN_UDP=udp:127.0.0.1:5070 NEXT_HOST=198.18.1.2 NEXT_POR
 }
 
 sc_path_failover_ours() {
-	local rc=0 default_ms="?" tuned_ms="?"
+	local rc=0 default_ms="?" tuned_ms="?" profile_ms="?" profile
 	FAILOVER_MS="?"
 	failover_run kernel-defaults ${E2E_FAILOVER_DEFAULT_PARAMS:-} || rc=1
 	default_ms=$FAILOVER_MS
 	FAILOVER_MS="?"
 	failover_run tuned "${MH_TUNED[@]}" || rc=1
 	tuned_ms=$FAILOVER_MS
-	say "failover time: kernel defaults ${default_ms} ms, tuned (${MH_TUNED[*]}) ${tuned_ms} ms"
+	# the same settings for this peer only, in A's sctp_peer line; the
+	# global parameters at the kernel's defaults on A and B
+	profile=$(IFS=';' && echo "${MH_TUNED[*]}")
+	FAILOVER_MS="?"
+	MH_PEER_LINE="modparam(\"sctp\", \"sctp_peer\", \"198.18.1.2,198.18.2.2:5060;$profile\")" \
+		failover_run peer-profile || rc=1
+	profile_ms=$FAILOVER_MS
+	say "failover time: kernel defaults ${default_ms} ms, tuned (${MH_TUNED[*]}) ${tuned_ms} ms," \
+		"the peer's profile (;$profile) ${profile_ms} ms"
+	# the profile must act as the global settings do: well under the
+	# kernel's pace (its minimum RTO alone is 1 s)
+	if [[ $profile_ms =~ ^[0-9]+$ && $default_ms =~ ^[0-9]+$ ]] && [ "$profile_ms" -lt 500 ] && [ "$default_ms" -ge 800 ]; then
+		say "ok: the peer's profile fails over in under 500 ms, the kernel's defaults in 800 ms or more"
+	else
+		say "ERROR: expected the profile's failover under 500 ms and the defaults' at 800 ms or more"
+		rc=1
+	fi
 	return $rc
 }
 
