@@ -3,6 +3,7 @@
 //! - any list of 1 to 16 distinct IPv4/IPv6 addresses, written with IPv6 ones in
 //!   brackets and with or without a port, parses back to those addresses and
 //!   the port (5060 without one);
+//!   and, with `;dscp=D;pathpfthld=P` settings after them, those settings;
 //! - on any text, a parsed peer has 1 to 16 addresses, all with one port.
 #![no_main]
 
@@ -29,12 +30,19 @@ fn round_trip(u: &mut Unstructured) -> Result<()> {
             IpAddr::V6(_) => format!("[{ip}]"),
         })
         .collect();
-    let text = match port {
+    let mut text = match port {
         Some(p) => format!("{}:{p}", list.join(",")),
         None => list.join(","),
     };
+    let settings: Option<(u8, u16)> = if u.arbitrary()? { Some((u.int_in_range(0..=63)?, u.arbitrary()?)) } else { None };
+    if let Some((d, pf)) = settings {
+        text.push_str(&format!(";dscp={d};pathpfthld={pf}"));
+    }
     let want: Vec<SocketAddr> = ips.iter().map(|ip| SocketAddr::new(*ip, port.unwrap_or(5060))).collect();
-    assert_eq!(parse_peer(&text).map(|p| p.addrs), Ok(want), "{text}");
+    let got = parse_peer(&text);
+    assert_eq!(got.as_ref().map(|p| p.addrs.clone()), Ok(want), "{text}");
+    let tuning = got.map(|p| (p.tuning.dscp, p.tuning.pathpfthld)).unwrap();
+    assert_eq!(tuning, settings.map_or((None, None), |(d, pf)| (Some(d), Some(pf))), "{text}");
     Ok(())
 }
 
