@@ -315,6 +315,8 @@ pub const PARAMS: [Param; PARAM_COUNT] = [
         option: Some(|v| SockOpt::PeerAddr {
             heartbeat: if v == -1 { Heartbeat::Disabled } else { Heartbeat::IntervalMs(v.max(0) as u32) },
             pathmaxrxt: None,
+            dscp: None,
+            path_mtu: None,
         }),
         kernel: Some(|c| i(c.hbinterval_ms)),
         doc: c"heartbeat interval in ms (new associations; -1: no heartbeats)",
@@ -331,7 +333,7 @@ pub const PARAMS: [Param; PARAM_COUNT] = [
         runtime: (0, SMALL),
         zero_keeps: true,
         checked: true,
-        option: Some(|v| SockOpt::PeerAddr { heartbeat: Heartbeat::OsDefault, pathmaxrxt: u16v(v) }),
+        option: Some(|v| SockOpt::PeerAddr { heartbeat: Heartbeat::OsDefault, pathmaxrxt: u16v(v), dscp: None, path_mtu: None }),
         kernel: Some(|c| i(c.pathmaxrxt)),
         doc: c"maximum retransmissions per path (new associations)",
         readme: ("OS default", "maximum retransmissions per path (0 or -1: OS default; above 65535 clamped)"),

@@ -29,7 +29,7 @@ const _: () = assert!(size_of::<PeerAddrParams>() == 156);
 crate::pod::unsafe_impl_pod!(PeerAddrParams);
 
 impl PeerAddrParams {
-    pub(super) fn for_family(family: i32) -> Self {
+    fn for_family(family: i32) -> Self {
         // all-zero means "no change / socket defaults"
         let mut p: Self = pod::zeroed();
         p.address.ss_family = family as libc::sa_family_t;
@@ -82,7 +82,7 @@ pub struct OptionError {
     pub source: io::Error,
 }
 
-pub(super) fn set<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, option: &'static str, val: &T) -> Result<(), OptionError> {
+fn set<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, option: &'static str, val: &T) -> Result<(), OptionError> {
     // SAFETY: `val` points to a live T of size_of::<T>() bytes, which the kernel
     // only reads.
     let r = unsafe {
@@ -105,7 +105,7 @@ fn get<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, mut val: T) -> Optio
     (r == 0).then_some(val)
 }
 
-pub(super) const SCTP: i32 = libc::IPPROTO_SCTP;
+const SCTP: i32 = libc::IPPROTO_SCTP;
 
 /// Applies `t` to a freshly created socket, like the C module does before bind.
 /// Returns the options the kernel refused (each worth a warning), or an error
@@ -152,7 +152,7 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         SockOpt::Rto { initial_ms: t.rto_initial_ms, max_ms: t.rto_max_ms, min_ms: t.rto_min_ms },
         SockOpt::AsocMaxRxt(t.asocmaxrxt),
         SockOpt::Init { max_attempts: t.init_max_attempts, max_timeo_ms: t.init_max_timeo_ms },
-        SockOpt::PeerAddr { heartbeat: t.heartbeat, pathmaxrxt: t.pathmaxrxt },
+        SockOpt::PeerAddr { heartbeat: t.heartbeat, pathmaxrxt: t.pathmaxrxt, dscp: None, path_mtu: None },
         SockOpt::DelayedSack { delay_ms: t.sack_delay_ms, freq: t.sack_freq },
         SockOpt::MaxBurst(t.max_burst),
         SockOpt::Thresholds { pathpfthld: t.pathpfthld, pathmaxrxt: t.pathmaxrxt },
@@ -183,32 +183,83 @@ pub enum SockOpt {
     Rto { initial_ms: Option<u32>, max_ms: Option<u32>, min_ms: Option<u32> },
     AsocMaxRxt(Option<u16>),
     Init { max_attempts: Option<u16>, max_timeo_ms: Option<u16> },
-    PeerAddr { heartbeat: Heartbeat, pathmaxrxt: Option<u16> },
+    /// Every path's settings (the wildcard address): a DSCP (0 to 63), or a
+    /// fixed path MTU (path MTU discovery off), besides the socket's.
+    PeerAddr { heartbeat: Heartbeat, pathmaxrxt: Option<u16>, dscp: Option<u8>, path_mtu: Option<u32> },
     DelayedSack { delay_ms: Option<u32>, freq: Option<u32> },
     MaxBurst(Option<u32>),
     /// The potentially-failed threshold, and with it the path retransmission
     /// limit (set only when there is a threshold to set).
     Thresholds { pathpfthld: Option<u16>, pathmaxrxt: Option<u16> },
+    /// RFC 8899 path MTU probing, every so many ms (0: off).
+    ProbeInterval(Option<u32>),
 }
 
-/// `struct sctp_paddrthlds` for the socket's future associations (assoc id 0,
-/// the wildcard address of `family`).
-fn thresholds(family: i32, pathpfthld: u16, pathmaxrxt: Option<u16>) -> sys::sctp_paddrthlds {
-    let mut t = sys::sctp_paddrthlds { spt_pathpfthld: pathpfthld, ..Default::default() };
+/// `struct sctp_paddrthlds` for association `assoc_id` (0: the socket's
+/// future associations), every path (the wildcard address of `family`).
+fn thresholds(family: i32, assoc_id: i32, pathpfthld: u16, pathmaxrxt: Option<u16>) -> sys::sctp_paddrthlds {
+    let mut t = sys::sctp_paddrthlds { spt_assoc_id: assoc_id, spt_pathpfthld: pathpfthld, ..Default::default() };
     // 0: keep the path retransmission limit as it is
     t.spt_pathmaxrxt = pathmaxrxt.unwrap_or(0);
     t.spt_address.ss_family = family as libc::sa_family_t;
     t
 }
 
+/// `struct sctp_paddrparams` for every path of association `assoc_id` (0: the
+/// socket's future associations).
+fn peer_addr_params(
+    family: i32,
+    assoc_id: i32,
+    heartbeat: Heartbeat,
+    pathmaxrxt: Option<u16>,
+    dscp: Option<u8>,
+    path_mtu: Option<u32>,
+) -> PeerAddrParams {
+    let mut pp = PeerAddrParams::for_family(family);
+    pp.assoc_id = assoc_id;
+    match heartbeat {
+        Heartbeat::OsDefault => {}
+        Heartbeat::Disabled => pp.flags |= sys::SPP_HB_DISABLE,
+        Heartbeat::IntervalMs(ms) => {
+            pp.hbinterval = ms;
+            pp.flags |= sys::SPP_HB_ENABLE;
+        }
+    }
+    match path_mtu {
+        Some(mtu) => {
+            pp.pathmtu = mtu;
+            pp.flags |= sys::SPP_PMTUD_DISABLE;
+        }
+        // Linux applies pathmaxrxt only together with a PMTUD flag
+        None if pathmaxrxt.is_some() => pp.flags |= sys::SPP_PMTUD_ENABLE,
+        None => {}
+    }
+    if let Some(v) = pathmaxrxt {
+        pp.pathmaxrxt = v;
+    }
+    if let Some(d) = dscp {
+        // the DSCP goes in the upper six bits (RFC 6458)
+        pp.dscp = d << 2;
+        pp.flags |= sys::SPP_DSCP;
+    }
+    pp
+}
+
 /// Sets one association-level option on `sock` (new associations inherit it).
 pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), OptionError> {
+    set_on(sock, family, 0, opt)
+}
+
+/// Sets one option on association `assoc_id` of `sock`, or with 0 on the
+/// socket (its new associations inherit it). Autoclose and the INIT settings
+/// are the socket's only.
+pub fn set_on(sock: SctpSocket<'_>, family: i32, assoc_id: i32, opt: &SockOpt) -> Result<(), OptionError> {
     match *opt {
         SockOpt::Autoclose(s) => set(sock, SCTP, sys::SCTP_AUTOCLOSE, "SCTP_AUTOCLOSE", &s),
         SockOpt::Rto { initial_ms: None, max_ms: None, min_ms: None } => Ok(()),
         SockOpt::Rto { initial_ms, max_ms, min_ms } => {
             let rto = sys::sctp_rtoinfo {
-                srto_assoc_id: 0,
+                srto_assoc_id: assoc_id,
                 srto_initial: initial_ms.unwrap_or(0),
                 srto_max: max_ms.unwrap_or(0),
                 srto_min: min_ms.unwrap_or(0),
@@ -217,7 +268,7 @@ pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), O
         }
         SockOpt::AsocMaxRxt(None) => Ok(()),
         SockOpt::AsocMaxRxt(Some(v)) => {
-            let ap = sys::sctp_assocparams { sasoc_asocmaxrxt: v, ..Default::default() };
+            let ap = sys::sctp_assocparams { sasoc_assoc_id: assoc_id, sasoc_asocmaxrxt: v, ..Default::default() };
             set(sock, SCTP, sys::SCTP_ASSOCINFO, "SCTP_ASSOCINFO", &ap)
         }
         SockOpt::Init { max_attempts: None, max_timeo_ms: None } => Ok(()),
@@ -229,37 +280,33 @@ pub fn set_one(sock: SctpSocket<'_>, family: i32, opt: &SockOpt) -> Result<(), O
             };
             set(sock, SCTP, sys::SCTP_INITMSG, "SCTP_INITMSG", &im)
         }
-        SockOpt::PeerAddr { heartbeat: Heartbeat::OsDefault, pathmaxrxt: None } => Ok(()),
-        SockOpt::PeerAddr { heartbeat, pathmaxrxt } => {
-            let mut pp = PeerAddrParams::for_family(family);
-            match heartbeat {
-                Heartbeat::OsDefault => {}
-                Heartbeat::Disabled => pp.flags |= sys::SPP_HB_DISABLE,
-                Heartbeat::IntervalMs(ms) => {
-                    pp.hbinterval = ms;
-                    pp.flags |= sys::SPP_HB_ENABLE;
-                }
-            }
-            if let Some(v) = pathmaxrxt {
-                pp.pathmaxrxt = v;
-                // Linux applies pathmaxrxt only together with a PMTUD flag
-                pp.flags |= sys::SPP_PMTUD_ENABLE;
-            }
+        SockOpt::PeerAddr { heartbeat: Heartbeat::OsDefault, pathmaxrxt: None, dscp: None, path_mtu: None } => Ok(()),
+        SockOpt::PeerAddr { heartbeat, pathmaxrxt, dscp, path_mtu } => {
+            let pp = peer_addr_params(family, assoc_id, heartbeat, pathmaxrxt, dscp, path_mtu);
             set(sock, SCTP, sys::SCTP_PEER_ADDR_PARAMS, "SCTP_PEER_ADDR_PARAMS", &pp)
         }
         SockOpt::DelayedSack { delay_ms: None, freq: None } => Ok(()),
         SockOpt::DelayedSack { delay_ms, freq } => {
-            let si = sys::sctp_sack_info { sack_assoc_id: 0, sack_delay: delay_ms.unwrap_or(0), sack_freq: freq.unwrap_or(0) };
+            let si = sys::sctp_sack_info { sack_assoc_id: assoc_id, sack_delay: delay_ms.unwrap_or(0), sack_freq: freq.unwrap_or(0) };
             set(sock, SCTP, sys::SCTP_DELAYED_SACK, "SCTP_DELAYED_SACK", &si)
         }
         SockOpt::MaxBurst(None) => Ok(()),
         SockOpt::MaxBurst(Some(v)) => {
-            let av = sys::sctp_assoc_value { assoc_id: 0, assoc_value: v };
+            let av = sys::sctp_assoc_value { assoc_id, assoc_value: v };
             set(sock, SCTP, sys::SCTP_MAX_BURST, "SCTP_MAX_BURST", &av)
         }
         SockOpt::Thresholds { pathpfthld: None, .. } => Ok(()),
         SockOpt::Thresholds { pathpfthld: Some(pf), pathmaxrxt } => {
-            set(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, "SCTP_PEER_ADDR_THLDS", &thresholds(family, pf, pathmaxrxt))
+            let th = thresholds(family, assoc_id, pf, pathmaxrxt);
+            set(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, "SCTP_PEER_ADDR_THLDS", &th)
+        }
+        SockOpt::ProbeInterval(None) => Ok(()),
+        SockOpt::ProbeInterval(Some(interval)) => {
+            let mut pi: sys::sctp_probeinterval = pod::zeroed();
+            pi.spi_assoc_id = assoc_id;
+            pi.spi_address.ss_family = family as libc::sa_family_t;
+            pi.spi_interval = interval;
+            set(sock, SCTP, sys::SCTP_PLPMTUD_PROBE_INTERVAL, "SCTP_PLPMTUD_PROBE_INTERVAL", &pi)
         }
     }
 }
@@ -329,7 +376,7 @@ pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
         sack_delay_ms: sack.map(|s| s.sack_delay),
         sack_freq: sack.map(|s| s.sack_freq),
         max_burst: get(sock, SCTP, sys::SCTP_MAX_BURST, sys::sctp_assoc_value::default()).map(|a| a.assoc_value),
-        pathpfthld: get(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, thresholds(family, 0, None)).map(|t| t.spt_pathpfthld),
+        pathpfthld: get(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, thresholds(family, 0, 0, None)).map(|t| t.spt_pathpfthld),
     }
 }
 
@@ -355,6 +402,19 @@ mod tests {
         assert_eq!(offset_of!(PeerAddrParams, pathmtu), 138);
         assert_eq!(offset_of!(PeerAddrParams, flags), 146);
         assert_eq!(offset_of!(PeerAddrParams, dscp), 154);
+    }
+
+    #[test]
+    fn path_settings_become_one_peer_addr_params_for_every_path() {
+        let pp = peer_addr_params(libc::AF_INET, 7, Heartbeat::IntervalMs(1000), Some(2), Some(46), None);
+        let (assoc_id, flags, hb, rxt, dscp, mtu) = (pp.assoc_id, pp.flags, pp.hbinterval, pp.pathmaxrxt, pp.dscp, pp.pathmtu);
+        assert_eq!((assoc_id, hb, rxt, dscp, mtu), (7, 1000, 2, 46 << 2, 0));
+        assert_eq!(flags, sys::SPP_HB_ENABLE | sys::SPP_PMTUD_ENABLE | sys::SPP_DSCP);
+        let address = pp.address;
+        assert_eq!(address.ss_family, libc::AF_INET as libc::sa_family_t, "the wildcard: every path");
+        let pp = peer_addr_params(libc::AF_INET6, 3, Heartbeat::Disabled, None, None, Some(1200));
+        let (flags, mtu) = (pp.flags, pp.pathmtu);
+        assert_eq!((flags, mtu), (sys::SPP_HB_DISABLE | sys::SPP_PMTUD_DISABLE, 1200));
     }
 
     #[test]

@@ -49,11 +49,12 @@ pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt:
     let key = AssocKey { sock: sock.fd(), assoc_id };
     match state {
         AssocState::CommUp => {
-            if let (Some(s), Some(from)) = (sock.sctp_socket(), from.as_ref()) {
+            let s = sock.sctp_socket();
+            if let (Some(s), Some(from)) = (s, from.as_ref()) {
                 peers::tune(s, sock.family(), assoc_id, from);
             }
             let (open, conn_id) = assoc::came_up(key, from.as_ref(), rt.tracking);
-            if let (true, Some(s)) = (rt.tracking, sock.sctp_socket()) {
+            if let (true, Some(s)) = (rt.tracking, s) {
                 peers::learn(s, key, from.as_ref());
             }
             Accounted { open_after_up: Some(open), conn_id }

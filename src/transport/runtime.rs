@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(sock_opt(Autoclose, 120), Some(SockOpt::Autoclose(120)));
         assert_eq!(
             sock_opt(Hbinterval, -1),
-            Some(SockOpt::PeerAddr { heartbeat: Heartbeat::Disabled, pathmaxrxt: None })
+            Some(SockOpt::PeerAddr { heartbeat: Heartbeat::Disabled, pathmaxrxt: None, dscp: None, path_mtu: None })
         );
         assert_eq!(
             sock_opt(Pathpfthld, 0),
