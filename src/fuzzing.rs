@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 
 pub use crate::config::params::{validate, ParamId, RawValues, PARAM_COUNT};
 pub use crate::sctp::assoc_status::{
-    parse_assoc_ids, parse_path, parse_peer_addrs, parse_retransmissions, parse_status, AssocStatus, PathStatus,
+    parse_assoc_ids, parse_path, parse_peer_addrs, parse_stats, parse_status, AssocStatus, PathStatus,
 };
 pub use crate::config::peers::{parse as parse_peer, Peer, PeerError};
 pub use crate::sctp::cmsg::{cmsg_len, cmsg_space, find_sndrcv, SendCmsgBuf, SndRcvInfo};

@@ -11,7 +11,7 @@
 #![no_main]
 
 use kamailio_sctp::fuzzing::{
-    from_sockaddr_bytes, parse_assoc_ids, parse_path, parse_peer_addrs, parse_retransmissions, parse_status, pick_peer,
+    from_sockaddr_bytes, parse_assoc_ids, parse_path, parse_peer_addrs, parse_stats, parse_status, pick_peer,
 };
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -21,6 +21,10 @@ const STATUS_LEN: usize = 176;
 const PADDRINFO_LEN: usize = 152;
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_ne_bytes(b[at..at + 8].try_into().unwrap())
+}
 
 fn u32_at(b: &[u8], o: usize) -> u32 {
     u32::from_ne_bytes(b[o..o + 4].try_into().unwrap())
@@ -95,7 +99,11 @@ fn run(u: &mut Unstructured) -> Result<()> {
         assert_eq!((p.state as u32, p.cwnd, p.srtt, p.rto, p.mtu),
             (u32_at(&raw, 132), u32_at(&raw, 136), u32_at(&raw, 140), u32_at(&raw, 144), u32_at(&raw, 148)));
     }
-    assert_eq!(parse_retransmissions(&raw).is_some(), raw.len() >= 184);
+    let stats = parse_stats(&raw);
+    assert_eq!(stats.is_some(), raw.len() >= 256);
+    if let Some(s) = stats {
+        assert_eq!(s.retransmitted, u64_at(&raw, 176));
+    }
 
     // any address list, packed as the kernel does, reads back whole
     let addrs: Vec<SocketAddr> = u.arbitrary()?;

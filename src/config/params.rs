@@ -7,7 +7,7 @@ use super::table::{self, PARAMS};
 use crate::sctp::options::{Current, Heartbeat, Tuning};
 use std::ffi::CStr;
 
-pub const PARAM_COUNT: usize = 21;
+pub const PARAM_COUNT: usize = 24;
 
 /// One module parameter, in the C module's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +36,13 @@ pub enum ParamId {
     /// Retransmissions on a path before it is "potentially failed" and left
     /// for another (SCTP_PEER_ADDR_THLDS); not in the C module.
     Pathpfthld,
+    /// Path MTU probing (RFC 8899) interval of new associations.
+    PlpmtudInterval,
+    /// How long an association may make no progress before it counts as
+    /// stalled (the watchdog); 0: no watchdog.
+    StallTimeout,
+    /// Whether a stalled association is aborted.
+    StallAbort,
 }
 
 /// Parameter names as the config file spells them, indexed by `ParamId as usize`.
@@ -57,6 +64,9 @@ impl ParamId {
         self.param().name.to_str().unwrap_or("?")
     }
 }
+
+/// The shortest path MTU probe interval the kernel takes (but 0, off).
+pub const MIN_PROBE_INTERVAL_MS: i32 = 5000;
 
 /// The C module clamps sctp_send_retries to this.
 pub const MAX_SEND_RETRIES: u32 = 9;
@@ -235,6 +245,12 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         }
         v => Some(v as u16),
     };
+    // the kernel refuses probe intervals under 5 s (SCTP_PROBE_TIMER_MIN)
+    let plpmtud_interval_ms = match c.val(PlpmtudInterval) {
+        -1 => None,
+        v if v == 0 || v >= MIN_PROBE_INTERVAL_MS => Some(v as u32),
+        _ => return Err(c.err(PlpmtudInterval)),
+    };
 
     let tuning = Tuning {
         rcvbuf: c.buffer(SocketRcvbuf)?,
@@ -252,6 +268,7 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         sack_delay_ms: c.os_opt(SackDelay)?,
         sack_freq: c.os_opt(SackFreq)?,
         max_burst: c.os_opt(MaxBurst)?,
+        plpmtud_interval_ms,
         tos: None,
         freebind: false,
     };
@@ -415,6 +432,19 @@ mod tests {
         assert_eq!(s.tuning.init_max_timeo_ms, Some(65535));
         assert_eq!(validate(&with(&[(InitMaxTimeo, 70000)])).unwrap().values[InitMaxTimeo as usize], 65535);
         assert!(w[0].0.contains("sctp_init_max_timeo 70000"));
+    }
+
+    #[test]
+    fn probe_intervals_the_kernel_would_refuse_are_refused() {
+        assert_eq!(ok(&[(PlpmtudInterval, 30000)]).0.tuning.plpmtud_interval_ms, Some(30000));
+        assert_eq!(ok(&[(PlpmtudInterval, 5000)]).0.tuning.plpmtud_interval_ms, Some(5000));
+        assert_eq!(ok(&[(PlpmtudInterval, 0)]).0.tuning.plpmtud_interval_ms, Some(0), "0 is off, not the default");
+        assert_eq!(ok(&[(PlpmtudInterval, -1)]).0.tuning.plpmtud_interval_ms, None);
+        let e = refused(PlpmtudInterval, 4999);
+        assert_eq!(e.name, "sctp_plpmtud_interval");
+        assert!(e.expected.contains("5000"));
+        assert_eq!(refused(StallTimeout, -1).name, "sctp_stall_timeout");
+        assert_eq!(refused(StallAbort, 2).name, "sctp_stall_abort");
     }
 
     #[test]

@@ -71,7 +71,7 @@ const SETTINGS: &[Setting] = &[
     Setting {
         name: "plpmtud",
         range: (0, u32::MAX as i64),
-        expected: "a probe interval in ms (0: off; the kernel wants 5000 or more)",
+        expected: "a probe interval in ms: 0 (off), or 5000 (the kernel's shortest) or more",
         put: |t, v| t.plpmtud_interval_ms = Some(v as u32),
     },
 ];
@@ -109,6 +109,9 @@ pub fn parse(settings: &str) -> Result<AssocTuning, String> {
     Ok(t)
 }
 
+/// The shortest path MTU probe interval the kernel takes (but 0, off).
+const MIN_PROBE_INTERVAL: u32 = crate::config::params::MIN_PROBE_INTERVAL_MS as u32;
+
 /// The checks between settings the kernel would refuse less clearly.
 fn check(t: &AssocTuning) -> Result<(), String> {
     let (lo, init, hi) = (t.rto_min_ms, t.rto_initial_ms, t.rto_max_ms);
@@ -121,6 +124,9 @@ fn check(t: &AssocTuning) -> Result<(), String> {
         if lo.is_some_and(|lo| init < lo) || hi.is_some_and(|hi| init > hi) {
             return Err(format!("srto_initial {init} is outside srto_min..srto_max"));
         }
+    }
+    if let Some(i @ 1..MIN_PROBE_INTERVAL) = t.plpmtud_interval_ms {
+        return Err(format!("setting \"plpmtud={i}\": expected 0 (off), or 5000 (the kernel's shortest) or more"));
     }
     if t.path_mtu.is_some() && t.plpmtud_interval_ms.is_some_and(|i| i > 0) {
         return Err("mtu fixes the path MTU, plpmtud probes for it: give one of them".into());
@@ -163,5 +169,6 @@ mod tests {
         assert!(parse("srto_min=100;srto_initial=50").unwrap_err().contains("outside"));
         assert!(parse("mtu=1200;plpmtud=30000").unwrap_err().contains("one of them"));
         assert!(parse("mtu=1200;plpmtud=0").is_ok());
+        assert!(parse("plpmtud=4999").unwrap_err().contains("plpmtud=4999"), "the kernel would refuse it");
     }
 }

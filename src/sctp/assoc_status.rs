@@ -232,23 +232,73 @@ pub fn parse_path(b: &[u8]) -> Option<PathStatus> {
     })
 }
 
-/// Chunks retransmitted on an association since it began
-/// (SCTP_GET_ASSOC_STATS), or `None` where the kernel does not count them.
-pub fn retransmissions(sock: SctpSocket<'_>, assoc_id: AssocId) -> io::Result<Option<u64>> {
+/// An association's counters (SCTP_GET_ASSOC_STATS), since it began.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AssocStats {
+    /// DATA chunks retransmitted.
+    pub retransmitted: u64,
+    /// The largest retransmission timeout seen, ms, since the last read of
+    /// these counters (the kernel resets it on every read).
+    pub max_rto_ms: u64,
+    pub sacks_in: u64,
+    pub sacks_out: u64,
+    pub packets_in: u64,
+    pub packets_out: u64,
+    /// SACKs received that reported a gap (chunks lost or reordered).
+    pub gap_acks: u64,
+    /// DATA chunks sent and received, ordered and unordered.
+    pub data_out: u64,
+    pub data_in: u64,
+    /// DATA chunks received twice.
+    pub duplicates_in: u64,
+}
+
+/// The counters of one association, or `None` where the kernel does not
+/// keep them.
+pub fn stats(sock: SctpSocket<'_>, assoc_id: AssocId) -> io::Result<Option<AssocStats>> {
     let mut buf = request::<sys::sctp_assoc_stats>(assoc_id);
     match get_bytes(sock, sys::SCTP_GET_ASSOC_STATS, &mut buf) {
-        Ok(n) => Ok(parse_retransmissions(&buf[..n])),
-        // kernels before 3.10 (or built without it) do not know the option
+        Ok(n) => Ok(parse_stats(&buf[..n])),
+        // kernels before 3.11 (or built without it) do not know the option
         Err(e) if matches!(e.raw_os_error(), Some(libc::ENOPROTOOPT | libc::EOPNOTSUPP)) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-/// The retransmitted chunks of `struct sctp_assoc_stats`, if the bytes reach
-/// that far (an older kernel may write a shorter struct).
-pub fn parse_retransmissions(b: &[u8]) -> Option<u64> {
-    let at = offset_of!(sys::sctp_assoc_stats, sas_rtxchunks);
-    b.get(at..at + size_of::<u64>()).map(pod::from_prefix::<u64>)
+/// Parses `struct sctp_assoc_stats`; `None` when the bytes are too few (a
+/// kernel writes all of it or fails).
+pub fn parse_stats(b: &[u8]) -> Option<AssocStats> {
+    if b.len() < size_of::<sys::sctp_assoc_stats>() {
+        return None;
+    }
+    let s: sys::sctp_assoc_stats = pod::from_prefix(b);
+    Some(AssocStats {
+        retransmitted: s.sas_rtxchunks,
+        max_rto_ms: s.sas_maxrto,
+        sacks_in: s.sas_isacks,
+        sacks_out: s.sas_osacks,
+        packets_in: s.sas_ipackets,
+        packets_out: s.sas_opackets,
+        gap_acks: s.sas_gapcnt,
+        data_out: s.sas_ouodchunks.saturating_add(s.sas_oodchunks),
+        data_in: s.sas_iuodchunks.saturating_add(s.sas_iodchunks),
+        duplicates_in: s.sas_idupchunks,
+    })
+}
+
+/// The path MTU probe interval of one path (SCTP_PLPMTUD_PROBE_INTERVAL), ms;
+/// 0: not probed; `None` where the kernel cannot probe (before 5.14).
+pub fn probe_interval(sock: SctpSocket<'_>, assoc_id: AssocId, addr: &SocketAddr) -> io::Result<Option<u32>> {
+    let mut buf = request::<sys::sctp_probeinterval>(assoc_id);
+    put_address(&mut buf, offset_of!(sys::sctp_probeinterval, spi_address), addr);
+    match get_bytes(sock, sys::SCTP_PLPMTUD_PROBE_INTERVAL, &mut buf) {
+        Ok(n) if n >= size_of::<sys::sctp_probeinterval>() => {
+            Ok(Some(pod::from_prefix::<sys::sctp_probeinterval>(&buf).spi_interval))
+        }
+        Ok(_) => Err(io::Error::from_raw_os_error(libc::EPROTO)),
+        Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Makes `addr` the primary path of an association (SCTP_PRIMARY_ADDR). The

@@ -113,11 +113,17 @@ fn peer_addrs_of_mixed_families_packed_back_to_back() {
 }
 
 #[test]
-fn retransmissions_only_when_the_kernel_wrote_them() {
+fn stats_only_when_the_kernel_wrote_them_all() {
     let mut b = vec![0u8; size_of::<sys::sctp_assoc_stats>()];
     write_field!(b, sys::sctp_assoc_stats, sas_rtxchunks, 42u64);
-    assert_eq!(parse_retransmissions(&b), Some(42));
-    assert_eq!(parse_retransmissions(&b[..180]), None);
+    write_field!(b, sys::sctp_assoc_stats, sas_isacks, 7u64);
+    write_field!(b, sys::sctp_assoc_stats, sas_maxrto, 3000u64);
+    write_field!(b, sys::sctp_assoc_stats, sas_ouodchunks, 5u64);
+    write_field!(b, sys::sctp_assoc_stats, sas_oodchunks, 1u64);
+    write_field!(b, sys::sctp_assoc_stats, sas_ictrlchunks, 9u64);
+    let s = parse_stats(&b).unwrap();
+    assert_eq!((s.retransmitted, s.sacks_in, s.max_rto_ms, s.data_out, s.data_in), (42, 7, 3000, 6, 0));
+    assert_eq!(parse_stats(&b[..b.len() - 1]), None);
 }
 
 #[test]
@@ -141,5 +147,5 @@ fn a_socket_that_is_not_sctp_gives_errors_not_figures() {
     assert!(path_status(s, 1, &v4("127.0.0.1:1")).is_err());
     assert!(set_primary(s, 1, &v4("127.0.0.1:1")).is_err());
     // ENOPROTOOPT from a socket without SCTP options reads as "not counted"
-    assert_eq!(retransmissions(s, 1).unwrap(), None);
+    assert_eq!(stats(s, 1).unwrap(), None);
 }

@@ -67,6 +67,8 @@ pub struct Tuning {
     pub sack_delay_ms: Option<u32>,
     pub sack_freq: Option<u32>,
     pub max_burst: Option<u32>,
+    /// RFC 8899 path MTU probing every so many ms (0: off).
+    pub plpmtud_interval_ms: Option<u32>,
     /// IP TOS / IPv6 traffic class.
     pub tos: Option<i32>,
     /// Allow binding addresses not (yet) configured on the host.
@@ -156,6 +158,7 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         SockOpt::DelayedSack { delay_ms: t.sack_delay_ms, freq: t.sack_freq },
         SockOpt::MaxBurst(t.max_burst),
         SockOpt::Thresholds { pathpfthld: t.pathpfthld, pathmaxrxt: t.pathmaxrxt },
+        SockOpt::ProbeInterval(t.plpmtud_interval_ms),
     ] {
         soft(set_one(sock, family, &opt));
     }
@@ -302,13 +305,20 @@ pub fn set_on(sock: SctpSocket<'_>, family: i32, assoc_id: i32, opt: &SockOpt) -
         }
         SockOpt::ProbeInterval(None) => Ok(()),
         SockOpt::ProbeInterval(Some(interval)) => {
-            let mut pi: sys::sctp_probeinterval = pod::zeroed();
-            pi.spi_assoc_id = assoc_id;
-            pi.spi_address.ss_family = family as libc::sa_family_t;
-            pi.spi_interval = interval;
+            let pi = probe_interval(family, assoc_id, interval);
             set(sock, SCTP, sys::SCTP_PLPMTUD_PROBE_INTERVAL, "SCTP_PLPMTUD_PROBE_INTERVAL", &pi)
         }
     }
+}
+
+/// `struct sctp_probeinterval` for association `assoc_id` (0: the socket's
+/// future associations), every path (the wildcard address of `family`).
+fn probe_interval(family: i32, assoc_id: i32, interval_ms: u32) -> sys::sctp_probeinterval {
+    let mut pi: sys::sctp_probeinterval = pod::zeroed();
+    pi.spi_assoc_id = assoc_id;
+    pi.spi_address.ss_family = family as libc::sa_family_t;
+    pi.spi_interval = interval_ms;
+    pi
 }
 
 /// SO_RCVTIMEO: how long a blocking read waits before it fails with EAGAIN
@@ -353,6 +363,7 @@ pub struct Current {
     pub sack_freq: Option<u32>,
     pub max_burst: Option<u32>,
     pub pathpfthld: Option<u16>,
+    pub plpmtud_interval_ms: Option<u32>,
 }
 
 /// Reads the current option values of `sock`.
@@ -377,6 +388,7 @@ pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
         sack_freq: sack.map(|s| s.sack_freq),
         max_burst: get(sock, SCTP, sys::SCTP_MAX_BURST, sys::sctp_assoc_value::default()).map(|a| a.assoc_value),
         pathpfthld: get(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, thresholds(family, 0, 0, None)).map(|t| t.spt_pathpfthld),
+        plpmtud_interval_ms: get(sock, SCTP, sys::SCTP_PLPMTUD_PROBE_INTERVAL, probe_interval(family, 0, 0)).map(|p| p.spi_interval),
     }
 }
 

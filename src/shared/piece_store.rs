@@ -23,7 +23,7 @@
 use super::futex::FutexLock;
 use crate::sip_frame::{extent, starts_with_start_line, Extent};
 use crate::sockaddr::RawAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Messages that can be put together at the same time, per socket (with the
@@ -151,6 +151,8 @@ pub struct PieceStore {
     readers: AtomicU32,
     /// The piece each receiver read and has not added yet.
     held: [Hold; MAX_READERS],
+    /// Whether a receiver of the socket took the stall watchdog.
+    watch_taken: AtomicBool,
 }
 
 /// TSN order (RFC 4960 serial number arithmetic).
@@ -177,6 +179,12 @@ impl PieceStore {
     /// Whether any message is being put together (no lock).
     pub fn open(&self) -> u32 {
         self.open.load(Ordering::Relaxed)
+    }
+
+    /// Whether the calling receiver is the one of the socket that watches its
+    /// associations for stalls: true for the first to ask, once.
+    pub fn take_watch(&self) -> bool {
+        !self.watch_taken.swap(true, Ordering::Relaxed)
     }
 
     /// A receiver process starts reading: its entry in the record of pieces

@@ -12,15 +12,16 @@ use super::{assoc, runtime};
 use crate::kam::core::{sctp_disabled, sctp_listen};
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::{Call, ReplyStruct};
-use crate::sctp::assoc_status::{self as st, AssocId, AssocStatus, PathStatus};
+use crate::sctp::assoc_status::{self as st, AssocId, AssocStats, AssocStatus, PathStatus};
 use crate::sctp::socket::SctpSocket;
 use crate::shared::assoc_table::AssocKey;
 use std::ffi::CStr;
 use std::net::{IpAddr, SocketAddr};
 
 pub const LIST_DOC: &CStr = c"Lists every SCTP association: conn_id (0 when not tracked), assoc_id, socket, state, rwnd, \
-unacked, pending, instreams, outstreams, retransmissions (-1: not counted by this kernel) and its paths (peer addresses) \
-with state, primary, srtt, rto, cwnd and mtu.";
+unacked, pending, instreams, outstreams, the kernel's counters (retransmissions, max_rto, sacks_in, sacks_out, \
+packets_in, packets_out, gap_acks, data_in, data_out, duplicates_in; -1: not counted by this kernel) and its paths \
+(peer addresses) with state, primary, srtt, rto, cwnd, mtu and plpmtud (probe interval in ms, 0: not probed).";
 pub const INFO_DOC: &CStr = c"Shows one SCTP association by its connection id, as sctp.assoc_list does.";
 pub const SET_PRIMARY_DOC: &CStr = c"Makes ADDRESS (one of the peer's addresses, with or without :port) the primary path \
 of the association with connection id CONN_ID.";
@@ -30,21 +31,22 @@ struct View {
     conn_id: u32,
     socket: String,
     status: AssocStatus,
-    retransmissions: Option<u64>,
-    paths: Vec<PathStatus>,
+    stats: Option<AssocStats>,
+    /// Each path, with its path MTU probe interval (`None`: unknown).
+    paths: Vec<(PathStatus, Option<u32>)>,
 }
 
 /// Reads what the kernel knows of association `assoc_id` of `sock`; `None`
 /// when it is gone (it may end at any moment).
 fn view(sock: SocketInfo<'_>, fd: SctpSocket<'_>, assoc_id: AssocId, conn_id: u32) -> Option<View> {
     let status = st::status(fd, assoc_id).ok()?;
-    let retransmissions = st::retransmissions(fd, assoc_id).unwrap_or(None);
+    let stats = st::stats(fd, assoc_id).unwrap_or(None);
     let paths = st::peer_addrs(fd, assoc_id)
         .unwrap_or_default()
         .iter()
-        .filter_map(|a| st::path_status(fd, assoc_id, a).ok())
+        .filter_map(|a| Some((st::path_status(fd, assoc_id, a).ok()?, st::probe_interval(fd, assoc_id, a).unwrap_or(None))))
         .collect();
-    Some(View { conn_id, socket: sock.to_string(), status, retransmissions, paths })
+    Some(View { conn_id, socket: sock.to_string(), status, stats, paths })
 }
 
 fn show(call: &Call, v: &View) {
@@ -59,15 +61,25 @@ fn show(call: &Call, v: &View) {
     s.int(c"pending", v.status.pending as i32);
     s.int(c"instreams", v.status.instreams as i32);
     s.int(c"outstreams", v.status.outstreams as i32);
-    s.int(c"retransmissions", v.retransmissions.map_or(-1, clamp));
+    let counter = |f: fn(&AssocStats) -> u64| v.stats.as_ref().map_or(-1, |c| clamp(f(c)));
+    s.int(c"retransmissions", counter(|c| c.retransmitted));
+    s.int(c"max_rto", counter(|c| c.max_rto_ms));
+    s.int(c"sacks_in", counter(|c| c.sacks_in));
+    s.int(c"sacks_out", counter(|c| c.sacks_out));
+    s.int(c"packets_in", counter(|c| c.packets_in));
+    s.int(c"packets_out", counter(|c| c.packets_out));
+    s.int(c"gap_acks", counter(|c| c.gap_acks));
+    s.int(c"data_in", counter(|c| c.data_in));
+    s.int(c"data_out", counter(|c| c.data_out));
+    s.int(c"duplicates_in", counter(|c| c.duplicates_in));
     let Some(list) = s.member_list(c"paths") else { return };
-    for p in &v.paths {
+    for (p, probe) in &v.paths {
         let Some(ps) = list.member_struct(c"path") else { return };
-        show_path(&ps, p, v.status.primary);
+        show_path(&ps, p, *probe, v.status.primary);
     }
 }
 
-fn show_path(ps: &ReplyStruct<'_>, p: &PathStatus, primary: Option<SocketAddr>) {
+fn show_path(ps: &ReplyStruct<'_>, p: &PathStatus, probe: Option<u32>, primary: Option<SocketAddr>) {
     let clamp = |n: u32| n.min(i32::MAX as u32) as i32;
     ps.str(c"address", &p.addr.map_or_else(|| "?".into(), |a| a.to_string()));
     ps.str(c"state", st::path_state_name(p.state));
@@ -76,6 +88,7 @@ fn show_path(ps: &ReplyStruct<'_>, p: &PathStatus, primary: Option<SocketAddr>) 
     ps.int(c"rto", clamp(p.rto));
     ps.int(c"cwnd", clamp(p.cwnd));
     ps.int(c"mtu", clamp(p.mtu));
+    ps.int(c"plpmtud", probe.map_or(-1, clamp));
 }
 
 /// `sctp.assoc_list`.

@@ -1,6 +1,6 @@
 //! The script's routes for SCTP events: `event_route[sctp:assoc-up]`,
-//! `[sctp:assoc-down]`, `[sctp:path-change]` and `[sctp:send-failed]`, and the
-//! `$sctp(...)` variables they read.
+//! `[sctp:assoc-down]`, `[sctp:path-change]`, `[sctp:send-failed]` and
+//! `[sctp:assoc-stalled]`, and the `$sctp(...)` variables they read.
 //!
 //! Each notification is read by one receiver, which runs the route once, on the core's faked message whose
 //! source is the peer: `$si`/`$sp` are the address and port the kernel gives
@@ -26,10 +26,12 @@ pub enum Event {
     AssocDown,
     PathChange,
     SendFailed,
+    /// Found by the stall watchdog, not a notification.
+    AssocStalled,
 }
 
 impl Event {
-    const ALL: [Event; 4] = [Event::AssocUp, Event::AssocDown, Event::PathChange, Event::SendFailed];
+    const ALL: [Event; 5] = [Event::AssocUp, Event::AssocDown, Event::PathChange, Event::SendFailed, Event::AssocStalled];
 
     pub fn route_name(self) -> &'static CStr {
         match self {
@@ -37,6 +39,7 @@ impl Event {
             Event::AssocDown => c"sctp:assoc-down",
             Event::PathChange => c"sctp:path-change",
             Event::SendFailed => c"sctp:send-failed",
+            Event::AssocStalled => c"sctp:assoc-stalled",
         }
     }
 }
@@ -99,7 +102,7 @@ fn path_state_name(s: PeerAddrState) -> &'static str {
     without_prefix(s.name())
 }
 
-static ROUTES: OnceLock<[Option<EventRoute>; 4]> = OnceLock::new();
+static ROUTES: OnceLock<[Option<EventRoute>; Event::ALL.len()]> = OnceLock::new();
 
 /// Looks the routes up, once (mod_init: the config is parsed; the processes
 /// forked later inherit the result).
@@ -138,8 +141,20 @@ pub fn on_notification(sock: SocketInfo<'_>, from: Option<SocketAddr>, n: &Notif
         }
         _ => 0,
     };
+    run(sock, event, route, &peer, conn_id, vars);
+}
+
+/// Runs `event_route[sctp:assoc-stalled]`, if the script has it, for
+/// association `assoc_id` whose primary path goes to `peer`.
+pub fn on_stall(sock: SocketInfo<'_>, peer: &SocketAddr, assoc_id: i32, conn_id: i32) {
+    let Some(route) = route_for(Event::AssocStalled) else { return };
+    let vars = EventVars { assoc_id, assoc_state: Some("STALLED"), ..Default::default() };
+    run(sock, Event::AssocStalled, route, peer, conn_id, vars);
+}
+
+fn run(sock: SocketInfo<'_>, event: Event, route: EventRoute, peer: &SocketAddr, conn_id: i32, vars: EventVars) {
     let mut rcv = ReceiveInfo::for_socket(sock);
-    rcv.set_source(&RawAddr::from_socket_addr(&peer), &peer, conn_id);
+    rcv.set_source(&RawAddr::from_socket_addr(peer), peer, conn_id);
     log::debug!("{sock}: running event_route[{}] for {peer} (id {conn_id})", event.route_name().to_string_lossy());
     CURRENT.with(|c| *c.borrow_mut() = Some(vars));
     let ran = run_event_route(route, &rcv);

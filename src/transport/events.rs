@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 
 /// The reason sent with the ABORT of an association over the limit.
 pub const ABORT_REASON_MAX_ASSOCS: &[u8] = b"Maximum configured number of open associations exceeded";
+pub const ABORT_REASON_STALLED: &[u8] = b"Peer took no data for sctp_stall_timeout";
 
 static FRAGMENT_LOG: Every = Every::new(10);
 

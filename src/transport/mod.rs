@@ -17,3 +17,4 @@ pub mod runtime;
 pub mod settings;
 pub mod stall;
 pub mod stats;
+pub mod watchdog;

@@ -13,7 +13,7 @@
 //! (RFC 4168: unordered delivery on stream 0), and none is kept.
 
 use super::events::{self, FromAddr};
-use super::{assoc, piece_stores, pieces, runtime};
+use super::{assoc, piece_stores, pieces, runtime, watchdog};
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
@@ -37,8 +37,8 @@ pub const MIN_SCTP_PACKET: usize = 32;
 /// headers around a returned message (SCTP_SEND_FAILED).
 const READ_LEN: usize = MAX_SIP_MSG + 1 + 1024;
 /// An idle receiver wakes this often (SO_RCVTIMEO) to drop pieces of cut
-/// messages that will never complete.
-const IDLE_WAKE_MS: u32 = 1000;
+/// messages that will never complete, and to run the stall watchdog.
+const IDLE_WAKE_MS: u32 = 250;
 
 /// Runs forever in a receiver process; returns only on a fatal socket error.
 pub fn run() -> i32 {
@@ -70,8 +70,15 @@ pub fn run() -> i32 {
     let mut from = RawAddr::empty();
     let mut ri = ReceiveInfo::for_socket(sock);
     let mut sweeper = pieces::Sweeper::default();
+    let watching = store.take_watch();
+    let mut watchdog = watchdog::Watchdog::default();
 
     loop {
+        if watching {
+            // before the read, so that no piece read waits on it
+            let rt = runtime::current();
+            guard("sctp stall watchdog", (), || watchdog.tick(sock, s, &rt));
+        }
         let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
         // a piece of a cut message: say so at once, before anything else, so
         // that no other receiver completes the message without it

@@ -59,6 +59,9 @@ pub struct Runtime {
     pub reuse: bool,
     pub max_assocs: Option<u32>,
     pub send_wait_ms: u32,
+    /// 0: no stall watchdog.
+    pub stall_timeout_ms: u32,
+    pub stall_abort: bool,
 }
 
 pub fn current() -> Runtime {
@@ -76,6 +79,8 @@ pub fn current() -> Runtime {
         reuse: get(ParamId::AssocReuse) != 0,
         max_assocs: u32::try_from(get(ParamId::MaxAssocs)).ok(),
         send_wait_ms: get(ParamId::SendWait).max(0) as u32,
+        stall_timeout_ms: get(ParamId::StallTimeout).max(0) as u32,
+        stall_abort: get(ParamId::StallAbort) != 0,
     }
 }
 

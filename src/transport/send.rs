@@ -245,7 +245,7 @@ mod tests {
     use super::{route, runtime::Runtime, RetryContext, Route};
 
     fn rt(tracking: bool, reuse: bool, max_assocs: Option<u32>) -> Runtime {
-        Runtime { send_ttl_ms: 0, send_retries: 0, tracking, reuse, max_assocs, send_wait_ms: 100 }
+        Runtime { send_ttl_ms: 0, send_retries: 0, tracking, reuse, max_assocs, send_wait_ms: 100, stall_timeout_ms: 0, stall_abort: false }
     }
 
     fn never<R>() -> R {

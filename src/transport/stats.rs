@@ -1,5 +1,5 @@
 //! The counter group `sctp`, with the C module's eleven counters and ours
-//! (sendq_wait, cut_reassembled, cut_dropped).
+//! (sendq_wait, cut_reassembled, cut_dropped, assoc_stalled).
 
 use super::assoc;
 use super::runtime;
@@ -17,6 +17,7 @@ pub static SEND_FAILED: Counter = Counter::new();
 pub static SEND_FORCE_RETRY: Counter = Counter::new();
 pub static CUT_REASSEMBLED: Counter = Counter::new();
 pub static CUT_DROPPED: Counter = Counter::new();
+pub static ASSOC_STALLED: Counter = Counter::new();
 
 fn opened() -> i64 {
     assoc::opened() as i64
@@ -42,6 +43,7 @@ pub fn register() -> bool {
         CounterDef { name: c"send_force_retry", doc: c"incremented each time a failed send is force-retried (possible only if sctp_send_retries != 0).", source: Handle(&SEND_FORCE_RETRY) },
         CounterDef { name: c"cut_reassembled", doc: c"number of messages the kernel handed over in pieces (partial delivery) that were put back together.", source: Handle(&CUT_REASSEMBLED) },
         CounterDef { name: c"cut_dropped", doc: c"number of pieces of cut messages dropped: too big, never completed, or aborted.", source: Handle(&CUT_DROPPED) },
+        CounterDef { name: c"assoc_stalled", doc: c"number of associations found stalled: data waited and the peer took none for sctp_stall_timeout.", source: Handle(&ASSOC_STALLED) },
         CounterDef { name: c"current_opened_connections", doc: c"number of currently opened associations.", source: Read(opened) },
         CounterDef { name: c"current_tracked_connections", doc: c"number of currently tracked associations.", source: Read(tracked) },
     ];

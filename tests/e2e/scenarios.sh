@@ -166,3 +166,4 @@ sc_oversize() {
 . "$E2E_DIR/faults.sh"
 . "$E2E_DIR/events.sh"
 . "$E2E_DIR/multihome.sh"
+. "$E2E_DIR/health.sh"
