@@ -10,8 +10,8 @@
 
 SCENARIOS+=" assoc-stalled-ours slow-peer-ours"
 
-STALL_TIMEOUT=2000
-STALL_RATE=${E2E_STALL_RATE:-100}
+WATCH_TIMEOUT=2000
+WATCH_RATE=${E2E_WATCH_RATE:-100}
 STALL_DEFINES=$'#!define STALLED_PEER "sip:127.0.0.1:5070;transport=sctp"\n#!define STALL_ROUTE'
 
 # start_stall_peer [DEFINES]: peer S on sctp:127.0.0.1:5070, ready.
@@ -26,7 +26,7 @@ replies_from_s() {
 }
 
 # assoc-stalled: S answers, then stops (SIGSTOP to all its processes) while
-# sipp keeps sending it STALL_RATE calls/s through K (sctp_stall_timeout
+# sipp keeps sending it WATCH_RATE calls/s through K (sctp_stall_timeout
 # 2000, sctp_stall_abort 1). The route must run once, no sooner than the
 # timeout after the stop and no later than a second more, with S's address, the association's connection id,
 # and assoc_stalled 1; K aborts the association. S then reads again (SIGCONT)
@@ -35,8 +35,8 @@ sc_assoc_stalled_ours() {
 	local bad=0 t_stop line t_event ms conid est0 est1 r0 r1 k
 	start_stall_peer &&
 		FAULT_DEFINES=$STALL_DEFINES start_fault_uas K "$OUR_MODULE" 2 1 \
-			stall_timeout="$STALL_TIMEOUT" stall_abort=1 || return 1
-	sipp_bg x 90 -sn uac -s stalled -r "$STALL_RATE" -m $((STALL_RATE * 30)) -l 100000 -p 5093 -t s1 \
+			stall_timeout="$WATCH_TIMEOUT" stall_abort=1 || return 1
+	sipp_bg x 90 -sn uac -s stalled -r "$WATCH_RATE" -m $((WATCH_RATE * 30)) -l 100000 -p 5093 -t s1 \
 		-i 127.0.0.1 127.0.0.1:5060 -recv_timeout 60s
 	sleep 2
 	r0=$(replies_from_s)
@@ -59,10 +59,10 @@ sc_assoc_stalled_ours() {
 		say "route: ${line#*e2e-stalled }"
 		read -r t_event _ <<<"${line#*e2e-stalled }"
 		ms=$(awk -v a="$t_stop" -v b="$t_event" 'BEGIN { printf "%d", (b - a) * 1000 }')
-		if [ "$ms" -ge "$STALL_TIMEOUT" ] && [ "$ms" -le $((STALL_TIMEOUT + 1000)) ]; then
-			say "ok: the route ran $ms ms after the stop (timeout $STALL_TIMEOUT ms, plus at most a second)"
+		if [ "$ms" -ge "$WATCH_TIMEOUT" ] && [ "$ms" -le $((WATCH_TIMEOUT + 1000)) ]; then
+			say "ok: the route ran $ms ms after the stop (timeout $WATCH_TIMEOUT ms, plus at most a second)"
 		else
-			say "ERROR: the route ran $ms ms after the stop, expected $STALL_TIMEOUT to $((STALL_TIMEOUT + 1000))"
+			say "ERROR: the route ran $ms ms after the stop, expected $WATCH_TIMEOUT to $((WATCH_TIMEOUT + 1000))"
 			bad=1
 		fi
 		case $line in
@@ -70,7 +70,7 @@ sc_assoc_stalled_ours() {
 		*) say "ERROR: the route's variables are not S's address, a connection id > 0 and STALLED"; bad=1 ;;
 		esac
 	fi
-	if grep -q "stalled: data waits and the peer took none for $STALL_TIMEOUT ms, aborting it" "${KAM_LOG[K]}"; then
+	if grep -q "stalled: data waits and the peer took none for $WATCH_TIMEOUT ms, aborting it" "${KAM_LOG[K]}"; then
 		say "ok: K logged the stall and the abort"
 	else
 		say "ERROR: no log line of the stall and its abort"
@@ -81,10 +81,10 @@ sc_assoc_stalled_ours() {
 	sleep 4
 	est1=$(counter_value K established)
 	say "S answered $(($(replies_from_s) - r1)) requests in the 4 s after SIGCONT"
-	if [ $(($(replies_from_s) - r1)) -ge $((STALL_RATE * 2)) ]; then
+	if [ $(($(replies_from_s) - r1)) -ge $((WATCH_RATE * 2)) ]; then
 		say "ok: S is served again"
 	else
-		say "ERROR: S answered fewer than $((STALL_RATE * 2)) requests in 4 s after it read again"
+		say "ERROR: S answered fewer than $((WATCH_RATE * 2)) requests in 4 s after it read again"
 		bad=1
 	fi
 	if [[ $est0 =~ ^[0-9]+$ && $est1 =~ ^[0-9]+$ ]] && [ "$est1" -gt "$est0" ]; then

@@ -167,3 +167,4 @@ sc_oversize() {
 . "$E2E_DIR/events.sh"
 . "$E2E_DIR/multihome.sh"
 . "$E2E_DIR/health.sh"
+. "$E2E_DIR/profiles.sh"
