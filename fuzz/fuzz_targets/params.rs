@@ -2,7 +2,8 @@
 //! config group. Checks, besides the absence of panics:
 //! - `validate` refuses only with the name and value of a parameter that has it,
 //!   and only for values below -1 (below 0 for the send TTL and retries;
-//!   outside 0..=30000 for the send wait) or flags other than 0/1;
+//!   outside 0..=30000 for the send wait, 0..=3600000 for the stall timeout;
+//!   1..5000 too for the probe interval) or flags other than 0/1;
 //! - accepted values in force differ from the raw ones only where they were
 //!   clamped (lowered), each clamp with a warning; they are what the settings
 //!   hold, and validate again to the same settings, with nothing clamped;
@@ -17,12 +18,16 @@ use libfuzzer_sys::fuzz_target;
 /// The longest send wait, as the README states it (an oracle of its own,
 /// not the module's table).
 const MAX_SEND_WAIT_MS: i32 = 30000;
+/// The longest stall timeout, and the shortest probe interval but 0 (the
+/// kernel's SCTP_PROBE_TIMER_MIN), as the README states them.
+const MAX_STALL_TIMEOUT_MS: i32 = 3_600_000;
+const MIN_PROBE_INTERVAL_MS: i32 = 5000;
 
 /// Mostly values around the interesting edges, sometimes any i32.
 fn value(u: &mut Unstructured) -> Result<i32> {
     Ok(match u.int_in_range(0..=3)? {
         0 => u.int_in_range(-3..=3)?,
-        1 => *u.choose(&[9, 10, 65535, 65536, 1 << 30, i32::MAX, i32::MIN])?,
+        1 => *u.choose(&[9, 10, 4999, 5000, 65535, 65536, 1 << 30, i32::MAX, i32::MIN])?,
         _ => u.arbitrary()?,
     })
 }
@@ -33,12 +38,20 @@ fn check_validate(raw: &RawValues) {
             let id = ParamId::ALL.into_iter().find(|id| id.name() == e.name).expect("a parameter's name");
             assert_eq!(e.value, raw[id as usize]);
             let lowest = match id {
-                ParamId::AssocTracking | ParamId::AssocReuse => {
+                ParamId::AssocTracking | ParamId::AssocReuse | ParamId::StallAbort => {
                     assert!(e.value != 0 && e.value != 1, "{e}");
                     return;
                 }
                 ParamId::SendWait => {
                     assert!(!(0..=MAX_SEND_WAIT_MS).contains(&e.value), "{e}");
+                    return;
+                }
+                ParamId::StallTimeout => {
+                    assert!(!(0..=MAX_STALL_TIMEOUT_MS).contains(&e.value), "{e}");
+                    return;
+                }
+                ParamId::PlpmtudInterval => {
+                    assert!(e.value < -1 || (1..MIN_PROBE_INTERVAL_MS).contains(&e.value), "{e}");
                     return;
                 }
                 ParamId::SendTtl | ParamId::SendRetries => 0,
@@ -75,6 +88,9 @@ fn check_validate(raw: &RawValues) {
             // a potentially-failed threshold of 0 is a value, not the OS default
             let pf = v.values[Pathpfthld as usize];
             assert_eq!(t.pathpfthld.map(i64::from), Some(pf as i64).filter(|&x| x >= 0), "Pathpfthld");
+            // so is a probe interval of 0 (off)
+            let pi = v.values[PlpmtudInterval as usize];
+            assert_eq!(t.plpmtud_interval_ms.map(i64::from), Some(pi as i64).filter(|&x| x >= 0), "PlpmtudInterval");
             assert_eq!(v.settings.send_retries as i32, v.values[SendRetries as usize]);
             // validated again: same settings, nothing left to clamp
             let again = validate(&v.values).expect("values in force are valid");
