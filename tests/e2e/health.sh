@@ -103,12 +103,12 @@ sc_assoc_stalled_ours() {
 }
 
 # slow-peer: S spends 15 ms on each INVITE (its one receiver can take about
-# 66 a second) while sipp sends it 50 calls/s through K for 20 s, with a
+# 66 a second) while sipp sends it 50 calls/s through K for 12 s, with a
 # tight sctp_stall_timeout (1000) and sctp_stall_abort 1: S is slow but keeps
 # taking data, so nothing may count as stalled, and S must answer every
 # request.
 sc_slow_peer_ours() {
-	local bad=0 calls=1000 got
+	local bad=0 calls=600 got
 	start_stall_peer "#!define SLOW_US 15000" &&
 		FAULT_DEFINES=$STALL_DEFINES start_fault_uas K "$OUR_MODULE" 2 1 stall_timeout=1000 stall_abort=1 ||
 		return 1

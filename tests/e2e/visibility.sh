@@ -66,6 +66,21 @@ sc_assoc_view_ours() {
 	[[ $(rpc_field rwnd) =~ ^[1-9][0-9]*$ ]] && say "ok: rwnd > 0" || { say "ERROR: rwnd = $(rpc_field rwnd)"; bad=1; }
 	[[ $(rpc_field retransmissions) =~ ^[0-9]+$ ]] && say "ok: retransmissions counted" ||
 		{ say "ERROR: retransmissions = $(rpc_field retransmissions), expected a count (the VM kernel has SCTP_GET_ASSOC_STATS)"; bad=1; }
+	# the peer sent a request and SACKed its answer: the kernel's counters
+	# show both ways; no path is probed for its MTU (plpmtud 0)
+	local f v counters="" zero=""
+	for f in data_in data_out sacks_in packets_in packets_out; do
+		v=$(rpc_field "$f")
+		counters+=" $f=$v"
+		[[ $v =~ ^[1-9][0-9]*$ ]] || zero+=" $f"
+	done
+	if [ -z "$zero" ]; then
+		say "ok: counters$counters"
+	else
+		say "ERROR: counters$counters: expected a count above 0 for$zero"
+		bad=1
+	fi
+	expect "paths with plpmtud 0 (not probed)" "$(printf '%s\n' "$RPC_OUT" | grep -c 'plpmtud:[[:space:]]*0$')" 2 || bad=1
 	paths=$(path_table | awk '{ print $1, $2 }' | sort | tr '\n' ' ')
 	expect "paths (address state)" "$paths" "127.0.0.3:$port ACTIVE 127.0.0.4:$port ACTIVE " || bad=1
 	while read -r addr _ _ srtt rto cwnd mtu; do
