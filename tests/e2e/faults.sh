@@ -459,21 +459,28 @@ anon_kb() {
 	done
 }
 
-# compare_growth WHAT BEFORE AFTER SLACK: BEFORE and AFTER are "KEY VALUE"
-# lines; every key's growth must be at most SLACK (units of the values), and
-# every key must have numbers on both sides.
+# compare_growth WHAT BEFORE AFTER SLACK [level]: BEFORE and AFTER are "KEY
+# VALUE" lines; every key's growth must be at most SLACK (units of the
+# values), and every key must have numbers on both sides. With "level", a key
+# may first grow to the largest BEFORE value of all keys: processes running
+# the same code (the SCTP receivers), one of which had not yet been busy
+# before (at high rates one receiver can take every message of the warm-up
+# while another waits), reach the level of their siblings by first touching
+# pages, which is not a leak.
 compare_growth() {
-	local what=$1 slack=$4 f=$SC_DIR/growth.$RANDOM
-	say "$what, before -> after (growth; slack $slack):"
+	local what=$1 slack=$4 level=${5:-} f=$SC_DIR/growth.$RANDOM
+	say "$what, before -> after (growth; slack $slack${level:+; from the highest before})"
 	printf '%s\n' "$2" >"$f.before"
 	printf '%s\n' "$3" >"$f.after"
-	awk -v s="$slack" 'NR == FNR { if (NF == 2) b[$1] = $2; next }
+	awk -v s="$slack" -v level="$level" 'NR == FNR { if (NF == 2) { b[$1] = $2; if ($2 + 0 > top) top = $2 + 0 }; next }
 		NF == 2 {
 			if (!($1 in b) || b[$1] !~ /^[0-9]+$/ || $2 !~ /^[0-9]+$/) {
 				printf "%s: %s -> %s  NOT A NUMBER\n", $1, b[$1], $2; bad = 1; next }
 			d = $2 - b[$1]; n++
-			printf "%s: %s -> %s (%+d)%s\n", $1, b[$1], $2, d, (d > s ? "  TOO MUCH" : "")
-			if (d > s) bad = 1 }
+			from = b[$1]; if (level != "" && top > from) from = top
+			over = $2 - from
+			printf "%s: %s -> %s (%+d)%s\n", $1, b[$1], $2, d, (over > s ? "  TOO MUCH" : "")
+			if (over > s) bad = 1 }
 		END { if (!n) { print "no values"; bad = 1 }; exit bad }' "$f.before" "$f.after" >"$f.out"
 	local rc=$?
 	indent <"$f.out"
@@ -771,7 +778,7 @@ memory_flat_run() {
 	rss1=$(anon_kb $pids)
 	compare_growth "shm used (bytes)" "shm $shm0" "shm $shm1" "$MEMORY_SLACK" || bad=1
 	compare_growth "pkg used (bytes)" "$pkg0" "$pkg1" "$MEMORY_SLACK" || bad=1
-	compare_growth "RssAnon of the SCTP receivers (kB)" "$rss0" "$rss1" "$MEMORY_RSS_SLACK" || bad=1
+	compare_growth "RssAnon of the SCTP receivers (kB)" "$rss0" "$rss1" "$MEMORY_RSS_SLACK" level || bad=1
 	[ $bad = 0 ]
 }
 sc_memory_flat_ours() { memory_flat "$OUR_MODULE"; }
