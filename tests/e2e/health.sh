@@ -8,7 +8,8 @@
 # granted), so that its window closes within a tenth of a second or so once
 # it stops reading).
 
-SCENARIOS+=" assoc-stalled-ours slow-peer-ours"
+SCENARIOS+=" assoc-stalled-ours assoc-stalled-c slow-peer-ours"
+HOST_ONLY[slow-peer-ours]="20 s; the stall rule is the module's own logic, the same on every release (assoc-stalled-ours runs the core-facing parts everywhere)"
 
 WATCH_TIMEOUT=2000
 WATCH_RATE=${E2E_WATCH_RATE:-100}
@@ -95,6 +96,33 @@ sc_assoc_stalled_ours() {
 	fi
 	expect "assoc_stalled (one stall, reported once)" "$(counter_value K assoc_stalled)" 1 || bad=1
 	expect "e2e-stalled lines" "$(grep -c e2e-stalled "${KAM_LOG[K]}")" 1 || bad=1
+	kill -KILL "${SIPP_BG_PID[x]}" 2>/dev/null
+	pkill -KILL -f "sipp -sn uac -s stalled" 2>/dev/null
+	wait "${SIPP_BG_PID[x]}" 2>/dev/null
+	check_alive K && check_alive S || bad=1
+	[ $bad = 0 ]
+}
+
+# the C module has no watchdog: with the same load, S stopped for twice the
+# timeout, its association to S is still there, established, and nothing
+# reported it (the gap assoc-stalled-ours closes)
+sc_assoc_stalled_c() {
+	local bad=0 n
+	start_stall_peer &&
+		FAULT_DEFINES=$'#!define STALLED_PEER "sip:127.0.0.1:5070;transport=sctp"' \
+			start_fault_uas K "$C_MODULE" 2 1 || return 1
+	sipp_bg x 90 -sn uac -s stalled -r "$WATCH_RATE" -m $((WATCH_RATE * 30)) -l 100000 -p 5093 -t s1 \
+		-i 127.0.0.1 127.0.0.1:5060 -recv_timeout 60s
+	sleep 2
+	kill -STOP -- "-${KAM_PID[S]}"
+	say "peer S stopped with SIGSTOP; waiting $((WATCH_TIMEOUT * 2)) ms"
+	sleep $((WATCH_TIMEOUT * 2 / 1000))
+	say "/proc/net/sctp/assocs:"
+	indent </proc/net/sctp/assocs
+	# columns: ... ST (5) ... LPORT (12) RPORT (13); state 3: ESTABLISHED
+	n=$(awk 'NR > 1 && $12 == 5060 && $13 == 5070 && $5 == 3 { n++ } END { print n + 0 }' /proc/net/sctp/assocs)
+	expect "C module: established associations to S while it reads nothing" "$n" 1 || bad=1
+	kill -CONT -- "-${KAM_PID[S]}"
 	kill -KILL "${SIPP_BG_PID[x]}" 2>/dev/null
 	pkill -KILL -f "sipp -sn uac -s stalled" 2>/dev/null
 	wait "${SIPP_BG_PID[x]}" 2>/dev/null

@@ -12,8 +12,9 @@
 # taken down by setting A's end of its veth down (B's end loses its carrier).
 
 SCENARIOS+=" peer-path-down-ours peer-path-down-c dispatcher-2429-ours dispatcher-2429-c"
-SCENARIOS+=" path-failover-ours bad-peer learnt-peer-ours"
+SCENARIOS+=" path-failover-ours path-failover-c bad-peer learnt-peer-ours"
 HOST_ONLY[path-failover-ours]="two runs of 400 calls (30 s); path failover is the kernel's, the same VM kernel on every release"
+HOST_ONLY[path-failover-c]="the control of path-failover-ours"
 
 MH_PEER='modparam("sctp", "sctp_peer", "198.18.1.2,198.18.2.2:5060")'
 MH_A_LISTEN="sctp:(198.18.1.1,198.18.2.1):5060"
@@ -228,22 +229,18 @@ first_over_path2() {
 		print $(i + 1); exit } }' "$1"
 }
 
-# failover_two_peers: two peers behind the same two paths, B (port 5060)
-# with a fast profile on A's sctp_peer line and B2 (port 5062) without; A's
-# global parameters are the kernel's. sipp sends 50 calls/s to each; path 1
-# goes down 3 s in. No call may be lost; B must fail over in under 500 ms,
-# B2 at the kernel's pace (its minimum RTO alone is 1 s), in the same run.
-# Sets FAST_MS and PLAIN_MS.
+# failover_two_peers MODULE PARAMS-TEXT: two peers behind the same two
+# paths, B (port 5060) and B2 (port 5062); A runs MODULE with PARAMS-TEXT
+# (ours: B declared with the fast settings, B2 without; A's global
+# parameters are the kernel's). sipp sends 50 calls/s to each; path 1 goes
+# down 3 s in. No call may be lost. Sets FAST_MS and PLAIN_MS.
 failover_two_peers() {
-	local rc=0 t_down first profile label
-	profile=$(IFS=';' && echo "${MH_TUNED[*]}")
+	local module=$1 params=$2 rc=0 t_down first label
 	mh_net_up && mh_start_b && {
 		local KAM_NETNS=$MH_B
 		start_kamailio B2 mh-uas.cfg SCTP_MODULE="$OUR_MODULE" DEBUG=2 LISTEN="sctp:(198.18.1.2,198.18.2.2):5062" \
 			SCTP_PARAMS="" && wait_ready B2 sctp:5062
-	} && MH_PLAIN_PORT=5062 mh_start_a "$OUR_MODULE" mh-proxy.cfg \
-		"modparam(\"sctp\", \"sctp_peer\", \"198.18.1.2,198.18.2.2:5060;$profile\")
-modparam(\"sctp\", \"sctp_peer\", \"198.18.1.2,198.18.2.2:5062\")" \
+	} && MH_PLAIN_PORT=5062 mh_start_a "$module" mh-proxy.cfg "$params" \
 		LISTEN_UDP=udp:127.0.0.1:5070 NEXT_HOST=198.18.1.2 NEXT_PORT=5060 || { mh_net_down; return 1; }
 	SIPP_NETNS=$MH_A sipp_bg fast 90 -sn uac -s fast -m "$MH_FAILOVER_CALLS" -r 50 -l 200 -p "$SIPP_PORT" \
 		-t u1 -i 127.0.0.1 -recv_timeout 20s 127.0.0.1:5070
@@ -263,7 +260,7 @@ modparam(\"sctp\", \"sctp_peer\", \"198.18.1.2,198.18.2.2:5062\")" \
 	[ -z "$first" ] || FAST_MS=$(awk -v a="$t_down" -v b="$first" 'BEGIN { printf "%d", (b - a) * 1000 }')
 	first=$(first_over_path2 "${KAM_LOG[B2]}" "$t_down")
 	[ -z "$first" ] || PLAIN_MS=$(awk -v a="$t_down" -v b="$first" 'BEGIN { printf "%d", (b - a) * 1000 }')
-	say "failover time: B (;$profile) ${FAST_MS} ms, B2 (no settings) ${PLAIN_MS} ms"
+	say "failover time: B ${FAST_MS} ms, B2 ${PLAIN_MS} ms"
 	mh_assocs
 	expect "associations from A (one per peer)" "$MH_ASSOCS" 2 || rc=1
 	check_alive A && check_alive B && check_alive B2 || rc=1
@@ -273,11 +270,13 @@ modparam(\"sctp\", \"sctp_peer\", \"198.18.1.2,198.18.2.2:5062\")" \
 }
 
 sc_path_failover_ours() {
-	local rc=0 tuned_ms="?"
+	local rc=0 tuned_ms="?" profile
 	FAILOVER_MS="?"
 	failover_run tuned "${MH_TUNED[@]}" || rc=1
 	tuned_ms=$FAILOVER_MS
-	failover_two_peers || rc=1
+	profile=$(IFS=';' && echo "${MH_TUNED[*]}")
+	failover_two_peers "$OUR_MODULE" "modparam(\"sctp\", \"sctp_peer\", \"198.18.1.2,198.18.2.2:5060;$profile\")
+modparam(\"sctp\", \"sctp_peer\", \"198.18.1.2,198.18.2.2:5062\")" || rc=1
 	say "failover time: tuned globally (${MH_TUNED[*]}) ${tuned_ms} ms; in one run, the peer with" \
 		"these settings on its sctp_peer line ${FAST_MS} ms, the peer without ${PLAIN_MS} ms"
 	# the profile must act as the global settings do: well under the
@@ -291,19 +290,51 @@ sc_path_failover_ours() {
 	return $rc
 }
 
-# bad-peer: an sctp_peer value with a bad address stops Kamailio at startup
-# with our error line naming the parameter and the address.
+# the C module has global settings only: at the kernel's defaults both peers
+# fail over at its pace (800 ms or more)
+sc_path_failover_c() {
+	local rc=0
+	failover_two_peers "$C_MODULE" "" || rc=1
+	if [[ $FAST_MS =~ ^[0-9]+$ && $PLAIN_MS =~ ^[0-9]+$ ]] && [ "$FAST_MS" -ge 800 ] && [ "$PLAIN_MS" -ge 800 ]; then
+		say "ok: with the C module both peers fail over at the kernel's pace ($FAST_MS and $PLAIN_MS ms)"
+	else
+		say "ERROR: expected both failovers at 800 ms or more with the C module"
+		rc=1
+	fi
+	return $rc
+}
+
+# bad-peer: bad values of sctp_peer and of the per-peer and path MTU
+# parameters each stop Kamailio at startup with our error line naming the
+# parameter, the value and what is wrong.
 sc_bad_peer() {
-	local limit=20 rc=0 log deadline want='invalid value "198.18.1.2,198.18.x.2:5060" for modparam("sctp", "sctp_peer"): bad address "198.18.x.2"'
-	local dir=$SC_DIR/bad
+	local rc=0
+	bad_modparam address 'modparam("sctp", "sctp_peer", "198.18.1.2,198.18.x.2:5060")' \
+		'invalid value "198.18.1.2,198.18.x.2:5060" for modparam("sctp", "sctp_peer"): bad address "198.18.x.2"' || rc=1
+	bad_modparam setting 'modparam("sctp", "sctp_peer", "198.18.1.2:5060;dscp=64")' \
+		'invalid value "198.18.1.2:5060;dscp=64" for modparam("sctp", "sctp_peer"): setting "dscp=64": expected a DSCP from 0 to 63' || rc=1
+	bad_modparam probe 'modparam("sctp", "sctp_peer", "198.18.1.2:5060;plpmtud=100")' \
+		'for modparam("sctp", "sctp_peer"): setting "plpmtud=100": expected 0 (off), or 5000' || rc=1
+	bad_modparam interval 'modparam("sctp", "sctp_plpmtud_interval", 100)' \
+		'invalid value 100 for modparam("sctp", "sctp_plpmtud_interval"): expected 0 (off), milliseconds from 5000' || rc=1
+	bad_modparam abort 'modparam("sctp", "sctp_stall_abort", 2)' \
+		'invalid value 2 for modparam("sctp", "sctp_stall_abort"): expected 0 or 1' || rc=1
+	return $rc
+}
+
+# bad_modparam LABEL LINE WANT: Kamailio (uas.cfg with LINE after the
+# modules) must exit at startup, not 0, with an error line of the sctp module
+# containing WANT.
+bad_modparam() {
+	local label=$1 line=$2 want=$3 limit=20 rc=0 log deadline dir=$SC_DIR/bad-$1
 	mkdir -p "$dir/run"
-	# uas.cfg with the bad sctp_peer line after the modules
 	fill_config "$E2E_DIR/configs/uas.cfg" "$dir/kamailio.cfg" MPATH="$KAM_MPATH" SCTP_MODULE="$OUR_MODULE" \
 		LISTEN=sctp:127.0.0.1:5060 || return 1
-	sed -i 's|^loadmodule "sl.so"|&\nmodparam("sctp", "sctp_peer", "198.18.1.2,198.18.x.2:5060")|' "$dir/kamailio.cfg"
-	grep -n sctp_peer "$dir/kamailio.cfg" | indent
+	printf '%s\n' "$line" >"$dir/line"
+	sed -i "/^loadmodule \"sl.so\"/r $dir/line" "$dir/kamailio.cfg"
+	say "--- $label: $line"
 	log=$dir/kamailio.log
-	KAM_LOG[bad]=$log
+	KAM_LOG[bad-$label]=$log
 	setsid kamailio -f "$dir/kamailio.cfg" -DD -E -m 64 -M 8 -Y "$dir/run" -w "$dir" >"$log" 2>&1 </dev/null &
 	KAM_PID[bad]=$!
 	deadline=$((SECONDS + limit))
@@ -311,13 +342,13 @@ sc_bad_peer() {
 		sleep 0.2
 	done
 	if alive "${KAM_PID[bad]}"; then
-		say "ERROR: kamailio[bad] still runs after $limit s: it accepted the bad sctp_peer"
+		say "ERROR: kamailio[bad] still runs after $limit s: it accepted $line"
 		return 1
 	fi
 	wait "${KAM_PID[bad]}" || rc=$?
 	unset "KAM_PID[bad]"
-	say "kamailio[bad] exited with code $rc; log lines naming sctp_peer:"
-	grep sctp_peer "$log" | head -n 5 | cut -c 1-300 | indent
+	say "kamailio[bad] exited with code $rc; its sctp error lines:"
+	grep -F "ERROR: sctp [" "$log" | head -n 3 | cut -c 1-300 | indent
 	[ "$rc" != 0 ] || { say "ERROR: kamailio[bad] exited with code 0"; return 1; }
 	grep -F "ERROR: sctp [" "$log" | grep -q -F "$want" ||
 		{ say "ERROR: the log has no error line of the sctp module saying: $want"; return 1; }
