@@ -21,6 +21,25 @@ start_stall_peer() {
 		SCTP_PARAMS="$(sctp_params socket_rcvbuf=4096)" && wait_ready S sctp:5070
 }
 
+# stalled_load_start MODULE DEFINES [NAME=VALUE...]: S, then K (MODULE, the
+# fault UAS with DEFINES and these sctp parameters), then sipp X sending
+# WATCH_RATE calls/s for S through K in the background.
+stalled_load_start() {
+	local module=$1 defines=$2
+	shift 2
+	start_stall_peer && FAULT_DEFINES=$defines start_fault_uas K "$module" 2 1 "$@" || return 1
+	sipp_bg x 90 -sn uac -s stalled -r "$WATCH_RATE" -m $((WATCH_RATE * 30)) -l 100000 -p 5093 -t s1 \
+		-i 127.0.0.1 127.0.0.1:5060 -recv_timeout 60s
+}
+
+# stalled_load_end: sipp X stopped; K and S must still be alive.
+stalled_load_end() {
+	kill -KILL "${SIPP_BG_PID[x]}" 2>/dev/null
+	pkill -KILL -f "sipp -sn uac -s stalled" 2>/dev/null
+	wait "${SIPP_BG_PID[x]}" 2>/dev/null
+	check_alive K && check_alive S
+}
+
 # replies_from_s: how many replies from S reached K's script so far.
 replies_from_s() {
 	grep -c "e2e-received reply .* from 127.0.0.1:5070" "${KAM_LOG[K]}"
@@ -34,11 +53,7 @@ replies_from_s() {
 # and answers the next calls over a new association (established + 1).
 sc_assoc_stalled_ours() {
 	local bad=0 t_stop line t_event ms conid est0 est1 r0 r1 k
-	start_stall_peer &&
-		FAULT_DEFINES=$STALL_DEFINES start_fault_uas K "$OUR_MODULE" 2 1 \
-			stall_timeout="$WATCH_TIMEOUT" stall_abort=1 || return 1
-	sipp_bg x 90 -sn uac -s stalled -r "$WATCH_RATE" -m $((WATCH_RATE * 30)) -l 100000 -p 5093 -t s1 \
-		-i 127.0.0.1 127.0.0.1:5060 -recv_timeout 60s
+	stalled_load_start "$OUR_MODULE" "$STALL_DEFINES" stall_timeout="$WATCH_TIMEOUT" stall_abort=1 || return 1
 	sleep 2
 	r0=$(replies_from_s)
 	say "S answered $r0 requests before it stopped"
@@ -96,10 +111,7 @@ sc_assoc_stalled_ours() {
 	fi
 	expect "assoc_stalled (one stall, reported once)" "$(counter_value K assoc_stalled)" 1 || bad=1
 	expect "e2e-stalled lines" "$(grep -c e2e-stalled "${KAM_LOG[K]}")" 1 || bad=1
-	kill -KILL "${SIPP_BG_PID[x]}" 2>/dev/null
-	pkill -KILL -f "sipp -sn uac -s stalled" 2>/dev/null
-	wait "${SIPP_BG_PID[x]}" 2>/dev/null
-	check_alive K && check_alive S || bad=1
+	stalled_load_end || bad=1
 	[ $bad = 0 ]
 }
 
@@ -108,11 +120,7 @@ sc_assoc_stalled_ours() {
 # reported it (the gap assoc-stalled-ours closes)
 sc_assoc_stalled_c() {
 	local bad=0 n
-	start_stall_peer &&
-		FAULT_DEFINES=$'#!define STALLED_PEER "sip:127.0.0.1:5070;transport=sctp"' \
-			start_fault_uas K "$C_MODULE" 2 1 || return 1
-	sipp_bg x 90 -sn uac -s stalled -r "$WATCH_RATE" -m $((WATCH_RATE * 30)) -l 100000 -p 5093 -t s1 \
-		-i 127.0.0.1 127.0.0.1:5060 -recv_timeout 60s
+	stalled_load_start "$C_MODULE" $'#!define STALLED_PEER "sip:127.0.0.1:5070;transport=sctp"' || return 1
 	sleep 2
 	kill -STOP -- "-${KAM_PID[S]}"
 	say "peer S stopped with SIGSTOP; waiting $((WATCH_TIMEOUT * 2)) ms"
@@ -123,10 +131,7 @@ sc_assoc_stalled_c() {
 	n=$(awk 'NR > 1 && $12 == 5060 && $13 == 5070 && $5 == 3 { n++ } END { print n + 0 }' /proc/net/sctp/assocs)
 	expect "C module: established associations to S while it reads nothing" "$n" 1 || bad=1
 	kill -CONT -- "-${KAM_PID[S]}"
-	kill -KILL "${SIPP_BG_PID[x]}" 2>/dev/null
-	pkill -KILL -f "sipp -sn uac -s stalled" 2>/dev/null
-	wait "${SIPP_BG_PID[x]}" 2>/dev/null
-	check_alive K && check_alive S || bad=1
+	stalled_load_end || bad=1
 	[ $bad = 0 ]
 }
 
