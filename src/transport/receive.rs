@@ -73,10 +73,12 @@ pub fn run() -> i32 {
     let watching = store.take_watch();
     let mut watchdog = watchdog::Watchdog::default();
 
+    // the configuration as last read: the watchdog runs on the previous
+    // read's view, at most one read (or an idle wake-up) old
+    let mut rt = runtime::current();
     loop {
         if watching {
             // before the read, so that no piece read waits on it
-            let rt = runtime::current();
             guard("sctp stall watchdog", (), || watchdog.tick(sock, s, &rt));
         }
         let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
@@ -89,7 +91,7 @@ pub fn run() -> i32 {
         // see runtime config changes, run per-process config callbacks; one
         // snapshot of the values serves the handling of this read
         runtime::refresh(&cfg);
-        let rt = runtime::current();
+        rt = runtime::current();
         let swept = sweeper.sweep(store, &mut whole);
         deliver_reassembled(sock, store, &mut whole, swept, &mut ri, &rt);
         let got = match got {
