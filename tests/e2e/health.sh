@@ -74,7 +74,7 @@ sc_assoc_stalled_ours() {
 	else
 		say "route: ${line#*e2e-stalled }"
 		read -r t_event _ <<<"${line#*e2e-stalled }"
-		ms=$(awk -v a="$t_stop" -v b="$t_event" 'BEGIN { printf "%d", (b - a) * 1000 }')
+		ms=$(ms_between "$t_stop" "$t_event")
 		if [ "$ms" -ge "$WATCH_TIMEOUT" ] && [ "$ms" -le $((WATCH_TIMEOUT + 1000)) ]; then
 			say "ok: the route ran $ms ms after the stop (timeout $WATCH_TIMEOUT ms, plus at most a second)"
 		else

@@ -37,6 +37,13 @@ elapsed() {
 	printf '%d.%d' $((d / 10)) $((d % 10))
 }
 
+# ms_between T0 T1: milliseconds from T0 to T1, both seconds with six
+# decimals (a `now`, or Kamailio's $TV(Sn)).
+ms_between() {
+	local a=$1 b=$2
+	echo $(((10#${b%.*}${b#*.} - 10#${a%.*}${a#*.}) / 1000))
+}
+
 # fill_config TEMPLATE OUT KEY=VALUE...: copy TEMPLATE replacing every @KEY@.
 fill_config() {
 	local tmpl=$1 out=$2 kv key val script=""

@@ -212,7 +212,7 @@ $(sctp_params "$@")" LISTEN_UDP=udp:127.0.0.1:5070 NEXT_HOST=198.18.1.2 NEXT_POR
 		say "ERROR: $label: no request reached B over path 2 after path 1 went down"
 		rc=1
 	else
-		FAILOVER_MS=$(awk -v a="$t_down" -v b="$first" 'BEGIN { printf "%d", (b - a) * 1000 }')
+		FAILOVER_MS=$(ms_between "$t_down" "$first")
 		say "$label: failover time ${FAILOVER_MS} ms (path 1 down at $t_down, first request over path 2 at $first)"
 	fi
 	mh_assocs
@@ -257,9 +257,9 @@ failover_two_peers() {
 	done
 	FAST_MS="?" PLAIN_MS="?"
 	first=$(first_over_path2 "${KAM_LOG[B]}" "$t_down")
-	[ -z "$first" ] || FAST_MS=$(awk -v a="$t_down" -v b="$first" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	[ -z "$first" ] || FAST_MS=$(ms_between "$t_down" "$first")
 	first=$(first_over_path2 "${KAM_LOG[B2]}" "$t_down")
-	[ -z "$first" ] || PLAIN_MS=$(awk -v a="$t_down" -v b="$first" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	[ -z "$first" ] || PLAIN_MS=$(ms_between "$t_down" "$first")
 	say "failover time: B ${FAST_MS} ms, B2 ${PLAIN_MS} ms"
 	mh_assocs
 	expect "associations from A (one per peer)" "$MH_ASSOCS" 2 || rc=1
