@@ -379,7 +379,7 @@ sc_aborted_during_wait_ours() {
 # all associations (net.sctp.sndbuf_policy 0). Receiver A takes a request
 # from "sleeper" (sctp_client.py) and sleeps 6 s in the script, holding its
 # view of the config. Meanwhile sctp_abort_peer.py sends 60 OPTIONS with long
-# Via headers and stops reading for 25 s: receiver B's replies fill the
+# Via headers and stops reading for 15 s: receiver B's replies fill the
 # socket's send buffer, B waits once and marks that peer stalled. Then
 # send_wait goes to 0 over RPC. A wakes and replies to the sleeper, which is
 # not marked: the buffer is full, so A waits its own 3 s and drops the reply
@@ -396,10 +396,10 @@ send_wait_changed() {
 		sysctl -qw net.sctp.sndbuf_policy="$old"
 		return 1
 	fi
-	start_client sleeper --requests 1 --timeout 30 127.0.0.1:5060
+	start_client sleeper --requests 1 --timeout 15 127.0.0.1:5060
 	sleep 1
-	say "run: sctp_abort_peer.py --port 5096 --requests 60 --hold 25 127.0.0.1:5060 &"
-	timeout -k 5 120 python3 "$E2E_DIR/sctp_abort_peer.py" --port 5096 --requests 60 --hold 25 --wait 3 \
+	say "run: sctp_abort_peer.py --port 5096 --requests 60 --hold 15 127.0.0.1:5060 &"
+	timeout -k 5 120 python3 "$E2E_DIR/sctp_abort_peer.py" --port 5096 --requests 60 --hold 15 --wait 3 \
 		127.0.0.1:5060 >"$SC_DIR/abort-peer-$k.log" 2>&1 </dev/null &
 	local peer_pid=$!
 	sleep 3
