@@ -29,7 +29,7 @@ use super::futex::FutexMutex;
 use std::mem::{align_of, size_of};
 use std::net::{IpAddr, SocketAddr};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::{Acquire, Relaxed, Release}};
 
 /// Partitions (locks) per index; a power of two.
 pub const PARTITIONS: usize = 64;
@@ -188,6 +188,9 @@ struct Header {
     tracked: AtomicU32,
     /// Open associations (up minus down), tracked or not.
     opened: AtomicI32,
+    /// Bumped after every removal of an entry or of one of its addresses:
+    /// an answer a process keeps (`AssocMemo`) holds while this is unchanged.
+    changes: AtomicU32,
     parts: [Partition; PARTITIONS],
     /// The next slot of `gone` to write.
     gone_next: AtomicU32,
@@ -357,6 +360,18 @@ impl<A: SharedAlloc> AssocTable<A> {
         self.header().seq.load(Relaxed)
     }
 
+    /// What tells this table from any other in the process (tables are never
+    /// freed, so no other ever has the same).
+    pub fn identity(&self) -> usize {
+        self.header.as_ptr() as usize
+    }
+
+    /// The count of removals so far (entries, or addresses of entries): an
+    /// answer got after reading it stays true while it is the same.
+    pub fn changes(&self) -> u32 {
+        self.header().changes.load(Acquire)
+    }
+
     /// Tracks an association seen up or carrying data: returns its connection
     /// id, new or existing.
     pub fn upsert(&self, key: AssocKey, peer: &PeerAddr) -> Result<u32, TrackError> {
@@ -451,6 +466,7 @@ impl<A: SharedAlloc> AssocTable<A> {
         e.n_links.fetch_sub(1, Relaxed);
         // SAFETY: link was in e's list (now out of it), under our lock.
         unsafe { self.unlink_peer_and_free(&b, link) };
+        self.header().changes.fetch_add(1, Release);
         true
     }
 
@@ -649,6 +665,7 @@ impl<A: SharedAlloc> AssocTable<A> {
             unsafe { self.unlink_peer_and_free(b, link) };
         }
         self.header().tracked.fetch_sub(1, Relaxed);
+        self.header().changes.fetch_add(1, Release);
         // SAFETY: no chain leads to e any more and every reader of a chain
         // holds its lock, so nobody else can reach it; it came from alloc.
         unsafe { self.alloc.free(e.cast(), size_of::<Entry>()) };

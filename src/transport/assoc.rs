@@ -10,7 +10,9 @@
 
 use super::ratelimit::Every;
 use crate::kam::shm::Shm;
+use crate::shared::assoc_memo::AssocMemo;
 use crate::shared::assoc_table::{AddrAdded, AssocKey, AssocTable, PeerAddr, SharedAlloc, TrackError, Tracked};
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
@@ -18,6 +20,12 @@ type Table = AssocTable<Shm>;
 
 static TABLE: OnceLock<Table> = OnceLock::new();
 static UNTRACKED_LOG: Every = Every::new(10);
+
+thread_local! {
+    /// This process's recent answers of the table (the message paths' lookups
+    /// of a steady association take no lock); see AssocMemo.
+    static MEMO: RefCell<AssocMemo> = const { RefCell::new(AssocMemo::new()) };
+}
 
 /// Creates the shared table (main process, before fork), with hash buckets for
 /// about a quarter of sctp_max_assocs (chains of 4 at the limit), at least
@@ -46,7 +54,14 @@ fn table() -> Option<&'static Table> {
 /// Tracks (or finds) an association; its connection id, 0 when it cannot be
 /// tracked (logged, at most once per interval).
 fn track<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) -> u32 {
-    match t.upsert(key, &PeerAddr::from(peer)) {
+    let peer_addr = PeerAddr::from(peer);
+    // the memo when this process is not already using it (it never is: the
+    // paths that track do not nest)
+    let r = MEMO.with(|m| match m.try_borrow_mut() {
+        Ok(mut m) => m.upsert(t, key, &peer_addr),
+        Err(_) => t.upsert(key, &peer_addr),
+    });
+    match r {
         Ok(id) => id,
         Err(TrackError::Gone) => 0,
         Err(e @ TrackError::NoMemory) => {
@@ -129,7 +144,11 @@ pub(crate) fn went_down_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, tra
 /// The open association behind a connection id.
 pub fn lookup(conn_id: i32) -> Option<Tracked> {
     (conn_id > 0).then_some(())?;
-    table()?.by_id(conn_id as u32)
+    let t = table()?;
+    MEMO.with(|m| match m.try_borrow_mut() {
+        Ok(mut m) => m.by_id(t, conn_id as u32),
+        Err(_) => t.by_id(conn_id as u32),
+    })
 }
 
 /// The connection id of a tracked association (locks one partition briefly).
