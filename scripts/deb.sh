@@ -73,10 +73,14 @@ maintainer=$(dpkg-parsechangelog -l "$REPO/debian/changelog" -S Maintainer)
 	cat "$REPO/debian/changelog"
 } >"$src/debian/changelog"
 
+# One cargo output directory for every release: the dependencies are built
+# once. Their module is built to the same file, so one build at a time.
+cargo_dir=$REPO/target/deb/cargo
+mkdir -p "$cargo_dir"
 (cd "$src" &&
 	KAMAILIO_BIN=$kamailio_bin KAMAILIO_VERSION=$kamailio_version \
-	CARGO_TARGET_DIR=$work/cargo \
-	dpkg-buildpackage -b -us -uc -d) >"$work/build.log" 2>&1 || {
+	CARGO_TARGET_DIR=$cargo_dir \
+	flock "$cargo_dir.lock" dpkg-buildpackage -b -us -uc -d) >"$work/build.log" 2>&1 || {
 	tail -n 30 "$work/build.log" >&2
 	die "dpkg-buildpackage failed (log: $work/build.log)"
 }

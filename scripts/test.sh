@@ -6,8 +6,8 @@
 # E2E_RELEASES picks others), with the module built for it, over real kernel
 # SCTP (in a qemu VM when this machine's kernel has none, and always for the
 # other releases, whose roots tests/roots/make-root.sh debootstraps once),
-# and the Debian package test. Prints how long each part took; exits 1 if
-# any failed (every part runs).
+# and the Debian package test (packages built beside the lints). Prints how
+# long each part took; exits 1 if any failed (every part runs).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/build.sh
@@ -29,32 +29,46 @@ part() {
 }
 
 part "unit tests" cargo test --release
-# The fuzz run beside the lints: Miri and libFuzzer each keep one CPU busy,
-# so side by side they take about as long as the lints alone. Its output
-# follows the lints'.
-fuzz_log=$(mktemp)
-trap 'rm -f "$fuzz_log" "$fuzz_log.rc"' EXIT
+# Beside the lints, whose Miri run keeps one CPU busy: the fuzz run, then the
+# builds of the Debian packages (scripts/deb.sh; it makes the trixie and sid
+# roots when missing), which the package test at the end installs. Their
+# output follows the lints'.
+side_log=$(mktemp)
+trap 'rm -f "$side_log" "$side_log.parts"' EXIT
+: >"$side_log.parts"
+rm -rf dist
 (
-	t0=$(date +%s)
-	rc=0
-	sh scripts/fuzz.sh 25 >"$fuzz_log" 2>&1 || rc=$?
-	echo "$rc $(($(date +%s) - t0))" >"$fuzz_log.rc"
-) &
-fuzz_pid=$!
+	# side_part NAME COMMAND...: as part, noted in $side_log.parts
+	side_part() {
+		name=$1
+		shift
+		echo "== $name (beside the lints)"
+		t0=$(date +%s)
+		rc=0
+		"$@" || rc=$?
+		echo "$rc $(($(date +%s) - t0)) $name" >>"$side_log.parts"
+	}
+	side_part "fuzz" sh scripts/fuzz.sh 25
+	for release in bookworm trixie sid; do
+		side_part "Debian package build ($release)" env DEB_BUILD_OPTIONS=nocheck sh scripts/deb.sh "$release"
+	done
+) >"$side_log" 2>&1 &
+side_pid=$!
 part "lints" sh scripts/lint.sh
-wait "$fuzz_pid" || true
-echo "== fuzz (run beside the lints)"
-cat "$fuzz_log"
-read -r fuzz_rc fuzz_secs <"$fuzz_log.rc" || { fuzz_rc=1 fuzz_secs=?; }
-line="fuzz (beside the lints): $fuzz_secs s"
-[ "$fuzz_rc" = 0 ] || { line="$line, FAILED (exit $fuzz_rc)"; failed="$failed fuzz"; }
-times="$times
+wait "$side_pid" || true
+cat "$side_log"
+while read -r rc secs name; do
+	line="$name (beside the lints): $secs s"
+	[ "$rc" = 0 ] || { line="$line, FAILED (exit $rc)"; failed="$failed $(echo "$name" | tr ' ' _)"; }
+	times="$times
   $line"
+done <"$side_log.parts"
+
 part "end-to-end tests" sh tests/e2e/releases.sh
-# The package build's own unit-test run (dh_auto_test) is left out: the
-# same tests ran above.
+# The packages built beside the lints (their own unit-test run, dh_auto_test,
+# left out: the same tests ran above).
 part "Debian package (tests/deb): replaces kamailio-sctp-modules, serves, removes" \
-	env DEB_BUILD_OPTIONS=nocheck sh tests/deb/run.sh
+	env DEB_BUILD=0 sh tests/deb/run.sh
 
 echo
 echo "time per part:$times"

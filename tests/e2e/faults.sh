@@ -16,6 +16,8 @@ HOST_ONLY[held-receiver-ours]="the hold is strace's (the host's), the receive pa
 HOST_ONLY[held-receiver-c]="the control of held-receiver-ours"
 HOST_ONLY[partial-delivery-c]="the control shows the kernel cuts the messages: the same VM kernel on every release"
 HOST_ONLY[send-wait-changed-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
+HOST_ONLY[memory-flat-c]="the control of memory-flat-ours (that a module without leaks passes its checks); memory-flat-ours runs on every release"
+HOST_ONLY[churn-c]="the control of churn-ours (that a module without leaks passes its checks); churn-ours runs on every release"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
