@@ -19,7 +19,7 @@ struct ConnSlot {
     key: AssocKey,
     peer: PeerAddr,
     id: u32,
-    changes: u32,
+    changes: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -27,7 +27,7 @@ struct ByIdSlot {
     table: usize,
     tracked: Tracked,
     id: u32,
-    changes: u32,
+    changes: u64,
 }
 
 /// Recent answers of `upsert` (by association and source) and `by_id`.

@@ -189,8 +189,9 @@ struct Header {
     /// Open associations (up minus down), tracked or not.
     opened: AtomicI32,
     /// Bumped after every removal of an entry or of one of its addresses:
-    /// an answer a process keeps (`AssocMemo`) holds while this is unchanged.
-    changes: AtomicU32,
+    /// an answer a process keeps (`AssocMemo`) holds while this is unchanged
+    /// (64 bits: it never wraps back to a value a memo holds).
+    changes: AtomicU64,
     parts: [Partition; PARTITIONS],
     /// The next slot of `gone` to write.
     gone_next: AtomicU32,
@@ -368,7 +369,7 @@ impl<A: SharedAlloc> AssocTable<A> {
 
     /// The count of removals so far (entries, or addresses of entries): an
     /// answer got after reading it stays true while it is the same.
-    pub fn changes(&self) -> u32 {
+    pub fn changes(&self) -> u64 {
         self.header().changes.load(Acquire)
     }
 
