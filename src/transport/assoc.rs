@@ -27,6 +27,15 @@ thread_local! {
     static MEMO: RefCell<AssocMemo> = const { RefCell::new(AssocMemo::new()) };
 }
 
+/// `with` on this process's memo, or `without` it when it is already in use
+/// (never: the paths that ask the table do not nest).
+fn with_memo<R>(with: impl FnOnce(&mut AssocMemo) -> R, without: impl FnOnce() -> R) -> R {
+    MEMO.with(|m| match m.try_borrow_mut() {
+        Ok(mut m) => with(&mut m),
+        Err(_) => without(),
+    })
+}
+
 /// Creates the shared table (main process, before fork), with hash buckets for
 /// about a quarter of sctp_max_assocs (chains of 4 at the limit), at least
 /// the default.
@@ -54,14 +63,8 @@ fn table() -> Option<&'static Table> {
 /// Tracks (or finds) an association; its connection id, 0 when it cannot be
 /// tracked (logged, at most once per interval).
 fn track<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) -> u32 {
-    let peer_addr = PeerAddr::from(peer);
-    // the memo when this process is not already using it (it never is: the
-    // paths that track do not nest)
-    let r = MEMO.with(|m| match m.try_borrow_mut() {
-        Ok(mut m) => m.upsert(t, key, &peer_addr),
-        Err(_) => t.upsert(key, &peer_addr),
-    });
-    match r {
+    let peer_addr = &PeerAddr::from(peer);
+    match with_memo(|m| m.upsert(t, key, peer_addr), || t.upsert(key, peer_addr)) {
         Ok(id) => id,
         Err(TrackError::Gone) => 0,
         Err(e @ TrackError::NoMemory) => {
@@ -144,11 +147,8 @@ pub(crate) fn went_down_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, tra
 /// The open association behind a connection id.
 pub fn lookup(conn_id: i32) -> Option<Tracked> {
     (conn_id > 0).then_some(())?;
-    let t = table()?;
-    MEMO.with(|m| match m.try_borrow_mut() {
-        Ok(mut m) => m.by_id(t, conn_id as u32),
-        Err(_) => t.by_id(conn_id as u32),
-    })
+    let (t, id) = (table()?, conn_id as u32);
+    with_memo(|m| m.by_id(t, id), || t.by_id(id))
 }
 
 /// The connection id of a tracked association (locks one partition briefly).
