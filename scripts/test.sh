@@ -13,7 +13,11 @@ cd "$(dirname "$0")/.."
 sh scripts/build.sh
 [ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
 
-times="" failed=""
+# One line per part that ran: EXIT_CODE SECONDS NAME (a file, so that parts
+# run in the background are noted as the others are).
+parts=$(mktemp)
+side_log=$(mktemp)
+trap 'rm -f "$parts" "$side_log"' EXIT
 # part NAME COMMAND...: runs COMMAND, notes its time and outcome.
 part() {
 	name=$1
@@ -22,10 +26,7 @@ part() {
 	t0=$(date +%s)
 	rc=0
 	"$@" || rc=$?
-	line="$name: $(($(date +%s) - t0)) s"
-	[ "$rc" = 0 ] || { line="$line, FAILED (exit $rc)"; failed="$failed $name"; }
-	times="$times
-  $line"
+	echo "$rc $(($(date +%s) - t0)) $name" >>"$parts"
 }
 
 part "unit tests" cargo test --release
@@ -33,36 +34,18 @@ part "unit tests" cargo test --release
 # builds of the Debian packages (scripts/deb.sh; it makes the trixie and sid
 # roots when missing), which the package test at the end installs. Their
 # output follows the lints'.
-side_log=$(mktemp)
-trap 'rm -f "$side_log" "$side_log.parts"' EXIT
-: >"$side_log.parts"
 rm -rf dist
 (
-	# side_part NAME COMMAND...: as part, noted in $side_log.parts
-	side_part() {
-		name=$1
-		shift
-		echo "== $name (beside the lints)"
-		t0=$(date +%s)
-		rc=0
-		"$@" || rc=$?
-		echo "$rc $(($(date +%s) - t0)) $name" >>"$side_log.parts"
-	}
-	side_part "fuzz" sh scripts/fuzz.sh 25
+	part "fuzz (beside the lints)" sh scripts/fuzz.sh 25
 	for release in bookworm trixie sid; do
-		side_part "Debian package build ($release)" env DEB_BUILD_OPTIONS=nocheck sh scripts/deb.sh "$release"
+		part "Debian package build ($release, beside the lints)" \
+			env DEB_BUILD_OPTIONS=nocheck sh scripts/deb.sh "$release"
 	done
 ) >"$side_log" 2>&1 &
 side_pid=$!
 part "lints" sh scripts/lint.sh
 wait "$side_pid" || true
 cat "$side_log"
-while read -r rc secs name; do
-	line="$name (beside the lints): $secs s"
-	[ "$rc" = 0 ] || { line="$line, FAILED (exit $rc)"; failed="$failed $(echo "$name" | tr ' ' _)"; }
-	times="$times
-  $line"
-done <"$side_log.parts"
 
 part "end-to-end tests" sh tests/e2e/releases.sh
 # The packages built beside the lints (their own unit-test run, dh_auto_test,
@@ -71,5 +54,11 @@ part "Debian package (tests/deb): replaces kamailio-sctp-modules, serves, remove
 	env DEB_BUILD=0 sh tests/deb/run.sh
 
 echo
-echo "time per part:$times"
+echo "time per part:"
+failed=""
+while read -r rc secs name; do
+	line="  $name: $secs s"
+	[ "$rc" = 0 ] || { line="$line, FAILED (exit $rc)"; failed="$failed $name"; }
+	echo "$line"
+done <"$parts"
 [ -z "$failed" ] || { echo "failed:$failed"; exit 1; }
