@@ -65,9 +65,11 @@ pub struct Runtime {
 }
 
 pub fn current() -> Runtime {
-    let v = values();
-    let get = |id: ParamId| v[id as usize];
-    if went_off(&TRACKING_SEEN, get(ParamId::AssocTracking) != 0) {
+    // one value at a time: this runs for every message received and sent,
+    // and the paths need 8 of the group's values
+    let get = value;
+    let tracking = get(ParamId::AssocTracking) != 0;
+    if went_off(&TRACKING_SEEN, tracking) {
         // what this process tracked after the flush of the process that
         // turned tracking off, and before it saw the change itself
         assoc::flush();
@@ -75,12 +77,20 @@ pub fn current() -> Runtime {
     Runtime {
         send_ttl_ms: get(ParamId::SendTtl).max(0) as u32,
         send_retries: get(ParamId::SendRetries).clamp(0, 9) as u32,
-        tracking: get(ParamId::AssocTracking) != 0,
+        tracking,
         reuse: get(ParamId::AssocReuse) != 0,
         max_assocs: u32::try_from(get(ParamId::MaxAssocs)).ok(),
         send_wait_ms: get(ParamId::SendWait).max(0) as u32,
         stall_timeout_ms: get(ParamId::StallTimeout).max(0) as u32,
         stall_abort: get(ParamId::StallAbort) != 0,
+    }
+}
+
+/// One value in force in this process.
+fn value(id: ParamId) -> i32 {
+    match CFG.get(id as usize) {
+        Some(v) => v,
+        None => settings::startup_values().map_or(0, |v| v[id as usize]),
     }
 }
 

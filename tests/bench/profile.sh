@@ -4,7 +4,8 @@
 # (strace -c -f) over BENCH_PROF_STRACE_CALLS calls at 200/s, then a perf profile
 # (perf record -g, all its processes) over BENCH_PROF_PERF_CALLS calls at 600/s.
 # Writes BENCH_OUT/strace-WHICH.txt, perf-WHICH.txt (by symbol), perf-dso-WHICH.txt
-# and perf-module-WHICH.txt (the module's own functions).
+# perf-module-WHICH.txt (the module's own functions) and perf-kernel-WHICH.txt
+# (kernel functions, flat).
 set -u
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -45,6 +46,9 @@ for which in ours c; do
 	# the module's own functions, by share of all samples
 	perf report -i "$E2E_WORK/perf-$which.data" --no-children --dsos "$(basename "${MODULE[$which]}")" \
 		--sort sym -g none --stdio 2>/dev/null | grep '%' | head -40 >"$BENCH_OUT/perf-module-$which.txt"
+	# the kernel's functions, flat: what the module asks of the kernel
+	perf report -i "$E2E_WORK/perf-$which.data" --no-children --dsos '[kernel.kallsyms]' \
+		--sort sym -g none --stdio 2>/dev/null | grep '%' | head -60 >"$BENCH_OUT/perf-kernel-$which.txt"
 	echo "== $which: perf by dso"; cat "$BENCH_OUT/perf-dso-$which.txt"
 	echo "== $which: the module's functions"; cat "$BENCH_OUT/perf-module-$which.txt"
 	echo "== $which: perf by symbol"; head -50 "$BENCH_OUT/perf-$which.txt"
