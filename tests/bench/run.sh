@@ -30,6 +30,8 @@
 #   BENCH_PROF_STRACE_CALLS [1000] BENCH_PROF_PERF_CALLS [3000]: profile.sh's
 #   BENCH_SIPP_BUFF [4194304]: sipp's socket buffers (-buff_size; 0: sipp's
 #       own 64 kB, with which sipp's reading limited the runs before 12-04)
+#   BENCH_SIPP_NICE [-10]: sipp's niceness; negative lets it run before
+#       Kamailio, so that a starved sipp does not decide the losses
 #   BENCH_SIPP_ARGS [""]: more sipp options for every run (e.g. a socket
 #       buffer size, "-buff_size 1048576")
 #   OUR_MODULE, C_MODULE: the two modules (as in tests/e2e/run.sh);

@@ -361,6 +361,12 @@ sipp_counts() {
 		-trace_stat -stf "$SIPP_DIR/stat.csv" -trace_screen -screen_file "$SIPP_DIR/screen.log"
 		-trace_err -error_file "$SIPP_DIR/errors.log")
 	[ -z "${SIPP_NETNS:-}" ] || cmd=(ip netns exec "$SIPP_NETNS" "${cmd[@]}")
+	# a command sipp runs under (the bench's "nice -n N"), split on spaces
+	if [ -n "${SIPP_WRAP:-}" ]; then
+		local wrap
+		read -ra wrap <<<"$SIPP_WRAP"
+		cmd=("${wrap[@]}" "${cmd[@]}")
+	fi
 	say "run: ${cmd[*]}"
 	t0=$(now)
 	(cd "$SIPP_DIR" && timeout -k 5 $((limit + 30)) "${cmd[@]}" >"$SIPP_DIR/stdout.log" 2>&1) || SIPP_RC=$?
