@@ -74,19 +74,13 @@ impl<const N: usize> IntGroup<N> {
         }
     }
 
-    /// This process's current values; `None` before the group is declared.
-    pub fn values(&self) -> Option<[i32; N]> {
-        let p = self.handle.load(Ordering::Relaxed) as *const [i32; N];
-        // SAFETY: the core points the handle at N ints of this group in its
-        // current config block, which stays alive while referenced; the block
-        // is packed, so no alignment is assumed.
-        (!p.is_null()).then(|| unsafe { std::ptr::read_unaligned(p) })
-    }
-
-    /// One current value.
+    /// One current value of this process; `None` before the group is
+    /// declared, or when it has no variable `i`.
     pub fn get(&self, i: usize) -> Option<i32> {
         let p = self.handle.load(Ordering::Relaxed) as *const i32;
-        // SAFETY: as in values(), i < N.
+        // SAFETY: the core points the handle at N ints of this group in its
+        // current config block, which stays alive while referenced; i < N; the
+        // block is packed, so no alignment is assumed.
         (!p.is_null() && i < N).then(|| unsafe { std::ptr::read_unaligned(p.add(i)) })
     }
 }

@@ -47,7 +47,7 @@ fn id_of(var: &str) -> Option<ParamId> {
 
 /// The values in force in this process.
 pub fn values() -> RawValues {
-    CFG.values().or_else(|| settings::startup_values().copied()).unwrap_or([0; PARAM_COUNT])
+    std::array::from_fn(|i| value(ParamId::ALL[i]))
 }
 
 /// What the send and receive paths need, as currently configured.
@@ -67,26 +67,26 @@ pub struct Runtime {
 pub fn current() -> Runtime {
     // one value at a time: this runs for every message received and sent,
     // and the paths need 8 of the group's values
-    let get = value;
-    let tracking = get(ParamId::AssocTracking) != 0;
+    let tracking = value(ParamId::AssocTracking) != 0;
     if went_off(&TRACKING_SEEN, tracking) {
         // what this process tracked after the flush of the process that
         // turned tracking off, and before it saw the change itself
         assoc::flush();
     }
     Runtime {
-        send_ttl_ms: get(ParamId::SendTtl).max(0) as u32,
-        send_retries: get(ParamId::SendRetries).clamp(0, 9) as u32,
+        send_ttl_ms: value(ParamId::SendTtl).max(0) as u32,
+        send_retries: value(ParamId::SendRetries).clamp(0, 9) as u32,
         tracking,
-        reuse: get(ParamId::AssocReuse) != 0,
-        max_assocs: u32::try_from(get(ParamId::MaxAssocs)).ok(),
-        send_wait_ms: get(ParamId::SendWait).max(0) as u32,
-        stall_timeout_ms: get(ParamId::StallTimeout).max(0) as u32,
-        stall_abort: get(ParamId::StallAbort) != 0,
+        reuse: value(ParamId::AssocReuse) != 0,
+        max_assocs: u32::try_from(value(ParamId::MaxAssocs)).ok(),
+        send_wait_ms: value(ParamId::SendWait).max(0) as u32,
+        stall_timeout_ms: value(ParamId::StallTimeout).max(0) as u32,
+        stall_abort: value(ParamId::StallAbort) != 0,
     }
 }
 
-/// One value in force in this process.
+/// One value in force in this process: the config framework's, or before
+/// the group is declared the startup value.
 fn value(id: ParamId) -> i32 {
     match CFG.get(id as usize) {
         Some(v) => v,

@@ -3,7 +3,7 @@
 # For ours and the C module in turn: syscalls of all Kamailio processes
 # (strace -c -f) over BENCH_PROF_STRACE_CALLS calls at 200/s, then a perf profile
 # (perf record -g, all its processes) over BENCH_PROF_PERF_CALLS calls at 600/s.
-# Writes BENCH_OUT/strace-WHICH.txt, perf-WHICH.txt (by symbol), perf-dso-WHICH.txt
+# Writes BENCH_OUT/strace-WHICH.txt, perf-WHICH.txt (by symbol), perf-dso-WHICH.txt,
 # perf-module-WHICH.txt (the module's own functions) and perf-kernel-WHICH.txt
 # (kernel functions, flat).
 set -u
