@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
 # Modules the VM needs; everything they depend on is added automatically.
-WANT="virtio_pci 9pnet_virtio 9p overlay crc32c_generic sctp veth"
+WANT="virtio_pci 9pnet_virtio 9p overlay crc32c_generic sctp veth sctp_diag"
 
 # Name of the versioned kernel package that linux-image-amd64 points to now.
 kernel_pkg() {
