@@ -76,7 +76,9 @@ for round in $(seq "$ROUNDS"); do
 				-t s1 -i 127.0.0.1 -recv_timeout 5s -buff_size $BUFF "127.0.0.1:${PORT[$which]}"
 			kill "$poller"
 			wait "$poller" 2>/dev/null
-			window_rows "$which" "$rate" "$round" "$SIPP_FAILED" "$f" | tee -a "$CSV"
+			rows=$(window_rows "$which" "$rate" "$round" "$SIPP_FAILED" "$f")
+			[ -n "$rows" ] || say "ss showed no association with sipp (no sctp_diag in this kernel?)"
+			[ -z "$rows" ] || echo "$rows" | tee -a "$CSV"
 			# one reading as ss printed it, to check the parsing against
 			[ "$n" != 1 ] || cp "$f" "$BENCH_OUT/ss-sample-$which.txt"
 			sleep 1
