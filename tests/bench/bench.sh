@@ -65,29 +65,8 @@ STEP_WARMUP_CALLS=${BENCH_STEP_WARMUP_CALLS:-0}
 	exit 2
 }
 SIPP_PORT=5090
-# More sipp options for every run (e.g. "-buff_size 1048576"), split on spaces.
-SIPP_EXTRA=${BENCH_SIPP_ARGS:-}
-# sipp's socket buffers (bytes; 0: sipp's own 64 kB): short of CPU in the VM,
-# sipp falls behind reading, and with 64 kB the replies back up into
-# Kamailio's send buffer and fail there, whatever the module: the bench then
-# measures sipp. net.core.rmem_max/wmem_max are raised to allow it.
-SIPP_BUFF=${BENCH_SIPP_BUFF:-4194304}
-if [ "$SIPP_BUFF" != 0 ]; then
-	sysctl -qw net.core.rmem_max="$SIPP_BUFF" net.core.wmem_max="$SIPP_BUFF"
-	SIPP_EXTRA="-buff_size $SIPP_BUFF${SIPP_EXTRA:+ $SIPP_EXTRA}"
-fi
-
-# sipp's niceness (0: as Kamailio's). sipp and Kamailio share the VM's 2
-# CPUs; a sipp that does not run for 500 ms (its "minor watchdog" trips)
-# stops reading, and its association stalls until a retransmission timeout:
-# the calls of the next seconds fail, whatever the module. A negative value
-# lets sipp run first, so that what fails is Kamailio's.
-SIPP_NICE=${BENCH_SIPP_NICE:--10}
-[[ $SIPP_NICE =~ ^-?[0-9]+$ ]] && [ "$SIPP_NICE" -ge -20 ] && [ "$SIPP_NICE" -le 19 ] || {
-	echo "bench: BENCH_SIPP_NICE must be a niceness from -20 to 19, not \"$SIPP_NICE\"" >&2
-	exit 2
-}
-[ "$SIPP_NICE" = 0 ] || SIPP_WRAP="nice -n $SIPP_NICE"
+# sipp's options, socket buffers and niceness (BENCH_SIPP_*; see common.sh)
+sipp_settings || exit 2
 
 # Logs on the VM's tmpfs: writing them to the 9p share would slow Kamailio
 # down under overload (an ERROR line per dropped message) and skew the numbers.

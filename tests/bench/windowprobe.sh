@@ -4,24 +4,22 @@
 # Kamailio: Kamailio's (its receivers do not keep up) or sipp's (sipp does
 # not read). Both Kamailio instances side by side (as bench.sh); for
 # BENCH_PROBE_ROUNDS rounds, each rate of BENCH_PROBE_RATES for 4 s, ours and
-# the C module in turn (the first alternating), sipp at nice -10 with
-# bench.sh's socket buffers, `ss --sctp --info` read every 0.5 s. Writes
+# the C module in turn (the first alternating), sipp run as bench.sh runs it
+# (sipp_settings), `ss --sctp --info` read every 0.5 s. Writes
 # BENCH_OUT/window.csv, a row per measurement and end of the association:
 #   which,rate,round,failed,end,polls,closed,min_rwnd,max_recvq,max_sendq
 # end: kamailio or sipp; polls: readings that showed the association;
 # closed: those in which that end advertised a window under 1 kB, too small
-# for a SIP request (ss leaves the field out when it is 0); max_recvq, max_sendq: bytes waiting to be read, and sent
-# but not acknowledged or not yet sent, at that end.
+# for a SIP request (ss leaves the field out when it is 0); max_recvq,
+# max_sendq: bytes waiting to be read, and sent but not acknowledged or not
+# yet sent, at that end.
 set -u
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 RATES=${BENCH_PROBE_RATES:-2300 2500}
 ROUNDS=${BENCH_PROBE_ROUNDS:-2}
-SIPP_WRAP="nice -n -10"
-BUFF=4194304
+sipp_settings || exit 2
 probe_workdir window
-# sipp's socket buffers as in bench.sh
-sysctl -qw net.core.rmem_max=$BUFF net.core.wmem_max=$BUFF
 CSV=$BENCH_OUT/window.csv
 echo "which,rate,round,failed,end,polls,closed,min_rwnd,max_recvq,max_sendq" >"$CSV"
 
@@ -72,14 +70,13 @@ for round in $(seq "$ROUNDS"); do
 			: >"$f"
 			ss_poll "$f" &
 			poller=$!
-			sipp_counts "window-$which-$rate-$round" 70 -sn uac -m $((rate * 4)) -r "$rate" -l $((rate * 4)) -p 5090 \
-				-t s1 -i 127.0.0.1 -recv_timeout 5s -buff_size $BUFF "127.0.0.1:${PORT[$which]}"
+			uac_calls "window-$which-$rate-$round" "$which" $((rate * 4)) "$rate"
 			kill "$poller"
 			wait "$poller" 2>/dev/null
 			rows=$(window_rows "$which" "$rate" "$round" "$SIPP_FAILED" "$f")
 			[ -n "$rows" ] || say "ss showed no association with sipp (no sctp_diag in this kernel?)"
 			[ -z "$rows" ] || echo "$rows" | tee -a "$CSV"
-			# one reading as ss printed it, to check the parsing against
+			# the first measurement's readings as ss printed them, to check the parsing against
 			[ "$n" != 1 ] || cp "$f" "$BENCH_OUT/ss-sample-$which.txt"
 			sleep 1
 		done
