@@ -13,7 +13,7 @@ pub use crate::sctp::assoc_status::{
 pub use crate::config::peers::{parse as parse_peer, Peer, PeerError};
 pub use crate::sctp::cmsg::{cmsg_len, cmsg_space, find_sndrcv, SendCmsgBuf, SndRcvInfo};
 pub use crate::sctp::notification::{parse as parse_notification, Notification, ParseError};
-pub use crate::shared::piece_store::{Added, Piece, PieceStore, Reassembled};
+pub use crate::shared::piece_store::{Added, HeapStore, Piece, Reassembled};
 pub use crate::sockaddr::RawAddr;
 pub use crate::sip_frame::{extent, starts_with_start_line, Extent};
 pub use crate::sockaddr::{from_sockaddr_bytes, STORAGE_LEN};

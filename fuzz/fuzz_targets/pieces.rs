@@ -12,7 +12,7 @@
 //!   leaves nothing in the store.
 #![no_main]
 
-use kamailio_sctp::fuzzing::{extent, starts_with_start_line, Added, Extent, Piece, PieceStore, RawAddr, Reassembled};
+use kamailio_sctp::fuzzing::{extent, starts_with_start_line, Added, Extent, HeapStore, Piece, RawAddr, Reassembled};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
@@ -37,7 +37,7 @@ fn reassemble(u: &mut Unstructured) -> Result<()> {
         .enumerate()
         .map(|(i, w)| ((i as u32).wrapping_mul(2).wrapping_add(u32::MAX - 8), w[1] == msg.len(), &msg[w[0]..w[1]]))
         .collect();
-    let store = PieceStore::boxed();
+    let store = HeapStore::new();
     let from = RawAddr::empty();
     let mut out = Reassembled::new();
     let mut free: Vec<_> = (0..6).map(|_| store.join()).collect();
@@ -75,6 +75,7 @@ fn reassemble(u: &mut Unstructured) -> Result<()> {
     }
     assert_eq!(done, 1, "the message came out {done} times");
     assert_eq!(store.open(), 0);
+    assert_eq!(store.buffers_in_use(), 0, "every buffer given back");
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use super::table::{self, PARAMS};
 use crate::sctp::options::{Current, Heartbeat, Tuning};
 use std::ffi::CStr;
 
-pub const PARAM_COUNT: usize = 24;
+pub const PARAM_COUNT: usize = 25;
 
 /// One module parameter, in the C module's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +43,9 @@ pub enum ParamId {
     StallTimeout,
     /// Whether a stalled association is aborted.
     StallAbort,
+    /// How long a message the kernel cut may take to complete before its
+    /// association is aborted.
+    CutTimeout,
 }
 
 /// Parameter names as the config file spells them, indexed by `ParamId as usize`.

@@ -478,6 +478,25 @@ pub const PARAMS: [Param; PARAM_COUNT] = [
         doc: c"1: abort an association once it counts as stalled",
         readme: ("0", "**ours**: 1: abort a stalled association, so that the next message to the peer opens a new one"),
     },
+    Param {
+        id: CutTimeout,
+        name: c"sctp_cut_timeout",
+        var: c"cut_timeout",
+        default: Default::Fixed(5000),
+        startup: (100, 600_000),
+        expected: "expected milliseconds from 100 to 600000",
+        change: Effect::Atomic,
+        runtime: (100, 600_000),
+        zero_keeps: false,
+        checked: false,
+        option: None,
+        kernel: None,
+        doc: c"ms a message the kernel hands over in pieces may take to end before its association is aborted",
+        readme: (
+            "5000",
+            "**ours**: milliseconds a message the kernel hands over in pieces (partial delivery) may take from its first piece to its end; past it the pieces are dropped and the association is aborted (`cut_aborted`). See [Cut messages](#cut-messages)",
+        ),
+    },
 ];
 
 /// The modparam names, in `ParamId` order.

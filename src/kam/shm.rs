@@ -56,12 +56,6 @@ unsafe impl SharedAlloc for Shm {
 
 /// A new store of cut messages in shared memory (one per SCTP socket, before
 /// fork).
-pub fn new_piece_store() -> Option<&'static crate::shared::piece_store::PieceStore> {
-    use crate::shared::piece_store::PieceStore;
-    let mem = alloc_zeroed(std::mem::size_of::<PieceStore>())?;
-    const { assert!(std::mem::align_of::<PieceStore>() <= ALIGN) };
-    // SAFETY: zeroed shm is a valid, empty store (an unlocked futex word, no
-    // slot in use); aligned enough (checked by alloc_zeroed and above); never
-    // freed while the module runs.
-    Some(unsafe { &*(mem.as_ptr() as *const PieceStore) })
+pub fn new_piece_store() -> Option<&'static crate::shared::piece_store::PieceStore<Shm>> {
+    crate::shared::piece_store::PieceStore::new_in(Shm)
 }

@@ -138,10 +138,12 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         soft(set(sock, libc::SOL_SOCKET, libc::SO_SNDBUF as u32, "SO_SNDBUF", &v));
     }
     soft(set(sock, libc::SOL_SOCKET, libc::SO_REUSEADDR as u32, "SO_REUSEADDR", &1i32));
-    // no partial delivery: fragment interleave off, and the partial delivery point
-    // as high as the kernel allows (half the receive buffer, which getsockopt
-    // reports doubled)
-    soft(set(sock, SCTP, sys::SCTP_FRAGMENT_INTERLEAVE, "SCTP_FRAGMENT_INTERLEAVE", &0i32));
+    // partial delivery as rare as the kernel allows: the point as high as it
+    // takes (half the receive buffer, which getsockopt reports doubled); and
+    // while one association's message is handed over in pieces, the others'
+    // messages keep coming (fragment interleave 1: with 0, the kernel holds
+    // every other association back until that message ends)
+    soft(set(sock, SCTP, sys::SCTP_FRAGMENT_INTERLEAVE, "SCTP_FRAGMENT_INTERLEAVE", &1i32));
     if let Some(rcvbuf) = get(sock, libc::SOL_SOCKET, libc::SO_RCVBUF as u32, 0i32) {
         let pd_point = (rcvbuf / 2).max(1) as u32;
         soft(set(sock, SCTP, sys::SCTP_PARTIAL_DELIVERY_POINT, "SCTP_PARTIAL_DELIVERY_POINT", &pd_point));

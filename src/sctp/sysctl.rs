@@ -9,6 +9,12 @@ pub fn sndbuf_policy() -> Option<u32> {
     parse_flag(&fs::read_to_string("/proc/sys/net/sctp/sndbuf_policy").ok()?)
 }
 
+/// `net.sctp.rcvbuf_policy`: 0 (the kernel's default) makes all associations
+/// of a socket share its receive buffer, 1 gives each association its own.
+pub fn rcvbuf_policy() -> Option<u32> {
+    parse_flag(&fs::read_to_string("/proc/sys/net/sctp/rcvbuf_policy").ok()?)
+}
+
 fn parse_flag(text: &str) -> Option<u32> {
     text.trim().parse().ok()
 }

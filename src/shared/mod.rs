@@ -8,5 +8,4 @@ pub mod clock;
 pub mod futex;
 pub mod piece_store;
 pub mod send_stall;
-#[cfg(test)]
 pub mod test_alloc;

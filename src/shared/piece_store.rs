@@ -2,37 +2,51 @@
 //! of one socket (in shared memory, one store per socket).
 //!
 //! With partial delivery the kernel hands a message over in pieces, one per
-//! read, each to whichever receiver reads next. Each receiver adds what it
-//! read; pieces are kept in TSN order (the kernel gives each piece the TSN of
-//! its first chunk), so the order in which the receivers add them does not
-//! matter. The receiver whose piece completes a message gets it whole, once.
-//! A message is complete when its first piece starts it, a piece ends it
-//! (MSG_EOR), no piece between starts another, no other receiver holds a
-//! piece of it (same association, TSN between its first and last) that it
-//! read and has not added yet, and, with a Content-Length, the bytes are as
-//! many as it says. The kernel hands pieces out in order, so once the piece
-//! that ends a message was read, every piece before it was read too: added,
-//! or held by a receiver that said so (`begin`) right after its read. A
-//! receiver preempted between its read and `begin` is the one gap left;
+//! read, each to whichever receiver reads next; with SCTP_FRAGMENT_INTERLEAVE
+//! 1 the pieces of several associations' messages come mixed, each
+//! association's in order. Each receiver adds what it read to its
+//! association's entry; pieces are kept in TSN order (the kernel gives each
+//! piece the TSN of its first chunk), so the order in which the receivers add
+//! them does not matter. The receiver whose piece completes a message gets it
+//! whole, once. A message is complete when its first piece starts it, a piece
+//! ends it (MSG_EOR), no piece between starts another, no other receiver
+//! holds a piece of it (same association, TSN between its first and last)
+//! that it read and has not added yet, and, with a Content-Length, the bytes
+//! are as many as it says. The kernel hands pieces out in order, so once the
+//! piece that ends a message was read, every piece before it was read too:
+//! added, or held by a receiver that said so (`begin`) right after its read.
+//! A receiver preempted between its read and `begin` is the one gap left;
 //! Content-Length catches it in the body.
+//!
+//! An entry's bytes live in a buffer of their own, taken from the shared pool
+//! when the association's first piece comes and given back when its messages
+//! are out: the store costs `ENTRIES` small headers until messages are cut,
+//! and at most `ENTRIES` buffers while they are.
 //!
 //! The lock is taken only on this rare path, and never waited on for long: a
 //! receiver that cannot get it in time drops its piece (counted) rather than
 //! stall behind a stopped holder.
 
+use super::assoc_table::SharedAlloc;
 use super::futex::FutexLock;
+use super::test_alloc::{self, Heap};
 use crate::sip_frame::{extent, starts_with_start_line, Extent};
 use crate::sockaddr::RawAddr;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Messages that can be put together at the same time, per socket (with the
-/// kernel's default SCTP_FRAGMENT_INTERLEAVE 0, one is cut at a time).
-pub const SLOTS: usize = 4;
-/// Pieces of one slot.
-pub const MAX_PIECES: usize = 64;
-/// Bytes of one slot: the largest SIP message the core takes.
-pub const SLOT_BYTES: usize = 65535;
+/// Associations whose messages can be put together at the same time, per
+/// socket: one entry each, whatever the number of its messages.
+pub const ENTRIES: usize = 64;
+/// Pieces of one entry: a message of the largest size cut into pieces of 128
+/// bytes on average. A peer that cuts finer is not served.
+pub const MAX_PIECES: usize = 512;
+/// Bytes of one entry: the largest SIP message the core takes.
+pub const MAX_BYTES: usize = 65535;
+/// The shared memory one entry's buffer takes while its association has a
+/// message being put together.
+pub const BUFFER_BYTES: usize = std::mem::size_of::<Buffer>();
 /// How long a receiver waits for the store's lock before it drops its piece.
 pub const LOCK_PATIENCE: Duration = Duration::from_millis(200);
 /// Receivers told apart in the record of pieces held (more share entries).
@@ -46,11 +60,17 @@ pub const HOLD_LIMIT_MS: u32 = 5000;
 pub enum DropReason {
     /// Bigger than the largest SIP message.
     TooBig,
+    /// Cut into more pieces than an entry keeps.
+    TooManyPieces,
     /// The pieces do not make one message (more bytes than the headers say).
     Inconsistent,
-    /// The message did not complete in time, or its association ended.
+    /// The message did not complete in time.
     Expired,
-    /// No slot or piece entry was free.
+    /// The association's delivery was aborted (SCTP_PARTIAL_DELIVERY_ABORTED).
+    Aborted,
+    /// The rest of a message whose drop began earlier.
+    Rest,
+    /// No entry was free, or no shared memory for its buffer.
     Full,
     /// The store's lock stayed taken (a holder stopped or preempted).
     Busy,
@@ -64,7 +84,8 @@ pub enum Added {
     /// It completed a message, now whole in `out[..len]`.
     Complete(usize),
     /// Dropped, with this many other pieces kept before (`pieces` counts the
-    /// added one too).
+    /// added one too). The association's later pieces of the message are
+    /// dropped as they come.
     Dropped { reason: DropReason, pieces: u32 },
 }
 
@@ -91,7 +112,7 @@ impl Reassembled {
     /// With room for the largest message, and a byte more (the core writes
     /// a 0 after a message).
     pub fn new() -> Self {
-        Reassembled { bytes: vec![0; SLOT_BYTES + 1].into_boxed_slice(), assoc_id: 0, from: RawAddr::empty() }
+        Reassembled { bytes: vec![0; MAX_BYTES + 1].into_boxed_slice(), assoc_id: 0, from: RawAddr::empty() }
     }
 }
 
@@ -105,6 +126,35 @@ impl Default for Reassembled {
 #[derive(Clone, Copy, Debug)]
 pub struct Reader(usize);
 
+/// The associations whose messages expired, to be told so (aborted).
+pub struct Expired {
+    /// Pieces dropped of messages that were being dropped already.
+    pub rest: u32,
+    n: usize,
+    assocs: [Expiry; ENTRIES],
+}
+
+/// An association whose message expired.
+#[derive(Clone)]
+pub struct Expiry {
+    pub assoc_id: i32,
+    /// Where its pieces came from.
+    pub from: RawAddr,
+    /// Its pieces dropped.
+    pub pieces: u32,
+}
+
+impl Expired {
+    fn new() -> Self {
+        Expired { rest: 0, n: 0, assocs: std::array::from_fn(|_| Expiry { assoc_id: 0, from: RawAddr::empty(), pieces: 0 }) }
+    }
+
+    /// Each association whose message expired.
+    pub fn assocs(&self) -> &[Expiry] {
+        &self.assocs[..self.n]
+    }
+}
+
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct PieceMeta {
@@ -113,19 +163,45 @@ struct PieceMeta {
     eor: u32,
 }
 
+/// An entry's pieces: sorted by TSN, `data[..bytes]` holding them in the same
+/// order.
 #[repr(C)]
-struct Slot {
+pub struct Buffer {
+    meta: [PieceMeta; MAX_PIECES],
+    data: [u8; MAX_BYTES],
+}
+
+/// An entry's buffer, owned by the entry (and so by the holder of the lock).
+#[repr(transparent)]
+struct BufferPtr(Option<NonNull<Buffer>>);
+
+// SAFETY: the buffer is shared memory every process sees at the same
+// address; it is reached only through its entry, under the store's lock.
+unsafe impl Send for BufferPtr {}
+
+#[repr(C)]
+struct Entry {
     used: u32,
-    /// Pieces of a message too big are dropped until one ends it.
+    /// The association's message is being dropped (too big, too many pieces,
+    /// ...): its later pieces go until one ends it. No buffer then.
     discarding: u32,
     assoc_id: i32,
     started_ms: u32,
     n: u32,
     bytes: u32,
     from: RawAddr,
-    /// Sorted by TSN; `data[..bytes]` holds them in the same order.
-    meta: [PieceMeta; MAX_PIECES],
-    data: [u8; SLOT_BYTES],
+    buf: BufferPtr,
+}
+
+impl Entry {
+    /// The pieces, while the entry has a buffer.
+    fn buffer(&mut self) -> Option<&mut Buffer> {
+        // SAFETY: the pointer came from the store's allocator for a Buffer
+        // (zeroed: valid for these plain integer arrays), is owned by this
+        // entry until `free_buffer`, and `&mut self` (under the store's lock)
+        // makes this the only reference to it.
+        self.buf.0.map(|mut p| unsafe { p.as_mut() })
+    }
 }
 
 /// A piece a receiver read and has not added yet: when it read it
@@ -141,18 +217,29 @@ fn hold_key(assoc_id: i32, tsn: u32) -> u64 {
     (u64::from(assoc_id as u32) << 32) | u64::from(tsn)
 }
 
+/// An entry's association, as `open_assocs` shows it without the lock.
+fn open_key(assoc_id: i32) -> u64 {
+    (1 << 32) | u64::from(assoc_id as u32)
+}
+
 #[repr(C)]
-pub struct PieceStore {
+pub struct PieceStore<A: SharedAlloc> {
     /// The messages being put together; the lock is taken only for pieces.
-    slots: FutexLock<[Slot; SLOTS]>,
-    /// Slots in use: read without the lock, so that the common path costs
+    entries: FutexLock<[Entry; ENTRIES]>,
+    /// Entries in use: read without the lock, so that the common path costs
     /// one load.
     open: AtomicU32,
+    /// The association of each entry in use (`open_key`), 0 for a free one.
+    open_assocs: [AtomicU64; ENTRIES],
+    /// Receivers that hold a piece now (the record below), for the same
+    /// one-load test.
+    holding: AtomicU32,
     readers: AtomicU32,
     /// The piece each receiver read and has not added yet.
     held: [Hold; MAX_READERS],
     /// Whether a receiver of the socket took the stall watchdog.
     watch_taken: AtomicBool,
+    alloc: A,
 }
 
 /// TSN order (RFC 4960 serial number arithmetic).
@@ -160,23 +247,24 @@ fn tsn_lt(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
 }
 
-impl PieceStore {
-    /// An empty store on the heap (tests and fuzzing; Kamailio's live in shm).
-    pub fn boxed() -> Box<Self> {
-        let layout = std::alloc::Layout::new::<PieceStore>();
-        // SAFETY: the layout is PieceStore's (not zero-sized); all-zero bytes
-        // are an empty store (a free lock, no slot in use), so the block is a
-        // valid PieceStore that Box may own and free with the same layout.
+impl<A: SharedAlloc> PieceStore<A> {
+    /// A new, empty store in memory from `alloc` (Kamailio's shm: before the
+    /// core forks, so that every receiver sees it); never freed.
+    pub fn new_in(alloc: A) -> Option<&'static Self> {
+        const { assert!(std::mem::align_of::<Self>() <= 8) };
+        let mem = alloc.alloc(std::mem::size_of::<Self>())?.cast::<Self>();
+        // SAFETY: the block is zeroed, 8-aligned (SharedAlloc's contract, and
+        // the assertion above), as big as a store, and lives as long as the
+        // process (never given back). All-zero bytes are an empty store (a
+        // free lock, no entry in use, no buffer, no hold) but for `alloc`,
+        // written here before the store is shared.
         unsafe {
-            let p = std::alloc::alloc_zeroed(layout).cast::<PieceStore>();
-            if p.is_null() {
-                std::alloc::handle_alloc_error(layout);
-            }
-            Box::from_raw(p)
+            std::ptr::addr_of_mut!((*mem.as_ptr()).alloc).write(alloc);
+            Some(&*mem.as_ptr())
         }
     }
 
-    /// Whether any message is being put together (no lock).
+    /// Messages being put together now (no lock).
     pub fn open(&self) -> u32 {
         self.open.load(Ordering::Relaxed)
     }
@@ -199,11 +287,33 @@ impl PieceStore {
     pub fn begin(&self, r: Reader, now_ms: u32, assoc_id: i32, tsn: u32) {
         let h = &self.held[r.0];
         h.key.store(hold_key(assoc_id, tsn), Ordering::SeqCst);
-        h.since_ms.store(now_ms | 1, Ordering::SeqCst);
+        if h.since_ms.swap(now_ms | 1, Ordering::SeqCst) == 0 {
+            self.holding.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     fn release(&self, r: Reader) {
-        self.held[r.0].since_ms.store(0, Ordering::SeqCst);
+        if self.held[r.0].since_ms.swap(0, Ordering::SeqCst) != 0 {
+            self.holding.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether association `assoc_id` has a message being put together, or a
+    /// piece a receiver read and has not added yet: its next read is then a
+    /// piece too, whatever it looks like (the kernel hands one association's
+    /// pieces over in a row). Two loads while no message is cut.
+    pub fn cut_open(&self, assoc_id: i32, now_ms: u32) -> bool {
+        if self.open() == 0 && self.holding.load(Ordering::SeqCst) == 0 {
+            return false;
+        }
+        let key = open_key(assoc_id);
+        self.open_assocs.iter().any(|a| a.load(Ordering::Relaxed) == key)
+            || self.held.iter().any(|h| {
+                let since = h.since_ms.load(Ordering::SeqCst);
+                since != 0
+                    && (now_ms.wrapping_sub(since) as i32) < HOLD_LIMIT_MS as i32
+                    && (h.key.load(Ordering::SeqCst) >> 32) as u32 == assoc_id as u32
+            })
     }
 
     /// Whether a receiver holds a piece of association `assoc_id` whose TSN
@@ -223,10 +333,15 @@ impl PieceStore {
         })
     }
 
-    fn locked<R>(&self, f: impl FnOnce(&mut [Slot; SLOTS]) -> R) -> Option<R> {
-        let mut slots = self.slots.lock_within(LOCK_PATIENCE)?;
-        let r = f(&mut slots);
-        self.open.store(slots.iter().filter(|s| s.used != 0).count() as u32, Ordering::Relaxed);
+    fn locked<R>(&self, f: impl FnOnce(&mut [Entry; ENTRIES], A) -> R) -> Option<R> {
+        let mut entries = self.entries.lock_within(LOCK_PATIENCE)?;
+        let r = f(&mut entries, self.alloc);
+        let mut open = 0;
+        for (e, shown) in entries.iter().zip(&self.open_assocs) {
+            open += e.used;
+            shown.store(if e.used != 0 { open_key(e.assoc_id) } else { 0 }, Ordering::Relaxed);
+        }
+        self.open.store(open, Ordering::Relaxed);
         Some(r)
     }
 
@@ -234,14 +349,14 @@ impl PieceStore {
     /// one's, or one that waited for the pieces others held) is copied to
     /// `out` and taken out of the store.
     pub fn add(&self, r: Reader, piece: Piece<'_>, now_ms: u32, out: &mut Reassembled) -> Added {
-        let added = self.locked(|slots| {
-            let added = add_locked(slots, piece, now_ms);
+        let added = self.locked(|entries, alloc| {
+            let added = add_locked(entries, alloc, piece, now_ms);
             self.release(r);
             if added != Added::Kept {
                 return added;
             }
             let held = |a, after, before| self.held_between(a, after, before, now_ms);
-            take_any_complete(slots, piece.assoc_id, &held, out)
+            take_any_complete(entries, alloc, piece.assoc_id, &held, now_ms, out)
         });
         added.unwrap_or_else(|| {
             self.release(r);
@@ -262,20 +377,45 @@ impl PieceStore {
             return Added::Kept;
         }
         let held = |a, after, before| self.held_between(a, after, before, now_ms);
-        self.locked(|slots| take_any_complete(slots, 0, &held, out)).unwrap_or(Added::Kept)
+        self.locked(|entries, alloc| take_any_complete(entries, alloc, 0, &held, now_ms, out)).unwrap_or(Added::Kept)
     }
 
     /// Drops the messages whose first piece came `bound_ms` or more before
-    /// `now_ms` (or every message of `assoc_id`, when given: its partial
-    /// delivery was aborted). Returns the pieces dropped.
-    pub fn expire(&self, now_ms: u32, bound_ms: u32, assoc_id: Option<i32>) -> u32 {
-        self.locked(|slots| {
-            let mut dropped = 0;
-            for s in slots.iter_mut().filter(|s| s.used != 0) {
-                if Some(s.assoc_id) == assoc_id || now_ms.wrapping_sub(s.started_ms) >= bound_ms {
-                    dropped += s.n.max(1);
-                    s.used = 0;
+    /// `now_ms`. The associations returned had a message expire (not those
+    /// whose message was being dropped already: they were told then).
+    pub fn expire(&self, now_ms: u32, bound_ms: u32) -> Expired {
+        self.locked(|entries, alloc| {
+            let mut expired = Expired::new();
+            for e in entries.iter_mut().filter(|e| e.used != 0) {
+                // signed: another receiver may have begun an entry after the
+                // caller read its clock
+                if (now_ms.wrapping_sub(e.started_ms) as i32) >= bound_ms as i32 {
+                    if e.discarding == 0 {
+                        expired.assocs[expired.n] = Expiry { assoc_id: e.assoc_id, from: e.from.clone(), pieces: e.n };
+                        expired.n += 1;
+                    } else {
+                        expired.rest += 1;
+                    }
+                    free_entry(e, alloc);
                 }
+            }
+            expired
+        })
+        .unwrap_or_else(Expired::new)
+    }
+
+    /// Drops every piece of association `assoc_id` (its partial delivery was
+    /// aborted, or the association is being aborted). Returns the pieces
+    /// dropped.
+    pub fn drop_assoc(&self, assoc_id: i32) -> u32 {
+        if self.open() == 0 {
+            return 0;
+        }
+        self.locked(|entries, alloc| {
+            let mut dropped = 0;
+            for e in entries.iter_mut().filter(|e| e.used != 0 && e.assoc_id == assoc_id) {
+                dropped += e.n.max(1);
+                free_entry(e, alloc);
             }
             dropped
         })
@@ -283,37 +423,102 @@ impl PieceStore {
     }
 }
 
-fn add_locked(slots: &mut [Slot; SLOTS], p: Piece<'_>, now_ms: u32) -> Added {
+/// A store on the heap (tests and fuzzing; Kamailio's live in shm), with its
+/// own count of the heap it takes; freed, buffers and all, when dropped.
+pub struct HeapStore(NonNull<PieceStore<Heap>>);
+
+impl HeapStore {
+    pub fn new() -> Self {
+        HeapStore(NonNull::from(PieceStore::new_in(test_alloc::heap()).expect("heap")))
+    }
+
+    /// Bytes of buffers out now.
+    pub fn buffers_in_use(&self) -> usize {
+        self.alloc.in_use() - std::mem::size_of::<PieceStore<Heap>>()
+    }
+}
+
+impl Default for HeapStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::ops::Deref for HeapStore {
+    type Target = PieceStore<Heap>;
+    fn deref(&self) -> &Self::Target {
+        // SAFETY: allocated by `new` and freed only by `drop`.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for HeapStore {
+    fn drop(&mut self) {
+        let alloc = self.alloc;
+        if let Some(mut entries) = self.entries.lock_within(LOCK_PATIENCE) {
+            entries.iter_mut().for_each(|e| free_entry(e, alloc));
+        }
+        // SAFETY: the block came from `alloc` with the store's size
+        // (`new_in`); `&mut self` means no reference into it is left.
+        unsafe { alloc.free(self.0.cast(), std::mem::size_of::<PieceStore<Heap>>()) };
+    }
+}
+
+/// Frees an entry and its buffer.
+fn free_entry<A: SharedAlloc>(e: &mut Entry, alloc: A) {
+    free_buffer(e, alloc);
+    (e.used, e.discarding, e.n, e.bytes) = (0, 0, 0, 0);
+}
+
+fn free_buffer<A: SharedAlloc>(e: &mut Entry, alloc: A) {
+    if let Some(p) = e.buf.0.take() {
+        // SAFETY: from `alloc` with this size (add_locked), owned by the
+        // entry, which no longer points to it.
+        unsafe { alloc.free(p.cast(), BUFFER_BYTES) };
+    }
+}
+
+/// Stops keeping the entry's message: its pieces so far go, and its later
+/// pieces until one ends it (`eor`: this one did).
+fn discard<A: SharedAlloc>(e: &mut Entry, alloc: A, eor: bool, reason: DropReason) -> Added {
+    let pieces = e.n + 1;
+    free_buffer(e, alloc);
+    (e.n, e.bytes, e.discarding, e.used) = (0, 0, u32::from(!eor), u32::from(!eor));
+    Added::Dropped { reason, pieces }
+}
+
+fn add_locked<A: SharedAlloc>(entries: &mut [Entry; ENTRIES], alloc: A, p: Piece<'_>, now_ms: u32) -> Added {
     let Piece { assoc_id, tsn, eor, bytes: piece, from } = p;
-    let i = match slots.iter().position(|s| s.used != 0 && s.assoc_id == assoc_id) {
+    let i = match entries.iter().position(|e| e.used != 0 && e.assoc_id == assoc_id) {
         Some(i) => i,
         None => {
-            let Some(i) = slots.iter().position(|s| s.used == 0) else {
+            let Some(i) = entries.iter().position(|e| e.used == 0) else {
                 return Added::Dropped { reason: DropReason::Full, pieces: 1 };
             };
-            let s = &mut slots[i];
-            (s.used, s.discarding, s.assoc_id, s.started_ms, s.n, s.bytes) = (1, 0, assoc_id, now_ms, 0, 0);
-            s.from = from.clone();
+            let e = &mut entries[i];
+            (e.used, e.discarding, e.assoc_id, e.started_ms, e.n, e.bytes) = (1, 0, assoc_id, now_ms, 0, 0);
+            e.from = from.clone();
+            e.buf = BufferPtr(alloc.alloc(BUFFER_BYTES).map(NonNull::cast));
+            if e.buf.0.is_none() {
+                return discard(e, alloc, eor, DropReason::Full);
+            }
             i
         }
     };
-    let s = &mut slots[i];
-    if s.discarding != 0 {
+    let e = &mut entries[i];
+    if e.discarding != 0 {
         if eor {
-            s.used = 0;
+            free_entry(e, alloc);
         }
-        return Added::Dropped { reason: DropReason::TooBig, pieces: 1 };
+        return Added::Dropped { reason: DropReason::Rest, pieces: 1 };
     }
-    let fits = s.bytes as usize + piece.len() <= SLOT_BYTES;
-    if !fits || s.n as usize == MAX_PIECES {
-        let pieces = s.n + 1;
-        // drop what is kept; the rest of the message until its end goes too
-        (s.n, s.bytes, s.discarding) = (0, 0, u32::from(!eor));
-        s.used = u32::from(!eor);
-        let reason = if fits { DropReason::Full } else { DropReason::TooBig };
-        return Added::Dropped { reason, pieces };
+    if e.bytes as usize + piece.len() > MAX_BYTES {
+        return discard(e, alloc, eor, DropReason::TooBig);
     }
-    insert(s, tsn, eor, piece);
+    if e.n as usize == MAX_PIECES {
+        return discard(e, alloc, eor, DropReason::TooManyPieces);
+    }
+    insert(e, tsn, eor, piece);
     Added::Kept
 }
 
@@ -322,18 +527,25 @@ fn add_locked(slots: &mut [Slot; SLOTS], p: Piece<'_>, now_ms: u32) -> Added {
 type HeldBetween<'a> = dyn Fn(i32, u32, u32) -> bool + 'a;
 
 /// Takes out a complete message, the association `first`'s first.
-fn take_any_complete(slots: &mut [Slot; SLOTS], first: i32, held: &HeldBetween, out: &mut Reassembled) -> Added {
-    let order = slots.iter().position(|s| s.used != 0 && s.assoc_id == first).into_iter().chain(0..SLOTS);
+fn take_any_complete<A: SharedAlloc>(
+    entries: &mut [Entry; ENTRIES],
+    alloc: A,
+    first: i32,
+    held: &HeldBetween,
+    now_ms: u32,
+    out: &mut Reassembled,
+) -> Added {
+    let order = entries.iter().position(|e| e.used != 0 && e.assoc_id == first).into_iter().chain(0..ENTRIES);
     for i in order {
-        let s = &mut slots[i];
-        if s.used == 0 || s.discarding != 0 {
+        let e = &mut entries[i];
+        if e.used == 0 || e.discarding != 0 {
             continue;
         }
-        match take_complete(s, held, &mut out.bytes) {
+        let (assoc_id, from) = (e.assoc_id, e.from.clone());
+        match take_complete(e, alloc, held, now_ms, &mut out.bytes) {
             Added::Kept => continue,
             done => {
-                out.assoc_id = s.assoc_id;
-                out.from = s.from.clone();
+                (out.assoc_id, out.from) = (assoc_id, from);
                 return done;
             }
         }
@@ -342,72 +554,74 @@ fn take_any_complete(slots: &mut [Slot; SLOTS], first: i32, held: &HeldBetween, 
 }
 
 /// Puts a piece in TSN order, its bytes at the matching place.
-fn insert(s: &mut Slot, tsn: u32, eor: bool, piece: &[u8]) {
-    let n = s.n as usize;
-    let at = s.meta[..n].iter().position(|m| tsn_lt(tsn, m.tsn)).unwrap_or(n);
-    let offset: usize = s.meta[..at].iter().map(|m| m.len as usize).sum();
-    let bytes = s.bytes as usize;
-    s.data.copy_within(offset..bytes, offset + piece.len());
-    s.data[offset..offset + piece.len()].copy_from_slice(piece);
-    s.meta.copy_within(at..n, at + 1);
-    s.meta[at] = PieceMeta { tsn, len: piece.len() as u32, eor: u32::from(eor) };
-    s.n += 1;
-    s.bytes += piece.len() as u32;
+fn insert(e: &mut Entry, tsn: u32, eor: bool, piece: &[u8]) {
+    let (n, bytes) = (e.n as usize, e.bytes as usize);
+    let Some(b) = e.buffer() else { return };
+    let at = b.meta[..n].iter().rposition(|m| !tsn_lt(tsn, m.tsn)).map_or(0, |k| k + 1);
+    let offset: usize = b.meta[..at].iter().map(|m| m.len as usize).sum();
+    b.data.copy_within(offset..bytes, offset + piece.len());
+    b.data[offset..offset + piece.len()].copy_from_slice(piece);
+    b.meta.copy_within(at..n, at + 1);
+    b.meta[at] = PieceMeta { tsn, len: piece.len() as u32, eor: u32::from(eor) };
+    e.n += 1;
+    e.bytes += piece.len() as u32;
 }
 
-/// Takes out the first message of the slot when it is complete.
-fn take_complete(s: &mut Slot, held: &HeldBetween, out: &mut [u8]) -> Added {
-    let n = s.n as usize;
+/// Takes out the first message of the entry when it is complete.
+fn take_complete<A: SharedAlloc>(e: &mut Entry, alloc: A, held: &HeldBetween, now_ms: u32, out: &mut [u8]) -> Added {
+    let (n, assoc_id) = (e.n as usize, e.assoc_id);
+    let Some(b) = e.buffer() else { return Added::Kept };
     // the first message ends with the first piece that has MSG_EOR
-    let Some(last) = s.meta[..n].iter().position(|m| m.eor != 0) else { return Added::Kept };
-    if held(s.assoc_id, s.meta[0].tsn, s.meta[last].tsn) {
+    let Some(last) = b.meta[..n].iter().position(|m| m.eor != 0) else { return Added::Kept };
+    if held(assoc_id, b.meta[0].tsn, b.meta[last].tsn) {
         return Added::Kept;
     }
-    let len: usize = s.meta[..=last].iter().map(|m| m.len as usize).sum();
-    let msg = &s.data[..len];
+    let len: usize = b.meta[..=last].iter().map(|m| m.len as usize).sum();
+    let msg = &b.data[..len];
     // its first piece still with a receiver, or one between that starts a
     // message of its own: a piece of this one is still out
-    if !starts_with_start_line(msg) || starts_later_message(s, last) {
+    if !starts_with_start_line(msg) || starts_later_message(b, last) {
         return Added::Kept;
     }
     match extent(msg) {
         Extent::Length(want) if want == len => {}
         Extent::NoContentLength => {}
-        Extent::Length(want) if want < len => return drop_first(s, last, DropReason::Inconsistent),
+        Extent::Length(want) if want < len => {
+            remove_first(e, alloc, last, len, now_ms);
+            return Added::Dropped { reason: DropReason::Inconsistent, pieces: last as u32 + 1 };
+        }
         // a piece still on its way (its reader preempted before `begin`): it
         // may yet come; else the message expires
         Extent::Length(_) | Extent::HeadersIncomplete => return Added::Kept,
     }
     out[..len].copy_from_slice(msg);
-    remove_first(s, last, len);
+    remove_first(e, alloc, last, len, now_ms);
     Added::Complete(len)
 }
 
 /// Whether one of pieces `1..=last` begins with a start line.
-fn starts_later_message(s: &Slot, last: usize) -> bool {
-    let mut offset = s.meta[0].len as usize;
-    s.meta[1..=last].iter().any(|m| {
-        let piece = &s.data[offset..offset + m.len as usize];
+fn starts_later_message(b: &Buffer, last: usize) -> bool {
+    let mut offset = b.meta[0].len as usize;
+    b.meta[1..=last].iter().any(|m| {
+        let piece = &b.data[offset..offset + m.len as usize];
         offset += m.len as usize;
         starts_with_start_line(piece)
     })
 }
 
-fn drop_first(s: &mut Slot, last: usize, reason: DropReason) -> Added {
-    let len: usize = s.meta[..=last].iter().map(|m| m.len as usize).sum();
-    remove_first(s, last, len);
-    Added::Dropped { reason, pieces: last as u32 + 1 }
-}
-
-/// Removes pieces `0..=last` (`len` bytes); frees the slot when none is left.
-fn remove_first(s: &mut Slot, last: usize, len: usize) {
-    let n = s.n as usize;
-    s.data.copy_within(len..s.bytes as usize, 0);
-    s.meta.copy_within(last + 1..n, 0);
-    s.n -= last as u32 + 1;
-    s.bytes -= len as u32;
-    if s.n == 0 {
-        s.used = 0;
+/// Removes pieces `0..=last` (`len` bytes); frees the entry when none is left,
+/// else the next message's time runs from `now_ms`.
+fn remove_first<A: SharedAlloc>(e: &mut Entry, alloc: A, last: usize, len: usize, now_ms: u32) {
+    let (n, bytes) = (e.n as usize, e.bytes as usize);
+    if let Some(b) = e.buffer() {
+        b.data.copy_within(len..bytes, 0);
+        b.meta.copy_within(last + 1..n, 0);
+    }
+    e.n -= last as u32 + 1;
+    e.bytes -= len as u32;
+    e.started_ms = now_ms;
+    if e.n == 0 {
+        free_entry(e, alloc);
     }
 }
 

@@ -1,7 +1,10 @@
+use crate::shared::test_alloc::Heap;
 use super::*;
 
-fn store() -> Box<PieceStore> {
-    PieceStore::boxed()
+type Store = PieceStore<Heap>;
+
+fn store() -> HeapStore {
+    HeapStore::new()
 }
 
 /// One receiver's read of a piece and its add, back to back.
@@ -9,7 +12,7 @@ trait AddPiece {
     fn add_piece(&self, assoc_id: i32, tsn: u32, eor: bool, bytes: &[u8], now_ms: u32, out: &mut Reassembled) -> Added;
 }
 
-impl AddPiece for PieceStore {
+impl AddPiece for Store {
     fn add_piece(&self, assoc_id: i32, tsn: u32, eor: bool, bytes: &[u8], now_ms: u32, out: &mut Reassembled) -> Added {
         let r = self.join();
         self.begin(r, now_ms, assoc_id, tsn);
@@ -120,12 +123,15 @@ fn a_message_over_the_sip_maximum_is_dropped_to_its_end() {
     assert_eq!(st.add_piece(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
     assert_eq!(st.add_piece(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 2 });
     assert_eq!(st.open(), 0);
+    assert_eq!(st.buffers_in_use(), 0);
     let ps = pieces(&big, &[30000, 50000, 69000], 1);
     assert_eq!(st.add_piece(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
     assert_eq!(st.add_piece(3, ps[1].0, false, &ps[1].2, 0, &mut out), Added::Kept);
     assert_eq!(st.add_piece(3, ps[2].0, false, &ps[2].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 3 });
     assert_eq!(st.open(), 1, "the rest of it is still to come");
-    assert_eq!(st.add_piece(3, ps[3].0, true, &ps[3].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 1 });
+    assert_eq!(st.buffers_in_use(), 0, "without a buffer");
+    assert!(st.cut_open(3, 0), "its next read is a piece");
+    assert_eq!(st.add_piece(3, ps[3].0, true, &ps[3].2, 0, &mut out), Added::Dropped { reason: DropReason::Rest, pieces: 1 });
     assert_eq!(st.open(), 0);
     let small = message(10);
     let ps = pieces(&small, &[40], 9);
@@ -157,25 +163,35 @@ fn pieces_that_never_complete_expire_and_an_aborted_delivery_is_dropped() {
     let st = store();
     let mut out = Reassembled::new();
     let m = message(100);
+    let assocs = |e: Expired| e.assocs().iter().map(|x| (x.assoc_id, x.pieces)).collect::<Vec<_>>();
     assert_eq!(st.add_piece(1, 10, false, &m[..50], 1000, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(1, 11, false, &m[50..60], 1000, &mut out), Added::Kept);
     assert_eq!(st.add_piece(2, 10, true, &m[50..], 3000, &mut out), Added::Kept, "a tail without its head");
-    assert_eq!(st.expire(5999, 5000, None), 0);
-    assert_eq!(st.expire(6000, 5000, None), 1);
+    assert_eq!(assocs(st.expire(5999, 5000)), vec![]);
+    assert_eq!(assocs(st.expire(6000, 5000)), vec![(1, 2)], "association 1's message expired");
     assert_eq!(st.open(), 1);
-    assert_eq!(st.expire(6000, 5000, Some(2)), 1, "association 2's delivery aborted");
+    assert_eq!(st.drop_assoc(2), 1, "association 2's delivery aborted");
     assert_eq!(st.open(), 0);
+    assert_eq!(st.buffers_in_use(), 0);
     // the clock wraps
     assert_eq!(st.add_piece(1, 10, false, &m[..50], u32::MAX - 10, &mut out), Added::Kept);
-    assert_eq!(st.expire(100, 5000, None), 0);
-    assert_eq!(st.expire(5000, 5000, None), 1);
+    assert_eq!(assocs(st.expire(100, 5000)), vec![]);
+    assert_eq!(assocs(st.expire(5000, 5000)), vec![(1, 1)]);
+    // a message being dropped already expires without being told again
+    let big = message(70000);
+    assert_eq!(st.add_piece(4, 1, false, &big[..40000], 0, &mut out), Added::Kept);
+    assert!(matches!(st.add_piece(4, 2, false, &big[40000..], 0, &mut out), Added::Dropped { reason: DropReason::TooBig, .. }));
+    let e = st.expire(5000, 5000);
+    assert_eq!((e.assocs().len(), e.rest), (0, 1));
+    assert_eq!(st.open(), 0);
 }
 
 #[test]
-fn when_every_slot_is_taken_a_new_message_is_dropped() {
+fn when_every_entry_is_taken_a_new_message_is_dropped() {
     let st = store();
     let mut out = Reassembled::new();
     let m = message(100);
-    for assoc in 0..SLOTS as i32 {
+    for assoc in 0..ENTRIES as i32 {
         assert_eq!(st.add_piece(assoc, 1, false, &m[..50], 0, &mut out), Added::Kept);
     }
     assert_eq!(st.add_piece(99, 1, false, &m[..50], 0, &mut out), Added::Dropped { reason: DropReason::Full, pieces: 1 });
@@ -186,7 +202,7 @@ fn when_every_slot_is_taken_a_new_message_is_dropped() {
 fn a_piece_is_dropped_rather_than_wait_long_for_a_held_lock() {
     let st = store();
     let mut out = Reassembled::new();
-    let held = st.slots.lock();
+    let held = st.entries.lock();
     assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Dropped { reason: DropReason::Busy, pieces: 1 });
     drop(held);
     assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Kept);
@@ -194,7 +210,7 @@ fn a_piece_is_dropped_rather_than_wait_long_for_a_held_lock() {
 
 /// Each of `pieces` (association, TSN) read by its own receiver, in this
 /// order, each saying so at once; returns the readers.
-fn read_all(st: &PieceStore, pieces: &[(i32, u32)], now_ms: u32) -> Vec<Reader> {
+fn read_all(st: &Store, pieces: &[(i32, u32)], now_ms: u32) -> Vec<Reader> {
     pieces
         .iter()
         .map(|&(assoc_id, tsn)| {
@@ -294,4 +310,92 @@ fn the_sweep_hands_over_a_message_whose_last_holder_went_away() {
     assert_eq!(st.settle(1001 + HOLD_LIMIT_MS, &mut out), Added::Complete(m.len()), "r[1] held it too long");
     st.add_nothing(r[1]);
     assert_eq!(st.settle(0, &mut out), Added::Kept, "nothing left");
+}
+
+#[test]
+fn every_association_cut_at_once_is_put_together_and_its_buffer_given_back() {
+    // pieces of all the associations an entry each, mixed as the kernel
+    // hands them over with fragment interleave 1
+    let st = store();
+    let mut out = Reassembled::new();
+    let msgs: Vec<Vec<u8>> = (0..ENTRIES).map(|k| message(200 + k)).collect();
+    let cut: Vec<_> = msgs.iter().enumerate().map(|(k, m)| pieces(m, &[50, 120], 1000 * k as u32)).collect();
+    let mut done = vec![None; ENTRIES];
+    for i in 0..3 {
+        for (k, ps) in cut.iter().enumerate() {
+            let (tsn, eor, ref bytes) = ps[i];
+            match st.add_piece(k as i32, tsn, eor, bytes, 0, &mut out) {
+                Added::Kept => assert!(i < 2),
+                Added::Complete(n) => {
+                    assert_eq!(out.assoc_id, k as i32);
+                    done[k] = Some(out.bytes[..n].to_vec());
+                }
+                other => panic!("association {k}: {other:?}"),
+            }
+        }
+        if i == 0 {
+            assert_eq!(st.open(), ENTRIES as u32);
+            assert_eq!(st.buffers_in_use(), ENTRIES * BUFFER_BYTES, "a buffer per message");
+        }
+    }
+    assert_eq!(done, msgs.into_iter().map(Some).collect::<Vec<_>>());
+    assert_eq!((st.open(), st.buffers_in_use()), (0, 0));
+}
+
+#[test]
+fn a_message_of_the_largest_size_comes_in_small_pieces() {
+    let st = store();
+    let mut out = Reassembled::new();
+    let m = message(if cfg!(miri) { 6000 } else { MAX_BYTES - 100 });
+    let cuts: Vec<usize> = (1..m.len().div_ceil(500)).map(|k| k * 500).collect();
+    let ps = pieces(&m, &cuts, 7);
+    for (i, (tsn, eor, bytes)) in ps.iter().enumerate() {
+        let got = st.add_piece(9, *tsn, *eor, bytes, 0, &mut out);
+        assert_eq!(got, if i + 1 < ps.len() { Added::Kept } else { Added::Complete(m.len()) }, "piece {i}");
+    }
+    assert_eq!(&out.bytes[..m.len()], &m[..]);
+    // finer than an entry keeps: dropped, and so is the rest until its end
+    let m = message(MAX_PIECES * 20);
+    let cuts: Vec<usize> = (1..=MAX_PIECES).map(|k| k * 20).collect();
+    let ps = pieces(&m, &cuts, 7);
+    let got: Vec<Added> = ps.iter().map(|(tsn, eor, b)| st.add_piece(9, *tsn, *eor, b, 0, &mut out)).collect();
+    assert!(got[..MAX_PIECES].iter().all(|a| *a == Added::Kept));
+    assert_eq!(got[MAX_PIECES], Added::Dropped { reason: DropReason::TooManyPieces, pieces: MAX_PIECES as u32 + 1 });
+    assert!(got[MAX_PIECES + 1..].iter().all(|a| *a == Added::Dropped { reason: DropReason::Rest, pieces: 1 }));
+    assert_eq!((st.open(), st.buffers_in_use()), (0, 0));
+}
+
+#[test]
+fn an_association_with_a_cut_message_open_reads_pieces_only() {
+    let st = store();
+    let mut out = Reassembled::new();
+    assert!(!st.cut_open(1, 0), "nothing cut");
+    let r = st.join();
+    st.begin(r, 0, 1, 10);
+    assert!(st.cut_open(1, 0), "a receiver holds its piece");
+    assert!(!st.cut_open(2, 0));
+    assert!(!st.cut_open(1, HOLD_LIMIT_MS + 1), "a hold too old is not waited for");
+    let m = message(100);
+    let from = RawAddr::empty();
+    assert_eq!(st.add(r, Piece { assoc_id: 1, tsn: 10, eor: false, bytes: &m[..50], from: &from }, 0, &mut out), Added::Kept);
+    assert!(st.cut_open(1, 0), "its message is being put together");
+    assert!(!st.cut_open(2, 0));
+    assert_eq!(st.add_piece(1, 11, true, &m[50..], 0, &mut out), Added::Complete(m.len()));
+    assert!(!st.cut_open(1, 0), "done");
+}
+
+#[test]
+fn a_message_expires_by_its_own_age_not_its_entrys() {
+    let st = store();
+    let mut out = Reassembled::new();
+    let (a, b) = (message(100), message(100));
+    let ids = |e: Expired| e.assocs().iter().map(|x| x.assoc_id).collect::<Vec<_>>();
+    // begun by another receiver after this one read its clock
+    assert_eq!(st.add_piece(1, 10, false, &a[..50], 1000, &mut out), Added::Kept);
+    assert_eq!(ids(st.expire(999, 5000)), Vec::<i32>::new(), "not expired: younger than the clock read");
+    // the next message's first piece came before the first message completed
+    assert_eq!(st.add_piece(1, 20, false, &b[..50], 1000, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(1, 11, true, &a[50..], 4000, &mut out), Added::Complete(a.len()));
+    assert_eq!(ids(st.expire(8999, 5000)), Vec::<i32>::new(), "b's time runs from a's completion");
+    assert_eq!(ids(st.expire(9000, 5000)), vec![1]);
 }

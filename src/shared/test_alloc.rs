@@ -1,4 +1,5 @@
-//! Test stand-in for Kamailio's shm: the process heap, counting what is out.
+//! Stand-in for Kamailio's shm in tests and fuzzing: the process heap,
+//! counting what is out.
 //! Threads of one process share it, as Kamailio's processes share shm.
 
 use super::assoc_table::SharedAlloc;

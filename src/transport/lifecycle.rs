@@ -58,6 +58,7 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
         return -1;
     }
     warn_shared_send_buffer(raw[ParamId::SendWait as usize]);
+    warn_shared_receive_buffer();
     super::peers::freeze();
     let values = settings::startup_values().copied().unwrap_or(*raw);
     if !runtime::declare(&values, on_change, on_set) {
@@ -88,6 +89,21 @@ fn warn_shared_send_buffer(send_wait_ms: i32) {
             "net.sctp.sndbuf_policy is 0: all associations of an SCTP socket share its send buffer, so one peer \
              that stops reading can make sends to every peer wait (sctp_send_wait {send_wait_ms} ms) and fail; \
              set it to 1 (sysctl -w net.sctp.sndbuf_policy=1) to give each association its own"
+        );
+    }
+}
+
+/// With the kernel's default rcvbuf_policy, the associations of a socket share
+/// its receive buffer: when a burst fills it, an association whose data finds
+/// it full has its window closed and reopens it only slowly, so that a message
+/// it sends in pieces may not end within sctp_cut_timeout. Say so once.
+fn warn_shared_receive_buffer() {
+    if sysctl::rcvbuf_policy() == Some(0) {
+        log::warn!(
+            "net.sctp.rcvbuf_policy is 0: all associations of an SCTP socket share its receive buffer, so a burst \
+             from some peers can close another peer's window for seconds, and a message it sends in pieces may \
+             then be aborted (sctp_cut_timeout); set it to 1 (sysctl -w net.sctp.rcvbuf_policy=1) to give each \
+             association its own"
         );
     }
 }

@@ -2,11 +2,14 @@
 //! created with the socket before the core forks and found by descriptor
 //! afterwards.
 
-use crate::kam::shm::new_piece_store;
+use crate::kam::shm::{new_piece_store, Shm};
 use crate::shared::piece_store::PieceStore;
 use std::sync::Mutex;
 
-static STORES: Mutex<Vec<(i32, &'static PieceStore)>> = Mutex::new(Vec::new());
+/// A socket's store, in Kamailio's shm.
+pub type Store = PieceStore<Shm>;
+
+static STORES: Mutex<Vec<(i32, &'static Store)>> = Mutex::new(Vec::new());
 
 /// Creates the store of socket `fd` (main process, before fork).
 pub fn create(fd: i32) -> bool {
@@ -15,6 +18,14 @@ pub fn create(fd: i32) -> bool {
     true
 }
 
-pub fn get(fd: i32) -> Option<&'static PieceStore> {
+pub fn get(fd: i32) -> Option<&'static Store> {
     STORES.lock().unwrap_or_else(|e| e.into_inner()).iter().find(|(f, _)| *f == fd).map(|(_, s)| *s)
+}
+
+/// Messages being put together now, and the most that can be, over every
+/// socket of this process's view (all of them: created before fork).
+pub fn usage() -> (u32, u32) {
+    let stores = STORES.lock().unwrap_or_else(|e| e.into_inner());
+    let open = stores.iter().map(|(_, s)| s.open()).sum();
+    (open, (stores.len() * crate::shared::piece_store::ENTRIES) as u32)
 }

@@ -1,38 +1,47 @@
 //! Pieces of messages the kernel cut, on their way through the socket's store
-//! (shared::piece_store): counted, and logged at most once per interval.
+//! (shared::piece_store): counted, and a peer whose cut message cannot become
+//! a SIP message (too big, never ended, ...) is cut off: its association is
+//! aborted, so that it holds neither the store nor the kernel's receive
+//! buffer, and the peer learns that its message was lost.
 
+use super::events::FromAddr;
+use super::piece_stores::Store;
 use super::ratelimit::Every;
-use super::stats;
+use super::{runtime, send, stats};
+use crate::kam::net::SocketInfo;
 use crate::shared::clock::monotonic_ms;
-use crate::shared::piece_store::{Added, DropReason, Piece, PieceStore, Reader, Reassembled};
+use crate::shared::piece_store::{Added, DropReason, Piece, Reader, Reassembled};
 use std::fmt;
 
-/// How long the pieces of a message may wait for the rest of it. The kernel
-/// delivers what it has as it arrives; a piece is late only when a chunk
-/// had to be retransmitted a few times or the peer went away.
-pub const BOUND_MS: u32 = 5000;
 /// How often a receiver looks for pieces past the bound, at most, while any
 /// are kept.
 const SWEEP_EVERY_MS: u32 = 100;
+/// The reason sent with the ABORT of an association whose cut message could
+/// not be put together.
+pub const ABORT_REASON_CUT: &[u8] = b"SIP message cut by partial delivery could not be reassembled";
 
-static DROPPED_LOG: Every = Every::new(10);
+/// Lines about dropped pieces and aborted associations: each one unless they
+/// come faster than one a second (per process).
+static DROPPED_LOG: Every = Every::new(1);
 
 /// Adds a piece `r` read (and said it holds: `PieceStore::begin`);
 /// `Some(len)` when a message is now complete, in `whole`.
-pub fn add(store: &PieceStore, r: Reader, piece: Piece<'_>, whole: &mut Reassembled, from: &dyn fmt::Display) -> Option<usize> {
+pub fn add(sock: SocketInfo, store: &Store, r: Reader, piece: Piece<'_>, whole: &mut Reassembled) -> Option<usize> {
     let added = store.add(r, piece, monotonic_ms(), whole);
+    let from = piece.from.to_socket_addr();
     if added == Added::Kept {
         log::debug!(
-            "sctp: kept a {}-byte piece of a message from {from} (association {}, tsn {})",
+            "sctp: kept a {}-byte piece of a message from {} (association {}, tsn {})",
             piece.bytes.len(),
+            FromAddr(from),
             piece.assoc_id,
             piece.tsn
         );
     }
-    outcome(added, from)
+    outcome(sock, store, added, piece.assoc_id, &FromAddr(from))
 }
 
-fn outcome(added: Added, from: &dyn fmt::Display) -> Option<usize> {
+fn outcome(sock: SocketInfo, store: &Store, added: Added, assoc_id: i32, from: &dyn fmt::Display) -> Option<usize> {
     match added {
         Added::Kept => None,
         Added::Complete(len) => {
@@ -40,18 +49,32 @@ fn outcome(added: Added, from: &dyn fmt::Display) -> Option<usize> {
             log::debug!("sctp: a {len}-byte message from {from} put back together");
             Some(len)
         }
+        // later pieces of a message already being dropped: its association
+        // was aborted when the drop began
+        Added::Dropped { reason: DropReason::Rest, pieces } => {
+            stats::CUT_DROPPED.add(u64::from(pieces));
+            None
+        }
         Added::Dropped { reason, pieces } => {
-            dropped(pieces, reason, from);
+            cut_off(sock, store, assoc_id, pieces, reason, from);
             None
         }
     }
 }
 
-/// Drops what the peer or the stack gave up (SCTP_PARTIAL_DELIVERY_ABORTED).
-pub fn aborted(store: &PieceStore, assoc_id: i32, from: &dyn fmt::Display) {
-    let n = store.expire(monotonic_ms(), BOUND_MS, Some(assoc_id));
+/// Drops what the peer or the stack gave up (SCTP_PARTIAL_DELIVERY_ABORTED):
+/// the association is ending already.
+pub fn aborted(store: &Store, assoc_id: i32, from: &dyn fmt::Display) {
+    let n = store.drop_assoc(assoc_id);
     if n > 0 {
-        dropped(n, DropReason::Expired, from);
+        stats::CUT_DROPPED.add(u64::from(n));
+        if let Some(left_out) = DROPPED_LOG.due() {
+            log::warn!(
+                "sctp: dropped {n} piece(s) of a cut message from {from} (association {assoc_id}): {}{}",
+                why(DropReason::Aborted),
+                LeftOut(left_out)
+            );
+        }
     }
 }
 
@@ -63,9 +86,10 @@ pub struct Sweeper {
 
 impl Sweeper {
     /// Hands over a message that became complete after its last piece was
-    /// added (`Some(len)`, in `whole`), else drops pieces kept past the
-    /// bound; costs one load while no piece is kept.
-    pub fn sweep(&mut self, store: &PieceStore, whole: &mut Reassembled) -> Option<usize> {
+    /// added (`Some(len)`, in `whole`), else cuts off the peers whose message
+    /// did not end within `sctp_cut_timeout`; costs one load while no piece
+    /// is kept.
+    pub fn sweep(&mut self, sock: SocketInfo, store: &Store, whole: &mut Reassembled) -> Option<usize> {
         if store.open() == 0 {
             return None;
         }
@@ -74,12 +98,13 @@ impl Sweeper {
             return None;
         }
         self.next_ms = Some(now.wrapping_add(SWEEP_EVERY_MS));
-        if let Some(len) = next_complete(store, whole) {
+        if let Some(len) = next_complete(sock, store, whole) {
             return Some(len);
         }
-        let n = store.expire(now, BOUND_MS, None);
-        if n > 0 {
-            dropped(n, DropReason::Expired, &"a peer");
+        let expired = store.expire(now, runtime::cut_timeout_ms());
+        stats::CUT_DROPPED.add(u64::from(expired.rest));
+        for e in expired.assocs() {
+            cut_off(sock, store, e.assoc_id, e.pieces, DropReason::Expired, &FromAddr(e.from.to_socket_addr()));
         }
         None
     }
@@ -87,22 +112,59 @@ impl Sweeper {
 
 /// Another message that is complete, if any: one piece may complete
 /// several (the messages that waited for it).
-pub fn next_complete(store: &PieceStore, whole: &mut Reassembled) -> Option<usize> {
-    outcome(store.settle(monotonic_ms(), whole), &"a peer")
+pub fn next_complete(sock: SocketInfo, store: &Store, whole: &mut Reassembled) -> Option<usize> {
+    let added = store.settle(monotonic_ms(), whole);
+    let assoc_id = whole.assoc_id;
+    outcome(sock, store, added, assoc_id, &FromAddr(whole.from.to_socket_addr()))
 }
 
-fn dropped(pieces: u32, reason: DropReason, from: &dyn fmt::Display) {
+/// Drops `pieces` of association `assoc_id`'s cut message and aborts the
+/// association: counted, logged (at most one line a second).
+fn cut_off(sock: SocketInfo, store: &Store, assoc_id: i32, pieces: u32, reason: DropReason, from: &dyn fmt::Display) {
     stats::CUT_DROPPED.add(u64::from(pieces));
-    if let Some(left_out) = DROPPED_LOG.due() {
-        let why = match reason {
-            DropReason::TooBig => "the message is bigger than the largest SIP message (65535 bytes)",
-            DropReason::Inconsistent => "the pieces hold more bytes than the message's Content-Length",
-            DropReason::Expired => "the rest of the message did not arrive within 5 s, or its delivery was aborted",
-            DropReason::Full => "too many cut messages or pieces at once",
-            DropReason::Busy => "the store of cut messages stayed locked (a receiver stopped inside it?)",
-        };
-        log::error!(
-            "sctp: dropped {pieces} piece(s) of a cut message from {from}: {why} ({left_out} more such drops since the last line)"
-        );
+    // a non-blocking send of one chunk: no lock of ours is held
+    let aborted = send::send_abort(sock, None, assoc_id, ABORT_REASON_CUT);
+    // what the association still had in the store cannot complete either
+    let rest = store.drop_assoc(assoc_id);
+    stats::CUT_DROPPED.add(u64::from(rest));
+    match aborted {
+        Ok(()) => {
+            stats::CUT_ABORTED.inc();
+            if let Some(left_out) = DROPPED_LOG.due() {
+                log::error!(
+                    "{sock}: aborted the association of {from} (association {assoc_id}): its cut message {}; {} piece(s) dropped{}",
+                    why(reason),
+                    pieces + rest,
+                    LeftOut(left_out)
+                );
+            }
+        }
+        // gone already (aborted by another receiver, or by the peer)
+        Err(e) => log::debug!("{sock}: association {assoc_id} of {from} not aborted ({e}): {}", why(reason)),
+    }
+}
+
+fn why(reason: DropReason) -> &'static str {
+    match reason {
+        DropReason::TooBig => "grew past the largest SIP message (65535 bytes)",
+        DropReason::TooManyPieces => "came in too many small pieces",
+        DropReason::Inconsistent => "holds more bytes than its Content-Length says",
+        DropReason::Expired => "did not end within sctp_cut_timeout",
+        DropReason::Aborted => "its delivery was aborted",
+        DropReason::Rest => "was being dropped already",
+        DropReason::Full => "found no room: too many cut messages at once, or no shared memory",
+        DropReason::Busy => "found the store of cut messages locked (a receiver stopped inside it?)",
+    }
+}
+
+/// "; N more such lines left out" when N > 0.
+struct LeftOut(u32);
+
+impl fmt::Display for LeftOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, " ({n} more such lines left out since the last)"),
+        }
     }
 }

@@ -23,7 +23,8 @@ use crate::sctp::options::set_receive_timeout;
 use crate::sctp::socket::Received;
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::clock::monotonic_ms;
-use crate::shared::piece_store::{Piece, PieceStore, Reassembled};
+use crate::shared::piece_store::{Piece, Reassembled};
+use piece_stores::Store;
 use crate::sip_frame::starts_with_start_line;
 use crate::sockaddr::RawAddr;
 use std::net::SocketAddr;
@@ -84,7 +85,7 @@ pub fn run() -> i32 {
         let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
         // a piece of a cut message: say so at once, before anything else, so
         // that no other receiver completes the message without it
-        let is_piece = got.as_ref().is_ok_and(|g| !g.notification && !is_whole(g, &buf[..g.len]));
+        let is_piece = got.as_ref().is_ok_and(|g| is_piece(store, g, &buf[..g.len]));
         if let (true, Ok(Received { info: Some(i), .. })) = (is_piece, &got) {
             store.begin(reader, monotonic_ms(), i.assoc_id, i.tsn);
         }
@@ -92,7 +93,7 @@ pub fn run() -> i32 {
         // snapshot of the values serves the handling of this read
         runtime::refresh(&cfg);
         rt = runtime::current();
-        let swept = sweeper.sweep(store, &mut whole);
+        let swept = sweeper.sweep(sock, store, &mut whole);
         deliver_reassembled(sock, store, &mut whole, swept, &mut ri, &rt);
         let got = match got {
             Ok(got) => got,
@@ -135,7 +136,7 @@ pub fn run() -> i32 {
                 continue;
             };
             let piece = Piece { assoc_id: info.assoc_id, tsn: info.tsn, eor: got.end_of_record, bytes, from: &from };
-            let added = guard("sctp receive", None, || pieces::add(store, reader, piece, &mut whole, &FromAddr(src)));
+            let added = guard("sctp receive", None, || pieces::add(sock, store, reader, piece, &mut whole));
             deliver_reassembled(sock, store, &mut whole, added, &mut ri, &rt);
             continue;
         }
@@ -143,6 +144,15 @@ pub fn run() -> i32 {
         // a failure on one message must not end the receiver
         guard("sctp receive", (), || deliver(sock, &mut buf, got.len, &from, src, conn_id, &mut ri));
     }
+}
+
+/// Whether a read is a piece of a message the kernel cut: not whole, or of an
+/// association whose cut message is still being put together (the kernel
+/// hands one association's pieces over in a row, so a read that looks whole
+/// then is the rest of that message, or a message behind it).
+fn is_piece(store: &Store, got: &Received, bytes: &[u8]) -> bool {
+    !got.notification
+        && (!is_whole(got, bytes) || got.info.is_some_and(|i| store.cut_open(i.assoc_id, monotonic_ms())))
 }
 
 /// Whether a read is a whole message: it ends one and begins with a SIP
@@ -170,7 +180,7 @@ fn conn_id(sock: SocketInfo, assoc_id: Option<i32>, src: Option<SocketAddr>, rt:
 /// then any other that completed with it.
 fn deliver_reassembled(
     sock: SocketInfo,
-    store: &PieceStore,
+    store: &Store,
     whole: &mut Reassembled,
     mut complete: Option<usize>,
     ri: &mut ReceiveInfo,
@@ -181,14 +191,14 @@ fn deliver_reassembled(
         let conn_id = conn_id(sock, Some(whole.assoc_id), src, rt);
         let Reassembled { bytes, from, .. } = &mut *whole;
         guard("sctp receive", (), || deliver(sock, bytes, len, from, src, conn_id, ri));
-        complete = guard("sctp receive", None, || pieces::next_complete(store, whole));
+        complete = guard("sctp receive", None, || pieces::next_complete(sock, store, whole));
     }
 }
 
 /// Accounts for a notification and acts on it.
 fn notification(
     sock: SocketInfo,
-    store: &PieceStore,
+    store: &Store,
     got: &Received,
     bytes: &[u8],
     src: Option<SocketAddr>,

@@ -85,6 +85,12 @@ pub fn current() -> Runtime {
     }
 }
 
+/// `sctp_cut_timeout` in force in this process (read only while cut
+/// messages are kept, not for every message).
+pub fn cut_timeout_ms() -> u32 {
+    value(ParamId::CutTimeout).max(1) as u32
+}
+
 /// One value in force in this process: the config framework's, or before
 /// the group is declared the startup value.
 fn value(id: ParamId) -> i32 {

@@ -1,7 +1,8 @@
 //! The counter group `sctp`, with the C module's eleven counters and ours
-//! (sendq_wait, cut_reassembled, cut_dropped, assoc_stalled).
+//! (sendq_wait, cut_reassembled, cut_dropped, cut_aborted, cut_pending,
+//! assoc_stalled).
 
-use super::assoc;
+use super::{assoc, piece_stores};
 use super::runtime;
 use crate::kam::counters::{register_group, Counter, CounterDef, Source};
 
@@ -18,9 +19,14 @@ pub static SEND_FORCE_RETRY: Counter = Counter::new();
 pub static CUT_REASSEMBLED: Counter = Counter::new();
 pub static CUT_DROPPED: Counter = Counter::new();
 pub static ASSOC_STALLED: Counter = Counter::new();
+pub static CUT_ABORTED: Counter = Counter::new();
 
 fn opened() -> i64 {
     assoc::opened() as i64
+}
+
+fn cut_pending() -> i64 {
+    piece_stores::usage().0 as i64
 }
 
 fn tracked() -> i64 {
@@ -43,6 +49,8 @@ pub fn register() -> bool {
         CounterDef { name: c"send_force_retry", doc: c"incremented each time a failed send is force-retried (possible only if sctp_send_retries != 0).", source: Handle(&SEND_FORCE_RETRY) },
         CounterDef { name: c"cut_reassembled", doc: c"number of messages the kernel handed over in pieces (partial delivery) that were put back together.", source: Handle(&CUT_REASSEMBLED) },
         CounterDef { name: c"cut_dropped", doc: c"number of pieces of cut messages dropped: too big, never completed, or aborted.", source: Handle(&CUT_DROPPED) },
+        CounterDef { name: c"cut_aborted", doc: c"number of associations aborted because a message they sent in pieces could not be put together (too big, not ended within sctp_cut_timeout, ...).", source: Handle(&CUT_ABORTED) },
+        CounterDef { name: c"cut_pending", doc: c"number of cut messages being put together now (at most 64 per socket).", source: Read(cut_pending) },
         CounterDef { name: c"assoc_stalled", doc: c"number of associations found stalled: data waited and the peer took none for sctp_stall_timeout.", source: Handle(&ASSOC_STALLED) },
         CounterDef { name: c"current_opened_connections", doc: c"number of currently opened associations.", source: Read(opened) },
         CounterDef { name: c"current_tracked_connections", doc: c"number of currently tracked associations.", source: Read(tracked) },
