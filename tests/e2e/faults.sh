@@ -550,10 +550,10 @@ sc_churn_c() { churn "$C_MODULE" 1; }
 
 # ---------------------------------------------------------------------------
 # big-message: a BIG_SIZE-byte INVITE (the kernel hands it over in pieces of
-# the receivers' read size) is dropped whole, BIG_ROUNDS times on one
-# association, against 4 receivers (so that different receivers read the
-# pieces); after each, an OPTIONS on the same association is answered.
-# No piece may reach the core: see no_piece_reached_core.
+# the receivers' read size) is dropped whole and its association aborted,
+# BIG_ROUNDS times from one socket, against 4 receivers (so that different
+# receivers read the pieces); after each, an OPTIONS on a new association is
+# answered. No piece may reach the core: see no_piece_reached_core.
 #
 # Ours only: the C module drops the first piece and hands the later ones to
 # the core (seen: parse errors for each tail).
@@ -592,8 +592,11 @@ no_piece_reached_core() {
 big_message() {
 	local module=$1 bad=0
 	start_fault_uas k "$module" 4 1 || return 1
-	run_client big --oversize "$BIG_SIZE" --requests 1 --rounds "$BIG_ROUNDS" --timeout 5 127.0.0.1:5060
+	run_client big --oversize "$BIG_SIZE" --expect-abort 5 --requests 1 --rounds "$BIG_ROUNDS" --timeout 5 \
+		127.0.0.1:5060
 	expect "OPTIONS answered after each big message" "$(result_field ok)" "$BIG_ROUNDS" || bad=1
+	expect "associations aborted (the peer saw COMM_LOST)" "$(result_field comm_lost)" "$BIG_ROUNDS" || bad=1
+	expect "associations aborted (cut_aborted)" "$(counter_value k cut_aborted)" "$BIG_ROUNDS" || bad=1
 	check_alive k || bad=1
 	say "log lines of the module about the big messages:"
 	grep -E -i 'does not fit|largest SIP message|cut message|partial' "${KAM_LOG[k]}" | cut -c 1-300 | head -n 20 | indent

@@ -137,33 +137,38 @@ sc_bad_param() {
 }
 
 # A 70000-byte message (more than the largest SIP message, 65535 bytes) must
-# be dropped with an error line, no piece of it may reach the core
-# (no_piece_reached_core, faults.sh), and the association and Kamailio must
-# carry on: a small OPTIONS on the same association right after it gets its
-# 200.
+# be dropped with an error line naming the peer, no piece of it may reach the
+# core (no_piece_reached_core, faults.sh), its association must be aborted at
+# once (the peer sees it within 2 s; cut_aborted 1), and Kamailio must carry
+# on: a small OPTIONS from the same socket, on a new association, gets its 200.
 sc_oversize() {
 	start_fault_uas uas "$OUR_MODULE" 2 1 || return 1
-	run_client big --oversize 70000 --requests 1 --timeout 5 127.0.0.1:5060
-	local ok bad=0
+	run_client big --oversize 70000 --expect-abort 5 --requests 1 --timeout 5 127.0.0.1:5060
+	local ok after bad=0
 	ok=$(result_field ok)
+	after=$(result_field aborted_after)
 	check_alive uas || return 1
 	say "log lines about the oversized message:"
-	grep -E -i 'does not fit|largest SIP message|partial|too (big|large)|buf' "${KAM_LOG[uas]}" | head -n 10 | cut -c 1-300 | indent
-	if ! grep -E -q 'does not fit|largest SIP message' "${KAM_LOG[uas]}"; then
-		say "ERROR: no error line about the dropped oversized message ('does not fit' / 'largest SIP message')"
+	grep -E -i 'largest SIP message|cut message|partial' "${KAM_LOG[uas]}" | head -n 10 | cut -c 1-300 | indent
+	if ! grep -E -q 'aborted the association of 127.0.0.1:[0-9]+ .*largest SIP message' "${KAM_LOG[uas]}"; then
+		say "ERROR: no error line naming the peer whose oversized message aborted its association"
 		bad=1
 	fi
+	expect "the peer saw its association aborted within 2 s (after $after s)" \
+		"$(awk -v t="$after" 'BEGIN { print (t >= 0 && t <= 2) ? "yes" : "no" }')" yes || bad=1
+	expect "associations aborted (cut_aborted)" "$(counter_value uas cut_aborted)" 1 || bad=1
 	if [ "$ok" != 1 ]; then
 		say "ERROR: the OPTIONS sent after the oversized message got no 200"
 		bad=1
 	fi
 	no_piece_reached_core uas 1 || bad=1
-	[ $bad = 0 ] && say "oversized message dropped with an error line, none of it reached the core; the next request was answered"
+	[ $bad = 0 ] && say "oversized message dropped, its association aborted, none of it reached the core; the next request was answered"
 }
 
 # shellcheck source-path=SCRIPTDIR
 . "$E2E_DIR/parity.sh"
 . "$E2E_DIR/faults.sh"
+. "$E2E_DIR/cut.sh"
 . "$E2E_DIR/events.sh"
 . "$E2E_DIR/multihome.sh"
 . "$E2E_DIR/health.sh"

@@ -13,6 +13,15 @@ in order:
                   the association ends the wait);
   --interval S    seconds between two requests;
   --body N        gives each OPTIONS an N-byte text body;
+  --body-range A:B  gives each OPTIONS a text body of A to B bytes (random,
+                  the same for the same label);
+  --mtu M         sends in packets of at most M bytes (path MTU discovery
+                  off), so that each DATA chunk of --maxseg goes alone;
+  --assocs N      does all of it N times at once, on N sockets (N
+                  associations), the RESULT line summing them;
+  --expect-abort S  after the oversized message, waits at most S seconds for
+                  the association to be aborted, and says how long it took
+                  (later requests go on a new association);
   --maxseg M      sends in DATA chunks of at most M bytes (SCTP_MAXSEG), so
                   that a bigger message goes as several chunks;
   --rounds R      does the above (oversized message, then the requests) R
@@ -29,8 +38,11 @@ in order:
                   address's, the others added with sctp_bindx): a multihomed
                   peer; default 127.0.0.1 (::1 for an IPv6 destination).
 
+With --requests 0, only the oversized message is sent (once per round).
 Everything it does and sees is printed, one line each; the last line is
-    RESULT sent=K replied=R ok=O comm_up=U comm_lost=L shutdown=S send_failed=F
+    RESULT sent=K replied=R ok=O comm_up=U comm_lost=L shutdown=S send_failed=F aborted_after=T
+(aborted_after: seconds from the oversized message to its association's abort,
+-1 if none came within --expect-abort).
 (ok: replies with status 200). Exit code 0 if every request got a 200.
 Only loopback destinations are accepted.
 """
@@ -44,10 +56,13 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import time
 
 IPPROTO_SCTP = 132
 SCTP_EVENTS = 11
+SCTP_PEER_ADDR_PARAMS = 9
+SPP_PMTUD_DISABLE = 16
 SCTP_SOCKOPT_BINDX_ADD = 100
 SCTP_MAXSEG = 13
 MSG_NOTIFICATION = 0x8000
@@ -64,12 +79,16 @@ T0 = time.monotonic()
 stop = False
 
 
+PRINT = threading.Lock()
+
+
 def log(label, text):
-    print("%7.3f client[%s]: %s" % (time.monotonic() - T0, label, text), flush=True)
+    with PRINT:
+        print("%7.3f client[%s]: %s" % (time.monotonic() - T0, label, text), flush=True)
 
 
 class Client:
-    def __init__(self, label, dest, bind=None, body=0, maxseg=0):
+    def __init__(self, label, dest, bind=None, body=(0, 0), maxseg=0, mtu=0):
         self.label = label
         self.dest = dest
         fam = socket.AF_INET6 if ":" in dest[0] else socket.AF_INET
@@ -89,6 +108,13 @@ class Client:
         if len(local) > 1:
             log(label, "also bound to %s" % ", ".join(local[1:]))
         self.body = body
+        self.rand = random.Random(label)
+        if mtu:
+            # struct sctp_paddrparams (packed, 156 bytes) for every future
+            # association: this path MTU, discovery off
+            spp = struct.pack("=i128sIHIIIIB", 0, bytes(128), 0, 0, mtu, 0, SPP_PMTUD_DISABLE, 0, 0) + bytes(1)
+            self.sock.setsockopt(IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, spp)
+            log(label, "packets of at most %d bytes" % mtu)
         if maxseg:
             # struct sctp_assoc_value: every association of the socket
             self.sock.setsockopt(IPPROTO_SCTP, SCTP_MAXSEG, struct.pack("=iI", 0, maxseg))
@@ -175,8 +201,9 @@ class Client:
 
     def request(self, n, timeout):
         """Send OPTIONS n and wait for its final reply: its status or None."""
-        if self.body:
-            msg, callid = self.sip("OPTIONS", n, b"o" * self.body, "Content-Type: text/plain\r\n")
+        if self.body[1]:
+            size = self.rand.randint(*self.body)
+            msg, callid = self.sip("OPTIONS", n, b"o" * size, "Content-Type: text/plain\r\n")
         else:
             msg, callid = self.sip("OPTIONS", n, b"")
         self.aborted = False
@@ -208,6 +235,70 @@ class Client:
         return None
 
 
+    def wait_abort(self, timeout):
+        """Waits at most timeout seconds for the association to go down:
+        the seconds it took, or -1."""
+        self.aborted = False
+        start = time.monotonic()
+        end = start + timeout
+        while not stop and not self.aborted and time.monotonic() < end:
+            self.receive(end - time.monotonic())
+        if not self.aborted:
+            log(self.label, "the association was not aborted within %.1f s" % timeout)
+            return -1
+        took = time.monotonic() - start
+        log(self.label, "the association was aborted %.3f s after the oversized message" % took)
+        return took
+
+
+def run(c, a, totals):
+    """The whole sequence on client c; adds its counts to totals."""
+    sent = replied = ok = 0
+    aborted_after = -1
+    n = 0
+    for _round in range(a.rounds):
+        if stop:
+            break
+        if a.oversize:
+            c.oversize(a.oversize)
+            if a.expect_abort > 0:
+                aborted_after = c.wait_abort(a.expect_abort)
+        for _k in range(a.requests):
+            if stop:
+                break
+            n += 1
+            sent += 1
+            if n > 1 and a.interval > 0:
+                end = time.monotonic() + a.interval
+                while not stop and time.monotonic() < end:
+                    c.receive(end - time.monotonic())
+            status = c.request(n, a.timeout)
+            if status is not None:
+                replied += 1
+                ok += status == 200
+            if n == 1 and a.ready:
+                with open(a.ready + ".tmp", "w") as f:
+                    f.write("%s\n" % status)
+                os.rename(a.ready + ".tmp", a.ready)
+    if a.hold > 0:
+        log(c.label, "holding the socket open for at most %.1f s" % a.hold)
+        end = time.monotonic() + a.hold
+        while not stop and time.monotonic() < end:
+            try:
+                c.receive(min(end - time.monotonic(), 0.5))
+            except InterruptedError:
+                pass
+        log(c.label, "hold ended (%s)" % ("signal" if stop else "time"))
+    with PRINT:
+        for k, v in (("sent", sent), ("replied", replied), ("ok", ok)):
+            totals[k] = totals.get(k, 0) + v
+        for k, v in c.counts.items():
+            totals[k] = totals.get(k, 0) + v
+        totals["aborted_after"] = max(totals.get("aborted_after", -1), aborted_after)
+    c.sock.close()
+    log(c.label, "socket closed")
+
+
 def main():
     global stop
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -223,13 +314,21 @@ def main():
     ap.add_argument("--ready")
     ap.add_argument("--bind")
     ap.add_argument("--body", type=int, default=0)
+    ap.add_argument("--body-range")
     ap.add_argument("--maxseg", type=int, default=0)
+    ap.add_argument("--mtu", type=int, default=0)
+    ap.add_argument("--assocs", type=int, default=1)
+    ap.add_argument("--expect-abort", type=float, default=0.0)
     a = ap.parse_args()
 
     host, _, port = a.dest.rpartition(":")
     host = host.strip("[]")
     if not ipaddress.ip_address(host).is_loopback:
         sys.exit("sctp_client: only loopback destinations, not %s" % host)
+    body = (a.body, a.body)
+    if a.body_range:
+        lo, _, hi = a.body_range.partition(":")
+        body = (int(lo), int(hi))
 
     def on_signal(signum, _frame):
         global stop
@@ -240,47 +339,25 @@ def main():
     bind = a.bind.split(",") if a.bind else None
     if bind and not all(ipaddress.ip_address(b).is_loopback for b in bind):
         sys.exit("sctp_client: only loopback local addresses, not %s" % a.bind)
-    c = Client(a.label, (host, int(port)), bind, a.body, a.maxseg)
+    labels = [a.label] if a.assocs == 1 else ["%s.%d" % (a.label, k) for k in range(1, a.assocs + 1)]
+    clients = [Client(label, (host, int(port)), bind, body, a.maxseg, a.mtu) for label in labels]
     if a.go:
-        log(c.label, "waiting for %s" % a.go)
+        log(a.label, "waiting for %s" % a.go)
         end = time.monotonic() + 60
         while not stop and not os.path.exists(a.go) and time.monotonic() < end:
             time.sleep(0.02)
-    sent = replied = ok = 0
-    for n in range(1, a.requests * a.rounds + 1):
-        if stop:
-            break
-        if a.oversize and (n - 1) % a.requests == 0:
-            c.oversize(a.oversize)
-        sent += 1
-        if n > 1 and a.interval > 0:
-            end = time.monotonic() + a.interval
-            while not stop and time.monotonic() < end:
-                c.receive(end - time.monotonic())
-        status = c.request(n, a.timeout)
-        if status is not None:
-            replied += 1
-            ok += status == 200
-        if n == 1 and a.ready:
-            with open(a.ready + ".tmp", "w") as f:
-                f.write("%s\n" % status)
-            os.rename(a.ready + ".tmp", a.ready)
-    if a.hold > 0:
-        log(c.label, "holding the socket open for at most %.1f s" % a.hold)
-        end = time.monotonic() + a.hold
-        while not stop and time.monotonic() < end:
-            try:
-                c.receive(min(end - time.monotonic(), 0.5))
-            except InterruptedError:
-                pass
-        log(c.label, "hold ended (%s)" % ("signal" if stop else "time"))
-    result = ("RESULT sent=%d replied=%d ok=%d comm_up=%d comm_lost=%d shutdown=%d send_failed=%d"
-              % (sent, replied, ok, c.counts["comm_up"], c.counts["comm_lost"],
-                 c.counts["shutdown"], c.counts["send_failed"]))
-    c.sock.close()
-    log(c.label, "socket closed")
+    totals = {}
+    threads = [threading.Thread(target=run, args=(c, a, totals)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = ("RESULT sent=%d replied=%d ok=%d comm_up=%d comm_lost=%d shutdown=%d send_failed=%d aborted_after=%.3f"
+              % (totals["sent"], totals["replied"], totals["ok"], totals["comm_up"], totals["comm_lost"],
+                 totals["shutdown"], totals["send_failed"], totals["aborted_after"]))
+    log(a.label, "all sockets closed")
     print(result, flush=True)
-    sys.exit(0 if ok == a.requests * a.rounds else 1)
+    sys.exit(0 if totals["ok"] == a.requests * a.rounds * a.assocs else 1)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
 # Modules the VM needs; everything they depend on is added automatically.
-WANT="virtio_pci 9pnet_virtio 9p overlay crc32c_generic sctp veth sctp_diag"
+# sch_prio, cls_u32, act_gact: tc drops chosen SCTP chunks (faults.sh).
+WANT="virtio_pci 9pnet_virtio 9p overlay crc32c_generic sctp veth sctp_diag sch_prio cls_u32 act_gact"
 
 # Name of the versioned kernel package that linux-image-amd64 points to now.
 kernel_pkg() {
