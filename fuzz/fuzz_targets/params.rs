@@ -22,6 +22,9 @@ const MAX_SEND_WAIT_MS: i32 = 30000;
 /// kernel's SCTP_PROBE_TIMER_MIN), as the README states them.
 const MAX_STALL_TIMEOUT_MS: i32 = 3_600_000;
 const MIN_PROBE_INTERVAL_MS: i32 = 5000;
+/// The range of sctp_cut_timeout, as the README states it.
+const MIN_CUT_TIMEOUT_MS: i32 = 100;
+const MAX_CUT_TIMEOUT_MS: i32 = 600_000;
 
 /// Mostly values around the interesting edges, sometimes any i32.
 fn value(u: &mut Unstructured) -> Result<i32> {
@@ -48,6 +51,10 @@ fn check_validate(raw: &RawValues) {
                 }
                 ParamId::StallTimeout => {
                     assert!(!(0..=MAX_STALL_TIMEOUT_MS).contains(&e.value), "{e}");
+                    return;
+                }
+                ParamId::CutTimeout => {
+                    assert!(!(MIN_CUT_TIMEOUT_MS..=MAX_CUT_TIMEOUT_MS).contains(&e.value), "{e}");
                     return;
                 }
                 ParamId::PlpmtudInterval => {

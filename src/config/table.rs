@@ -494,7 +494,7 @@ pub const PARAMS: [Param; PARAM_COUNT] = [
         doc: c"ms a message the kernel hands over in pieces may take to end before its association is aborted",
         readme: (
             "5000",
-            "**ours**: milliseconds a message the kernel hands over in pieces (partial delivery) may take from its first piece to its end; past it the pieces are dropped and the association is aborted (`cut_aborted`). See [Cut messages](#cut-messages)",
+            "**ours**: milliseconds (100 to 600000) a message the kernel hands over in pieces (partial delivery) may take from its first piece to its end; past it the pieces are dropped and the association is aborted (`cut_aborted`). See [Cut messages](#cut-messages)",
         ),
     },
 ];

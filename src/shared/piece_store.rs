@@ -251,17 +251,21 @@ impl<A: SharedAlloc> PieceStore<A> {
     /// A new, empty store in memory from `alloc` (Kamailio's shm: before the
     /// core forks, so that every receiver sees it); never freed.
     pub fn new_in(alloc: A) -> Option<&'static Self> {
+        // SAFETY: the block is a valid store (`alloc_in`) that is never given
+        // back, so a shared reference to it may live as long as the process.
+        Some(unsafe { Self::alloc_in(alloc)?.as_ref() })
+    }
+
+    /// A new, empty store in a block from `alloc`, which the caller owns.
+    fn alloc_in(alloc: A) -> Option<NonNull<Self>> {
         const { assert!(std::mem::align_of::<Self>() <= 8) };
         let mem = alloc.alloc(std::mem::size_of::<Self>())?.cast::<Self>();
         // SAFETY: the block is zeroed, 8-aligned (SharedAlloc's contract, and
-        // the assertion above), as big as a store, and lives as long as the
-        // process (never given back). All-zero bytes are an empty store (a
-        // free lock, no entry in use, no buffer, no hold) but for `alloc`,
-        // written here before the store is shared.
-        unsafe {
-            std::ptr::addr_of_mut!((*mem.as_ptr()).alloc).write(alloc);
-            Some(&*mem.as_ptr())
-        }
+        // the assertion above) and as big as a store. All-zero bytes are an
+        // empty store (a free lock, no entry in use, no buffer, no hold) but
+        // for `alloc`, written here before the store is shared.
+        unsafe { std::ptr::addr_of_mut!((*mem.as_ptr()).alloc).write(alloc) };
+        Some(mem)
     }
 
     /// Messages being put together now (no lock).
@@ -424,12 +428,13 @@ impl<A: SharedAlloc> PieceStore<A> {
 }
 
 /// A store on the heap (tests and fuzzing; Kamailio's live in shm), with its
-/// own count of the heap it takes; freed, buffers and all, when dropped.
+/// own count of the heap it takes; freed, buffers and count and all, when
+/// dropped.
 pub struct HeapStore(NonNull<PieceStore<Heap>>);
 
 impl HeapStore {
     pub fn new() -> Self {
-        HeapStore(NonNull::from(PieceStore::new_in(test_alloc::heap()).expect("heap")))
+        HeapStore(PieceStore::alloc_in(test_alloc::heap()).expect("heap"))
     }
 
     /// Bytes of buffers out now.
@@ -459,8 +464,11 @@ impl Drop for HeapStore {
             entries.iter_mut().for_each(|e| free_entry(e, alloc));
         }
         // SAFETY: the block came from `alloc` with the store's size
-        // (`new_in`); `&mut self` means no reference into it is left.
+        // (`alloc_in`); `&mut self` means no reference into it is left.
         unsafe { alloc.free(self.0.cast(), std::mem::size_of::<PieceStore<Heap>>()) };
+        // SAFETY: the count came from `test_alloc::heap` and was used only
+        // by the store, now gone.
+        unsafe { test_alloc::free_heap(alloc) };
     }
 }
 

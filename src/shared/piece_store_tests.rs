@@ -318,9 +318,11 @@ fn every_association_cut_at_once_is_put_together_and_its_buffer_given_back() {
     // hands them over with fragment interleave 1
     let st = store();
     let mut out = Reassembled::new();
-    let msgs: Vec<Vec<u8>> = (0..ENTRIES).map(|k| message(200 + k)).collect();
+    // every entry (a few under Miri, which takes minutes over all of them)
+    let entries = if cfg!(miri) { 4 } else { ENTRIES };
+    let msgs: Vec<Vec<u8>> = (0..entries).map(|k| message(200 + k)).collect();
     let cut: Vec<_> = msgs.iter().enumerate().map(|(k, m)| pieces(m, &[50, 120], 1000 * k as u32)).collect();
-    let mut done = vec![None; ENTRIES];
+    let mut done = vec![None; entries];
     for i in 0..3 {
         for (k, ps) in cut.iter().enumerate() {
             let (tsn, eor, ref bytes) = ps[i];
@@ -334,8 +336,8 @@ fn every_association_cut_at_once_is_put_together_and_its_buffer_given_back() {
             }
         }
         if i == 0 {
-            assert_eq!(st.open(), ENTRIES as u32);
-            assert_eq!(st.buffers_in_use(), ENTRIES * BUFFER_BYTES, "a buffer per message");
+            assert_eq!(st.open(), entries as u32);
+            assert_eq!(st.buffers_in_use(), entries * BUFFER_BYTES, "a buffer per message");
         }
     }
     assert_eq!(done, msgs.into_iter().map(Some).collect::<Vec<_>>());
@@ -354,6 +356,9 @@ fn a_message_of_the_largest_size_comes_in_small_pieces() {
         assert_eq!(got, if i + 1 < ps.len() { Added::Kept } else { Added::Complete(m.len()) }, "piece {i}");
     }
     assert_eq!(&out.bytes[..m.len()], &m[..]);
+    if cfg!(miri) {
+        return; // minutes under Miri; the same code as above
+    }
     // finer than an entry keeps: dropped, and so is the rest until its end
     let m = message(MAX_PIECES * 20);
     let cuts: Vec<usize> = (1..=MAX_PIECES).map(|k| k * 20).collect();

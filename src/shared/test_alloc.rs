@@ -40,3 +40,13 @@ unsafe impl SharedAlloc for Heap {
 pub fn heap() -> Heap {
     Heap(Box::leak(Box::new(AtomicUsize::new(0))))
 }
+
+/// Gives back the count of an allocator from `heap`.
+///
+/// # Safety
+/// `h` came from `heap`, and neither it nor a copy of it is used afterwards.
+pub unsafe fn free_heap(h: Heap) {
+    // SAFETY: the count was leaked from a Box by `heap` (caller's contract)
+    // and is not used again.
+    drop(unsafe { Box::from_raw(h.0 as *const AtomicUsize as *mut AtomicUsize) });
+}
