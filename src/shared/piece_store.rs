@@ -305,11 +305,13 @@ impl<A: SharedAlloc> PieceStore<A> {
     /// Whether association `assoc_id` has a message being put together, or a
     /// piece a receiver read and has not added yet: its next read is then a
     /// piece too, whatever it looks like (the kernel hands one association's
-    /// pieces over in a row). Two loads while no message is cut.
-    pub fn cut_open(&self, assoc_id: i32, now_ms: u32) -> bool {
+    /// pieces over in a row). Two loads while no message is cut, and the
+    /// clock read only when one is.
+    pub fn cut_open(&self, assoc_id: i32, now_ms: impl FnOnce() -> u32) -> bool {
         if self.open() == 0 && self.holding.load(Ordering::SeqCst) == 0 {
             return false;
         }
+        let now_ms = now_ms();
         let key = open_key(assoc_id);
         self.open_assocs.iter().any(|a| a.load(Ordering::Relaxed) == key)
             || self.held.iter().any(|h| {

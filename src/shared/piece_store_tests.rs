@@ -130,7 +130,7 @@ fn a_message_over_the_sip_maximum_is_dropped_to_its_end() {
     assert_eq!(st.add_piece(3, ps[2].0, false, &ps[2].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 3 });
     assert_eq!(st.open(), 1, "the rest of it is still to come");
     assert_eq!(st.buffers_in_use(), 0, "without a buffer");
-    assert!(st.cut_open(3, 0), "its next read is a piece");
+    assert!(st.cut_open(3, || 0), "its next read is a piece");
     assert_eq!(st.add_piece(3, ps[3].0, true, &ps[3].2, 0, &mut out), Added::Dropped { reason: DropReason::Rest, pieces: 1 });
     assert_eq!(st.open(), 0);
     let small = message(10);
@@ -374,19 +374,19 @@ fn a_message_of_the_largest_size_comes_in_small_pieces() {
 fn an_association_with_a_cut_message_open_reads_pieces_only() {
     let st = store();
     let mut out = Reassembled::new();
-    assert!(!st.cut_open(1, 0), "nothing cut");
+    assert!(!st.cut_open(1, || 0), "nothing cut");
     let r = st.join();
     st.begin(r, 0, 1, 10);
-    assert!(st.cut_open(1, 0), "a receiver holds its piece");
-    assert!(!st.cut_open(2, 0));
-    assert!(!st.cut_open(1, HOLD_LIMIT_MS + 1), "a hold too old is not waited for");
+    assert!(st.cut_open(1, || 0), "a receiver holds its piece");
+    assert!(!st.cut_open(2, || 0));
+    assert!(!st.cut_open(1, || HOLD_LIMIT_MS + 1), "a hold too old is not waited for");
     let m = message(100);
     let from = RawAddr::empty();
     assert_eq!(st.add(r, Piece { assoc_id: 1, tsn: 10, eor: false, bytes: &m[..50], from: &from }, 0, &mut out), Added::Kept);
-    assert!(st.cut_open(1, 0), "its message is being put together");
-    assert!(!st.cut_open(2, 0));
+    assert!(st.cut_open(1, || 0), "its message is being put together");
+    assert!(!st.cut_open(2, || 0));
     assert_eq!(st.add_piece(1, 11, true, &m[50..], 0, &mut out), Added::Complete(m.len()));
-    assert!(!st.cut_open(1, 0), "done");
+    assert!(!st.cut_open(1, || 0), "done");
 }
 
 #[test]

@@ -152,7 +152,7 @@ pub fn run() -> i32 {
 /// then is the rest of that message, or a message behind it).
 fn is_piece(store: &Store, got: &Received, bytes: &[u8]) -> bool {
     !got.notification
-        && (!is_whole(got, bytes) || got.info.is_some_and(|i| store.cut_open(i.assoc_id, monotonic_ms())))
+        && (!is_whole(got, bytes) || got.info.is_some_and(|i| store.cut_open(i.assoc_id, monotonic_ms)))
 }
 
 /// Whether a read is a whole message: it ends one and begins with a SIP
