@@ -70,12 +70,9 @@ pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt:
 /// Acts on a notification after `account`.
 pub fn handle(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, done: Accounted, rt: &runtime::Runtime) {
     let src = FromAddr(from);
-    match n {
-        Notification::PartialDelivery { aborted: true, .. } => {
-            log::warn!("sctp notification from {src} on {sock}: {n}: the pieces of that message are dropped")
-        }
-        _ => log::debug!("sctp notification from {src} on {sock}: {n}"),
-    }
+    // an aborted partial delivery is logged where its pieces are dropped
+    // (pieces::aborted, pieces::cut_off), once, not here for every one
+    log::debug!("sctp notification from {src} on {sock}: {n}");
     match *n {
         Notification::AssocChange { state, assoc_id, .. } => assoc_change(sock, from, state, assoc_id, done, rt),
         Notification::SendFailed { error, ref info, data, .. } => send_failed(sock, from, error, info, data, rt),
