@@ -101,7 +101,7 @@ pub struct Piece<'a> {
 }
 
 /// Where a completed message goes: its bytes, and the association and
-/// source address of its pieces.
+/// source address of its pieces (also of a message dropped: whose it was).
 pub struct Reassembled {
     pub bytes: Box<[u8]>,
     pub assoc_id: i32,
@@ -353,21 +353,30 @@ impl<A: SharedAlloc> PieceStore<A> {
 
     /// Adds a piece `r` read (after `begin`). A message now complete (this
     /// one's, or one that waited for the pieces others held) is copied to
-    /// `out` and taken out of the store.
+    /// `out` and taken out of the store. Whatever the outcome but `Kept`,
+    /// `out` names the association it is of (not always the piece's).
     pub fn add(&self, r: Reader, piece: Piece<'_>, now_ms: u32, out: &mut Reassembled) -> Added {
+        // whether the outcome is the piece's own (dropped with its message),
+        // else `take_any_complete` names the association in `out` itself
+        let mut own = true;
         let added = self.locked(|entries, alloc| {
             let added = add_locked(entries, alloc, piece, now_ms);
             self.release(r);
             if added != Added::Kept {
                 return added;
             }
+            own = false;
             let held = |a, after, before| self.held_between(a, after, before, now_ms);
             take_any_complete(entries, alloc, piece.assoc_id, &held, now_ms, out)
         });
-        added.unwrap_or_else(|| {
+        let added = added.unwrap_or_else(|| {
             self.release(r);
             Added::Dropped { reason: DropReason::Busy, pieces: 1 }
-        })
+        });
+        if own {
+            (out.assoc_id, out.from) = (piece.assoc_id, piece.from.clone());
+        }
+        added
     }
 
     /// `r` read a piece it will not add (it could not tell where it belongs).

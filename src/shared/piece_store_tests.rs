@@ -404,3 +404,28 @@ fn a_message_expires_by_its_own_age_not_its_entrys() {
     assert_eq!(ids(st.expire(8999, 5000)), Vec::<i32>::new(), "b's time runs from a's completion");
     assert_eq!(ids(st.expire(9000, 5000)), vec![1]);
 }
+
+#[test]
+fn a_drop_names_the_association_it_is_of() {
+    let st = store();
+    let mut out = Reassembled::new();
+    let from = RawAddr::from_socket_addr(&"10.0.0.7:5060".parse().unwrap());
+    // association 1's message waits for a piece that r holds; its bytes are
+    // more than its Content-Length says
+    let m = message(10);
+    let mut tail = m[40..].to_vec();
+    tail.extend_from_slice(b"xx");
+    let r = st.join();
+    st.begin(r, 0, 1, 11);
+    assert_eq!(st.add_piece(1, 10, false, &m[..40], 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(1, 12, true, &tail, 0, &mut out), Added::Kept, "a piece between is held");
+    // r adds a piece of association 2 instead: association 1's is now due
+    let got = st.add(r, Piece { assoc_id: 2, tsn: 5, eor: false, bytes: &m[..40], from: &from }, 0, &mut out);
+    assert_eq!(got, Added::Dropped { reason: DropReason::Inconsistent, pieces: 2 });
+    assert_eq!(out.assoc_id, 1, "association 1's, not the piece's");
+    // a drop of the piece's own message names the piece's
+    let big = message(70000);
+    let got = st.add(st.join(), Piece { assoc_id: 3, tsn: 1, eor: true, bytes: &big, from: &from }, 0, &mut out);
+    assert_eq!(got, Added::Dropped { reason: DropReason::TooBig, pieces: 1 });
+    assert_eq!((out.assoc_id, out.from.to_socket_addr()), (3, from.to_socket_addr()));
+}

@@ -38,7 +38,9 @@ pub fn add(sock: SocketInfo, store: &Store, r: Reader, piece: Piece<'_>, whole: 
             piece.tsn
         );
     }
-    outcome(sock, store, added, piece.assoc_id, &FromAddr(from))
+    // the outcome may be another association's (a message that waited for
+    // this piece's reader): `whole` says whose
+    outcome(sock, store, added, whole.assoc_id, &FromAddr(whole.from.to_socket_addr()))
 }
 
 fn outcome(sock: SocketInfo, store: &Store, added: Added, assoc_id: i32, from: &dyn fmt::Display) -> Option<usize> {
