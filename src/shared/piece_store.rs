@@ -419,9 +419,28 @@ impl<A: SharedAlloc> PieceStore<A> {
         .unwrap_or_else(Expired::new)
     }
 
+    /// Drops what association `assoc_id` has kept, and the pieces of it still
+    /// to come until one ends a message (the association is being aborted:
+    /// what the kernel handed over before goes, without a buffer, counted as
+    /// `Rest`). Returns the pieces dropped.
+    pub fn discard_assoc(&self, assoc_id: i32) -> u32 {
+        if self.open() == 0 {
+            return 0;
+        }
+        self.locked(|entries, alloc| {
+            let mut dropped = 0;
+            for e in entries.iter_mut().filter(|e| e.used != 0 && e.assoc_id == assoc_id) {
+                dropped += e.n;
+                free_buffer(e, alloc);
+                (e.n, e.bytes, e.discarding) = (0, 0, 1);
+            }
+            dropped
+        })
+        .unwrap_or(0)
+    }
+
     /// Drops every piece of association `assoc_id` (its partial delivery was
-    /// aborted, or the association is being aborted). Returns the pieces
-    /// dropped.
+    /// aborted: nothing more of it comes). Returns the pieces dropped.
     pub fn drop_assoc(&self, assoc_id: i32) -> u32 {
         if self.open() == 0 {
             return 0;

@@ -429,3 +429,21 @@ fn a_drop_names_the_association_it_is_of() {
     assert_eq!(got, Added::Dropped { reason: DropReason::TooBig, pieces: 1 });
     assert_eq!((out.assoc_id, out.from.to_socket_addr()), (3, from.to_socket_addr()));
 }
+
+#[test]
+fn an_aborted_association_s_later_pieces_go_without_a_buffer() {
+    let st = store();
+    let mut out = Reassembled::new();
+    let (a, b) = (message(100), message(100));
+    assert_eq!(st.add_piece(3, 10, false, &a[..50], 0, &mut out), Added::Kept);
+    assert_eq!(st.add_piece(3, 11, true, &a[50..], 0, &mut out), Added::Complete(a.len()));
+    assert_eq!(st.add_piece(3, 20, false, &b[..50], 0, &mut out), Added::Kept);
+    assert_eq!(st.discard_assoc(3), 1);
+    assert_eq!(st.buffers_in_use(), 0);
+    assert!(st.cut_open(3, || 0), "its later pieces are pieces still");
+    assert_eq!(st.add_piece(3, 21, false, &b[50..60], 0, &mut out), Added::Dropped { reason: DropReason::Rest, pieces: 1 });
+    let e = st.expire(5000, 5000);
+    assert_eq!((e.assocs().len(), e.rest), (0, 1), "not told again when it expires");
+    assert_eq!(st.open(), 0);
+    assert_eq!(st.discard_assoc(3), 0, "nothing kept: nothing to do");
+}

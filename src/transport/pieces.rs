@@ -126,8 +126,9 @@ fn cut_off(sock: SocketInfo, store: &Store, assoc_id: i32, pieces: u32, reason: 
     stats::CUT_DROPPED.add(u64::from(pieces));
     // a non-blocking send of one chunk: no lock of ours is held
     let aborted = send::send_abort(sock, None, assoc_id, ABORT_REASON_CUT);
-    // what the association still had in the store cannot complete either
-    let rest = store.drop_assoc(assoc_id);
+    // what the association still had in the store cannot complete either,
+    // nor the pieces of it the kernel handed over before the abort
+    let rest = store.discard_assoc(assoc_id);
     stats::CUT_DROPPED.add(u64::from(rest));
     match aborted {
         Ok(()) => {
