@@ -447,3 +447,13 @@ fn an_aborted_association_s_later_pieces_go_without_a_buffer() {
     assert_eq!(st.open(), 0);
     assert_eq!(st.discard_assoc(3), 0, "nothing kept: nothing to do");
 }
+
+#[test]
+fn the_memory_is_what_the_readme_says() {
+    // README, "Cut messages": a table of about 12 kB per socket, a buffer
+    // of 71 kB per association with a message being put together
+    let table = std::mem::size_of::<Store>();
+    assert!((10_000..14_000).contains(&table), "{table} bytes");
+    assert_eq!(BUFFER_BYTES, 71_680);
+    assert_eq!(ENTRIES * BUFFER_BYTES, 4_587_520, "at most 4.6 MB per socket");
+}
