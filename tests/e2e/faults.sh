@@ -327,15 +327,21 @@ sc_stalled_peer_c() { stalled_peer "$C_MODULE" 0 1; }
 # address (0). Ours only: the C module never waits.
 
 ABORT_PEER_REQUESTS=60
+# How long the peer reads replies after its abort. The receiver's wait ends
+# 10 s after it began (sctp_send_wait), and the replies to the requests it
+# had not read then go out a few at a time as the peer's SACKs free the
+# 16 kB send buffer (seen: 3 every 200 ms, the last one 9.9 s after the
+# abort): 10 s was too short once.
+ABORT_PEER_WAIT=20
 
 # aborted_during_wait MODULE REUSE: one round.
 aborted_during_wait() {
 	local module=$1 reuse=$2 k=aw$2 bad=0 rc=0 replied failed on_new
 	say "round with sctp_assoc_reuse $reuse"
 	start_fault_uas "$k" "$module" 1 0 send_wait=10000 socket_sndbuf=16384 assoc_reuse="$reuse" || return 1
-	say "run: sctp_abort_peer.py --port 5095 --requests $ABORT_PEER_REQUESTS --hold 3 127.0.0.1:5060"
+	say "run: sctp_abort_peer.py --port 5095 --requests $ABORT_PEER_REQUESTS --hold 3 --wait $ABORT_PEER_WAIT 127.0.0.1:5060"
 	timeout -k 5 120 python3 "$E2E_DIR/sctp_abort_peer.py" --port 5095 --requests "$ABORT_PEER_REQUESTS" \
-		--hold 3 --wait 10 127.0.0.1:5060 >"$SC_DIR/abort-peer-$k.log" 2>&1 </dev/null || rc=$?
+		--hold 3 --wait "$ABORT_PEER_WAIT" 127.0.0.1:5060 >"$SC_DIR/abort-peer-$k.log" 2>&1 </dev/null || rc=$?
 	indent <"$SC_DIR/abort-peer-$k.log"
 	last_result "$SC_DIR/abort-peer-$k.log"
 	expect "abort peer: requests sent" "$(result_field sent)" "$((ABORT_PEER_REQUESTS + 1))" || bad=1
