@@ -116,7 +116,7 @@ stall_round() {
 	fi
 	v=$(grep -c "e2e-assoc-down peer $STALL_PEER:[0-9]* conid [1-9][0-9]* state COMM_LOST" "${KAM_LOG[$name]}")
 	expect "event_route[sctp:assoc-down] runs for X, COMM_LOST" "$v" 1 || bad=1
-	if ! grep -q "aborted the association of $STALL_PEER:.*$why" "${KAM_LOG[$name]}"; then
+	if ! log_has "${KAM_LOG[$name]}" "aborted the association of $STALL_PEER:" "$why"; then
 		say "ERROR: no log line naming X ($STALL_PEER), its abort and why ('$why')"
 		bad=1
 	fi

@@ -276,6 +276,13 @@ result_field() {
 	echo "${v:-?}"
 }
 
+# log_has LOG START REASON: LOG holds a line that begins with START (an extended regex) and gives
+# REASON. Glibc 2.37 and later (trixie, sid) write an unbuffered stderr line in 128-byte pieces, so
+# another process's line can land inside a long one: START and REASON are looked for apart.
+log_has() {
+	grep -E -q "$2" "$1" && grep -E -q "$3" "$1"
+}
+
 # wait_file FILE SECONDS: wait until FILE exists (returns 1 on timeout).
 wait_file() {
 	local deadline=$((SECONDS + $2))

@@ -150,7 +150,7 @@ sc_oversize() {
 	check_alive uas || return 1
 	say "log lines about the oversized message:"
 	grep -E -i 'largest SIP message|cut message|partial' "${KAM_LOG[uas]}" | head -n 10 | cut -c 1-300 | indent
-	if ! grep -E -q 'aborted the association of 127.0.0.1:[0-9]+ .*largest SIP message' "${KAM_LOG[uas]}"; then
+	if ! log_has "${KAM_LOG[uas]}" 'aborted the association of 127.0.0.1:[0-9]+ ' 'largest SIP message'; then
 		say "ERROR: no error line naming the peer whose oversized message aborted its association"
 		bad=1
 	fi
