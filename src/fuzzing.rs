@@ -6,7 +6,8 @@ use crate::kam::{net, sys};
 
 use std::net::{IpAddr, SocketAddr};
 
-pub use crate::config::params::{validate, ParamId, RawValues, PARAM_COUNT};
+pub use crate::config::params::{validate, RawValues};
+pub use crate::config::table::{ParamId, PARAM_COUNT};
 pub use crate::sctp::assoc_status::{
     parse_assoc_ids, parse_path, parse_peer_addrs, parse_stats, parse_status, AssocStatus, PathStatus,
 };

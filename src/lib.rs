@@ -16,7 +16,7 @@ mod sip_frame;
 mod sockaddr;
 mod transport;
 
-use config::params::{PARAM_COUNT, PARAM_NAMES};
+use config::table::{PARAM_COUNT, PARAM_NAMES};
 use kam::core::{self as core_api, SctpCallbacks};
 use kam::export::{CStrPtr, IntParams, ModuleExports, NoCmds, ParamTable};
 use kam::cfg;

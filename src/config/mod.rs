@@ -1,4 +1,7 @@
 //! The module's parameters: names, defaults, validation. Pure logic.
+//!
+//! One direction only: `table` describes every integer parameter and imports
+//! nothing from here; `params` (validation), `profile` and `peers` read it.
 pub mod params;
 pub mod table;
 pub mod peers;

@@ -3,70 +3,8 @@
 //! check that turns the raw integers into settings or refuses them with an
 //! error naming the parameter.
 
-use super::table::{self, PARAMS};
+use super::table::{self, ParamId, PARAMS, PARAM_COUNT};
 use crate::sctp::options::{Current, Heartbeat, Tuning};
-use std::ffi::CStr;
-
-pub const PARAM_COUNT: usize = 25;
-
-/// One module parameter, in the C module's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamId {
-    SocketRcvbuf,
-    SocketSndbuf,
-    Autoclose,
-    SendTtl,
-    SendRetries,
-    AssocTracking,
-    AssocReuse,
-    MaxAssocs,
-    SrtoInitial,
-    SrtoMax,
-    SrtoMin,
-    Asocmaxrxt,
-    InitMaxAttempts,
-    InitMaxTimeo,
-    Hbinterval,
-    Pathmaxrxt,
-    SackDelay,
-    SackFreq,
-    MaxBurst,
-    // ours
-    SendWait,
-    /// Retransmissions on a path before it is "potentially failed" and left
-    /// for another (SCTP_PEER_ADDR_THLDS); not in the C module.
-    Pathpfthld,
-    /// Path MTU probing (RFC 8899) interval of new associations.
-    PlpmtudInterval,
-    /// How long an association may make no progress before it counts as
-    /// stalled (the watchdog); 0: no watchdog.
-    StallTimeout,
-    /// Whether a stalled association is aborted.
-    StallAbort,
-    /// How long a message the kernel cut may take to complete before its
-    /// association is aborted.
-    CutTimeout,
-}
-
-/// Parameter names as the config file spells them, indexed by `ParamId as usize`.
-pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = table::NAMES;
-
-impl ParamId {
-    /// Every parameter, in order (`ALL[id as usize] == id`).
-    pub const ALL: [ParamId; PARAM_COUNT] = {
-        let mut all = [ParamId::SocketRcvbuf; PARAM_COUNT];
-        let mut k = 0;
-        while k < PARAM_COUNT {
-            all[k] = PARAMS[k].id;
-            k += 1;
-        }
-        all
-    };
-
-    pub fn name(self) -> &'static str {
-        self.param().name.to_str().unwrap_or("?")
-    }
-}
 
 /// The shortest path MTU probe interval the kernel takes (but 0, off).
 pub const MIN_PROBE_INTERVAL_MS: i32 = 5000;
@@ -285,6 +223,7 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::table::PARAM_NAMES;
     use ParamId::*;
 
     fn with(changes: &[(ParamId, i32)]) -> RawValues {

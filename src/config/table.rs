@@ -4,10 +4,78 @@
 //! its row in the README. Everything else (modparam export, validation, the
 //! cfg group, RPC views, the README check) is derived from `PARAMS`.
 
-use super::params::ParamId::{self, *};
-use super::params::PARAM_COUNT;
+use ParamId::*;
 use crate::sctp::options::{Current, Heartbeat, SockOpt};
 use std::ffi::CStr;
+
+pub const PARAM_COUNT: usize = 25;
+
+/// One module parameter, in the C module's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamId {
+    SocketRcvbuf,
+    SocketSndbuf,
+    Autoclose,
+    SendTtl,
+    SendRetries,
+    AssocTracking,
+    AssocReuse,
+    MaxAssocs,
+    SrtoInitial,
+    SrtoMax,
+    SrtoMin,
+    Asocmaxrxt,
+    InitMaxAttempts,
+    InitMaxTimeo,
+    Hbinterval,
+    Pathmaxrxt,
+    SackDelay,
+    SackFreq,
+    MaxBurst,
+    // ours
+    SendWait,
+    /// Retransmissions on a path before it is "potentially failed" and left
+    /// for another (SCTP_PEER_ADDR_THLDS); not in the C module.
+    Pathpfthld,
+    /// Path MTU probing (RFC 8899) interval of new associations.
+    PlpmtudInterval,
+    /// How long an association may make no progress before it counts as
+    /// stalled (the watchdog); 0: no watchdog.
+    StallTimeout,
+    /// Whether a stalled association is aborted.
+    StallAbort,
+    /// How long a message the kernel cut may take to complete before its
+    /// association is aborted.
+    CutTimeout,
+}
+
+/// Parameter names as the config file spells them, indexed by `ParamId as usize`.
+pub const PARAM_NAMES: [&CStr; PARAM_COUNT] = {
+    let mut names = [c""; PARAM_COUNT];
+    let mut k = 0;
+    while k < PARAM_COUNT {
+        names[k] = PARAMS[k].name;
+        k += 1;
+    }
+    names
+};
+
+impl ParamId {
+    /// Every parameter, in order (`ALL[id as usize] == id`).
+    pub const ALL: [ParamId; PARAM_COUNT] = {
+        let mut all = [ParamId::SocketRcvbuf; PARAM_COUNT];
+        let mut k = 0;
+        while k < PARAM_COUNT {
+            all[k] = PARAMS[k].id;
+            k += 1;
+        }
+        all
+    };
+
+    pub fn name(self) -> &'static str {
+        self.param().name.to_str().unwrap_or("?")
+    }
+}
 
 /// Where a parameter's default comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -498,17 +566,6 @@ pub const PARAMS: [Param; PARAM_COUNT] = [
         ),
     },
 ];
-
-/// The modparam names, in `ParamId` order.
-pub const NAMES: [&CStr; PARAM_COUNT] = {
-    let mut names = [c""; PARAM_COUNT];
-    let mut k = 0;
-    while k < PARAM_COUNT {
-        names[k] = PARAMS[k].name;
-        k += 1;
-    }
-    names
-};
 
 impl ParamId {
     pub fn param(self) -> &'static Param {

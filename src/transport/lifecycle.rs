@@ -2,7 +2,8 @@
 //! SCTP support.
 
 use super::{assoc, runtime, settings, stall, stats};
-use crate::config::params::{defaults, ParamId, RawValues};
+use crate::config::params::{defaults, RawValues};
+use crate::config::table::ParamId;
 use crate::kam::cfg::{OnChange, OnSet};
 use crate::kam::core::{register_sctp_api, SctpCallbacks};
 use crate::kam::rpc::{self, RpcHandler};

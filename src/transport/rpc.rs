@@ -2,7 +2,8 @@
 //! names, order and value semantics.
 
 use super::{assoc, runtime};
-use crate::config::params::{kernel_values, PARAM_NAMES};
+use crate::config::params::kernel_values;
+use crate::config::table::PARAM_NAMES;
 use crate::kam::core::{default_sctp_send_socket, sctp_disabled, sctp_listen};
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::Call;

@@ -3,7 +3,8 @@
 //! SCTP socket at once.
 
 use super::{assoc, settings};
-use crate::config::params::{ParamId, RawValues, PARAM_COUNT};
+use crate::config::params::RawValues;
+use crate::config::table::{ParamId, PARAM_COUNT};
 use crate::config::table::{Effect, PARAMS};
 use crate::kam::cfg::{self, Change, IntGroup, OnChange, OnSet, VarDef, ATOMIC, CB_ONLY_ONCE, READONLY};
 use crate::kam::core::sctp_listen;
