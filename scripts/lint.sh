@@ -1,5 +1,6 @@
 #!/bin/sh
 # Static and undefined-behaviour checks:
+#  0. the import order of src/transport's folders and src/config (layers.sh);
 #  1. clippy on every target, warnings as errors (the crate also denies unsafe
 #     operations outside `unsafe` blocks and `unsafe` without a SAFETY comment);
 #  2. the unit tests (--lib: the integration tests run cc and kamailio) under
@@ -9,6 +10,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== import order of src/transport and src/config"
+sh scripts/layers.sh
 
 echo "== clippy"
 cargo clippy --release --all-targets -- -D warnings

@@ -18,9 +18,9 @@ pub use crate::shared::piece_store::{Added, HeapStore, Piece, Reassembled};
 pub use crate::sockaddr::RawAddr;
 pub use crate::sip_frame::{extent, starts_with_start_line, Extent};
 pub use crate::sockaddr::{from_sockaddr_bytes, STORAGE_LEN};
-pub use crate::transport::assoc_rpc::pick_peer;
-pub use crate::transport::rpc::parse_sock_param;
-pub use crate::transport::runtime::{judge, Verdict};
+pub use crate::transport::control::assoc_rpc::pick_peer;
+pub use crate::transport::control::info_rpc::parse_sock_param;
+pub use crate::transport::settings::runtime::{judge, Verdict};
 
 /// The core's `struct ip_addr` with these fields, read back as a Rust address.
 pub fn ip_from_core_parts(af: u32, len: u32, addr: [u8; 16]) -> Option<IpAddr> {

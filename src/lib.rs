@@ -23,7 +23,7 @@ use kam::cfg;
 use kam::guard::{guard, guarded};
 use kam::pv::{GetArgs, NameArg, PvTable};
 use kam::sys;
-use transport::lifecycle::RpcHandlers;
+use transport::control::lifecycle::RpcHandlers;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 
 const fn c_str(s: &'static str) -> &'static CStr {
@@ -69,7 +69,7 @@ const CALLBACKS: SctpCallbacks = SctpCallbacks {
 pub extern "C" fn mod_register(_path: *mut c_char, _dlflags: *mut c_int, _p1: *mut c_void, _p2: *mut c_void) -> c_int {
     kam::log::install();
     kam::guard::install_panic_hook();
-    guard("mod_register", -1, || transport::lifecycle::register(|d| PARAMS.store_all(d), &CALLBACKS))
+    guard("mod_register", -1, || transport::control::lifecycle::register(|d| PARAMS.store_all(d), &CALLBACKS))
 }
 
 const RPC_HANDLERS: RpcHandlers = RpcHandlers {
@@ -82,7 +82,7 @@ const RPC_HANDLERS: RpcHandlers = RpcHandlers {
 
 guarded! {
     fn mod_init() -> c_int = ["mod_init", -1] {
-        transport::lifecycle::init_module(&PARAMS.snapshot(), cfg_on_change, cfg_on_set, &RPC_HANDLERS)
+        transport::control::lifecycle::init_module(&PARAMS.snapshot(), cfg_on_change, cfg_on_set, &RPC_HANDLERS)
     }
 
     /// `modparam("sctp", "sctp_peer", "ADDR1,ADDR2[,...]:PORT")`, once per line.
@@ -94,7 +94,7 @@ guarded! {
         // SAFETY: for a PARAM_STRING parameter the core passes a NUL-terminated
         // string, valid for this call.
         let value = unsafe { CStr::from_ptr(val as *const c_char) }.to_string_lossy();
-        match transport::peers::declare(&value) {
+        match transport::associations::peers::declare(&value) {
             Ok(()) => 0,
             Err(e) => {
                 log::error!("{e}");
@@ -110,7 +110,7 @@ guarded! {
         // group of PARAM_COUNT ints declared by transport::runtime.
         let change = unsafe { cfg::change_args::<PARAM_COUNT>(group, name, val) };
         let mut v = change.value;
-        let r = transport::runtime::on_change(&change, &mut v);
+        let r = transport::settings::runtime::on_change(&change, &mut v);
         if r == 0 && v != change.value {
             // SAFETY: as above.
             unsafe { cfg::set_change_value(val, v) };
@@ -121,20 +121,20 @@ guarded! {
     /// Config framework: a variable of group `sctp` changed.
     fn cfg_on_set(_gname: *mut sys::str_, name: *mut sys::str_) -> () = ["cfg set", ()] {
         // SAFETY: the core's callback argument, valid for this call.
-        transport::runtime::on_set(unsafe { cfg::set_args(name) })
+        transport::settings::runtime::on_set(unsafe { cfg::set_args(name) })
     }
 
-    rpc rpc_sctp_info = ["sctp.info", transport::rpc::info];
-    rpc rpc_sctp_options = ["sctp.options", transport::rpc::options];
-    rpc rpc_sctp_assoc_list = ["sctp.assoc_list", transport::assoc_rpc::list];
-    rpc rpc_sctp_assoc_info = ["sctp.assoc_info", transport::assoc_rpc::info];
-    rpc rpc_sctp_set_primary = ["sctp.set_primary", transport::assoc_rpc::set_primary];
+    rpc rpc_sctp_info = ["sctp.info", transport::control::info_rpc::info];
+    rpc rpc_sctp_options = ["sctp.options", transport::control::info_rpc::options];
+    rpc rpc_sctp_assoc_list = ["sctp.assoc_list", transport::control::assoc_rpc::list];
+    rpc rpc_sctp_assoc_info = ["sctp.assoc_info", transport::control::assoc_rpc::info];
+    rpc rpc_sctp_set_primary = ["sctp.set_primary", transport::control::assoc_rpc::set_primary];
 
     /// The core parses the KEY of a `$sctp(KEY)` in the script.
     fn pv_sctp_parse_key(spec: *mut sys::pv_spec_t, name: *mut sys::str_) -> c_int = ["$sctp key", -1] {
         // SAFETY: the core's parse_name arguments, valid for this call.
         let Some(arg) = (unsafe { NameArg::from_raw(spec, name) }) else { return -1 };
-        match transport::event_routes::pv_key(arg.name()) {
+        match transport::associations::event_routes::pv_key(arg.name()) {
             Some(key) => {
                 arg.set_key(key);
                 0
@@ -143,7 +143,7 @@ guarded! {
                 log::error!(
                     "unknown $sctp({}): the keys are {}",
                     String::from_utf8_lossy(arg.name()),
-                    transport::event_routes::pv_keys()
+                    transport::associations::event_routes::pv_keys()
                 );
                 -1
             }
@@ -157,29 +157,29 @@ guarded! {
         let Some(get) = (unsafe { GetArgs::from_raw(msg, param, res) }) else { return -1 };
         let Some(key) = get.key() else { return -1 };
         let conn_id = get.sctp_conn_id();
-        transport::event_routes::pv_value(key, conn_id, |v| get.answer(v))
+        transport::associations::event_routes::pv_value(key, conn_id, |v| get.answer(v))
     }
 
     fn mod_destroy() -> () = ["mod_destroy", ()] {}
 
     fn sctp_init() -> c_int = ["sctp init", -1] {
-        transport::lifecycle::init_transport(&PARAMS.snapshot())
+        transport::control::lifecycle::init_transport(&PARAMS.snapshot())
     }
 
     fn sctp_destroy() -> () = ["sctp destroy", ()] {}
 
     fn sctp_check_support() -> c_int = ["check_support", -1] {
-        transport::lifecycle::check_support()
+        transport::control::lifecycle::check_support()
     }
 
     fn sctp_init_sock(si: *mut sys::socket_info) -> c_int = ["init_sock", -1] {
         // SAFETY: this is the init_sock callback and `si` its argument.
         let Some(sock) = (unsafe { core_api::init_sock_arg(si) }) else { return -1 };
-        let Some(settings) = transport::settings::get() else {
+        let Some(settings) = transport::settings::startup::get() else {
             log::error!("{}: socket initialisation before the module was initialised", sock.socket());
             return -1;
         };
-        match transport::listen::init_socket(sock, settings) {
+        match transport::control::listen::init_socket(sock, settings) {
             Ok(()) => 0,
             Err(e) => {
                 log::error!("{e}");

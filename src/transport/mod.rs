@@ -1,20 +1,19 @@
-//! The SCTP transport: module lifecycle, listen sockets, the receive loop and the
-//! send path. Safe code over `kam` (the core) and `sctp` (the sockets).
-pub mod assoc;
-pub mod assoc_rpc;
-pub mod lifecycle;
-pub mod listen;
-pub mod peers;
-pub mod events;
-pub mod event_routes;
-pub mod piece_stores;
-pub mod pieces;
-pub mod ratelimit;
-pub mod receive;
-pub mod send;
-pub mod rpc;
-pub mod runtime;
+//! The SCTP transport: safe code over `kam` (the core) and `sctp` (the sockets).
+//!
+//! Folders, each using only the folders listed before it (and the files at
+//! this level, which use none):
+//! - `associations`: what is known of each association and the peer at its
+//!   other end: tracking, per-peer profiles and multihomed peers, event routes;
+//! - `settings`: the values in force, fixed at startup or changed at run time;
+//! - `send`: the send path, its retries, the bounded send wait and stall marks;
+//! - `receive`: the receive loop, notifications, cut messages, the watchdog;
+//! - `control`: what the core and operators call: the module's lifecycle,
+//!   listen sockets, the RPC commands.
+pub mod associations;
 pub mod settings;
-pub mod stall;
-pub mod stats;
-pub mod watchdog;
+pub mod send;
+pub mod receive;
+pub mod control;
+
+pub mod counters;
+pub mod ratelimit;

@@ -8,10 +8,10 @@
 //! once, so that the INIT reaches the peer even when the address the core
 //! routed to is down.
 
-use super::assoc;
+use super::tracking;
 use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
 use crate::sctp::cmsg::SndRcvInfo;
-use super::ratelimit::Every;
+use crate::transport::ratelimit::Every;
 use crate::sctp::{assoc_status, assoc_tuning, multihome};
 use crate::sctp::socket::{association_gone, SctpSocket};
 use crate::shared::assoc_table::{AssocKey, MAX_PEER_ADDRS};
@@ -89,7 +89,7 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
     // here, whatever the peer announced
     addrs.truncate(MAX_PEER_ADDRS as usize);
     for a in &addrs {
-        assoc::add_peer_addr(key, a);
+        tracking::add_peer_addr(key, a);
     }
     if addrs.len() > 1 {
         log::debug!("sctp: association {} reached at {addrs:?}", key.assoc_id);
@@ -98,12 +98,12 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
 
 /// The peer added an address to an association.
 pub fn addr_added(key: AssocKey, a: &SocketAddr) {
-    assoc::add_peer_addr(key, a);
+    tracking::add_peer_addr(key, a);
 }
 
 /// The peer removed an address from an association.
 pub fn addr_removed(key: AssocKey, a: &SocketAddr) {
-    assoc::remove_peer_addr(key, a);
+    tracking::remove_peer_addr(key, a);
 }
 
 /// Sends to `to` when it is an address of a declared peer: on the peer's
@@ -121,7 +121,7 @@ pub fn send(
     let peer = declared(to)?;
     if tracking {
         for a in std::iter::once(to).chain(peer.others_like(to)) {
-            let Some(assoc_id) = assoc::assoc_of_peer(s.fd(), a) else { continue };
+            let Some(assoc_id) = tracking::assoc_of_peer(s.fd(), a) else { continue };
             log::debug!("sctp: sending to {to} on association {assoc_id} of its multihomed peer");
             match on_assoc(assoc_id) {
                 // gone meanwhile: open a new one below

@@ -2,8 +2,6 @@
 //! (sendq_wait, cut_reassembled, cut_dropped, cut_aborted, cut_pending,
 //! assoc_stalled).
 
-use super::{assoc, piece_stores};
-use super::runtime;
 use crate::kam::counters::{register_group, Counter, CounterDef, Source};
 
 pub static ESTABLISHED: Counter = Counter::new();
@@ -21,20 +19,15 @@ pub static CUT_DROPPED: Counter = Counter::new();
 pub static ASSOC_STALLED: Counter = Counter::new();
 pub static CUT_ABORTED: Counter = Counter::new();
 
-fn opened() -> i64 {
-    assoc::opened() as i64
-}
-
-fn cut_pending() -> i64 {
-    piece_stores::usage().0 as i64
-}
-
-fn tracked() -> i64 {
-    assoc::tracked_for_display(runtime::current().tracking) as i64
+/// The counters that are read when asked for, from the state that holds them.
+pub struct Gauges {
+    pub opened: fn() -> i64,
+    pub tracked: fn() -> i64,
+    pub cut_pending: fn() -> i64,
 }
 
 /// Registers the group (before the core forks).
-pub fn register() -> bool {
+pub fn register(gauges: &Gauges) -> bool {
     use Source::*;
     let defs = [
         CounterDef { name: c"established", doc: c"incremented each time a new association is established.", source: Handle(&ESTABLISHED) },
@@ -50,10 +43,10 @@ pub fn register() -> bool {
         CounterDef { name: c"cut_reassembled", doc: c"number of messages the kernel handed over in pieces (partial delivery) that were put back together.", source: Handle(&CUT_REASSEMBLED) },
         CounterDef { name: c"cut_dropped", doc: c"number of pieces of cut messages dropped: too big, never completed, or aborted.", source: Handle(&CUT_DROPPED) },
         CounterDef { name: c"cut_aborted", doc: c"number of associations aborted because a message they sent in pieces could not be put together (too big, not ended within sctp_cut_timeout, ...).", source: Handle(&CUT_ABORTED) },
-        CounterDef { name: c"cut_pending", doc: c"number of cut messages being put together now (at most 64 per socket).", source: Read(cut_pending) },
+        CounterDef { name: c"cut_pending", doc: c"number of cut messages being put together now (at most 64 per socket).", source: Read(gauges.cut_pending) },
         CounterDef { name: c"assoc_stalled", doc: c"number of associations found stalled: data waited and the peer took none for sctp_stall_timeout.", source: Handle(&ASSOC_STALLED) },
-        CounterDef { name: c"current_opened_connections", doc: c"number of currently opened associations.", source: Read(opened) },
-        CounterDef { name: c"current_tracked_connections", doc: c"number of currently tracked associations.", source: Read(tracked) },
+        CounterDef { name: c"current_opened_connections", doc: c"number of currently opened associations.", source: Read(gauges.opened) },
+        CounterDef { name: c"current_tracked_connections", doc: c"number of currently tracked associations.", source: Read(gauges.tracked) },
     ];
     register_group(c"sctp", &defs)
 }

@@ -7,10 +7,12 @@
 //! No lock is held: the looks are getsockopt calls on the socket, and what
 //! the watchdog remembers between looks is the owning process's own.
 
-use super::events::{FromAddr, ABORT_REASON_STALLED};
-use super::ratelimit::Every;
-use super::runtime::Runtime;
-use super::{assoc, event_routes, send, stats};
+use super::notifications::{FromAddr, ABORT_REASON_STALLED};
+use crate::transport::associations::{event_routes, tracking};
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
+use crate::transport::send;
+use crate::transport::settings::runtime::Runtime;
 use crate::kam::net::SocketInfo;
 use crate::sctp::assoc_status::{self as st, AssocId};
 use crate::sctp::socket::SctpSocket;
@@ -111,9 +113,9 @@ impl Watchdog {
 /// Reports a stalled association: counted, logged, the script's route run
 /// (while the association is still tracked), then aborted if so configured.
 fn stalled(sock: SocketInfo<'_>, rt: &Runtime, assoc_id: AssocId, peer: Option<SocketAddr>) {
-    stats::ASSOC_STALLED.inc();
+    counters::ASSOC_STALLED.inc();
     let conn_id = match rt.tracking {
-        true => assoc::conn_id_of(AssocKey { sock: sock.fd(), assoc_id }).map_or(0, |id| id as i32),
+        true => tracking::conn_id_of(AssocKey { sock: sock.fd(), assoc_id }).map_or(0, |id| id as i32),
         false => 0,
     };
     if let Some(left_out) = STALLED_LOG.due() {

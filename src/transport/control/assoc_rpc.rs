@@ -8,7 +8,8 @@
 //! lock for a moment and none across a system call, so the receivers are
 //! never held up.
 
-use super::{assoc, runtime};
+use crate::transport::associations::tracking;
+use crate::transport::settings::runtime;
 use crate::kam::core::{sctp_disabled, sctp_listen};
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::{Call, ReplyStruct};
@@ -107,7 +108,7 @@ pub fn list(call: &Call) {
             }
         };
         for assoc_id in ids {
-            let conn_id = if tracking { assoc::conn_id_of(AssocKey { sock: fd.fd(), assoc_id }).unwrap_or(0) } else { 0 };
+            let conn_id = if tracking { tracking::conn_id_of(AssocKey { sock: fd.fd(), assoc_id }).unwrap_or(0) } else { 0 };
             if let Some(v) = view(sock, fd, assoc_id, conn_id) {
                 show(call, &v);
             }
@@ -122,7 +123,7 @@ fn find(conn_id: i32) -> Result<(SocketInfo<'static>, SctpSocket<'static>, Assoc
         let why = if runtime::current().tracking { "" } else { " (association tracking is off: no connection ids)" };
         format!("unknown connection id {conn_id}{why}")
     };
-    let t = assoc::lookup(conn_id).ok_or_else(unknown)?;
+    let t = tracking::lookup(conn_id).ok_or_else(unknown)?;
     let sock = sctp_listen().find(|s| s.fd() == t.key.sock).ok_or_else(unknown)?;
     let fd = sock.sctp_socket().ok_or_else(unknown)?;
     Ok((sock, fd, t.key.assoc_id))

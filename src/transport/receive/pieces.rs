@@ -4,10 +4,12 @@
 //! aborted, so that it holds neither the store nor the kernel's receive
 //! buffer, and the peer learns that its message was lost.
 
-use super::events::FromAddr;
+use super::notifications::FromAddr;
 use super::piece_stores::Store;
-use super::ratelimit::Every;
-use super::{runtime, send, stats};
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
+use crate::transport::send;
+use crate::transport::settings::runtime;
 use crate::kam::net::SocketInfo;
 use crate::shared::clock::monotonic_ms;
 use crate::shared::piece_store::{Added, DropReason, Piece, Reader, Reassembled};
@@ -47,14 +49,14 @@ fn outcome(sock: SocketInfo, store: &Store, added: Added, assoc_id: i32, from: &
     match added {
         Added::Kept => None,
         Added::Complete(len) => {
-            stats::CUT_REASSEMBLED.inc();
+            counters::CUT_REASSEMBLED.inc();
             log::debug!("sctp: a {len}-byte message from {from} put back together");
             Some(len)
         }
         // later pieces of a message already being dropped: its association
         // was aborted when the drop began
         Added::Dropped { reason: DropReason::Rest, pieces } => {
-            stats::CUT_DROPPED.add(u64::from(pieces));
+            counters::CUT_DROPPED.add(u64::from(pieces));
             None
         }
         Added::Dropped { reason, pieces } => {
@@ -69,7 +71,7 @@ fn outcome(sock: SocketInfo, store: &Store, added: Added, assoc_id: i32, from: &
 pub fn aborted(store: &Store, assoc_id: i32, from: &dyn fmt::Display) {
     let n = store.drop_assoc(assoc_id);
     if n > 0 {
-        stats::CUT_DROPPED.add(u64::from(n));
+        counters::CUT_DROPPED.add(u64::from(n));
         if let Some(left_out) = DROPPED_LOG.due() {
             log::warn!(
                 "sctp: dropped {n} piece(s) of a cut message from {from} (association {assoc_id}): {}{}",
@@ -104,7 +106,7 @@ impl Sweeper {
             return Some(len);
         }
         let expired = store.expire(now, runtime::cut_timeout_ms());
-        stats::CUT_DROPPED.add(u64::from(expired.rest));
+        counters::CUT_DROPPED.add(u64::from(expired.rest));
         for e in expired.assocs() {
             cut_off(sock, store, e.assoc_id, e.pieces, DropReason::Expired, &FromAddr(e.from.to_socket_addr()));
         }
@@ -123,16 +125,16 @@ pub fn next_complete(sock: SocketInfo, store: &Store, whole: &mut Reassembled) -
 /// Drops `pieces` of association `assoc_id`'s cut message and aborts the
 /// association: counted, logged (at most one line a second).
 fn cut_off(sock: SocketInfo, store: &Store, assoc_id: i32, pieces: u32, reason: DropReason, from: &dyn fmt::Display) {
-    stats::CUT_DROPPED.add(u64::from(pieces));
+    counters::CUT_DROPPED.add(u64::from(pieces));
     // a non-blocking send of one chunk: no lock of ours is held
     let aborted = send::send_abort(sock, None, assoc_id, ABORT_REASON_CUT);
     // what the association still had in the store cannot complete either,
     // nor the pieces of it the kernel handed over before the abort
     let rest = store.discard_assoc(assoc_id);
-    stats::CUT_DROPPED.add(u64::from(rest));
+    counters::CUT_DROPPED.add(u64::from(rest));
     match aborted {
         Ok(()) => {
-            stats::CUT_ABORTED.inc();
+            counters::CUT_ABORTED.inc();
             if let Some(left_out) = DROPPED_LOG.due() {
                 log::error!(
                     "{sock}: aborted the association of {from} (association {assoc_id}): its cut message {}; {} piece(s) dropped{}",

@@ -1,7 +1,12 @@
 //! What the module does when the core loads it, initialises it and checks for
 //! SCTP support.
 
-use super::{assoc, runtime, settings, stall, stats};
+use super::{assoc_rpc, info_rpc};
+use crate::transport::associations::{event_routes, peers, tracking};
+use crate::transport::counters::{self, Gauges};
+use crate::transport::receive::piece_stores;
+use crate::transport::send::stall;
+use crate::transport::settings::{runtime, startup};
 use crate::config::params::{defaults, RawValues};
 use crate::config::table::ParamId;
 use crate::kam::cfg::{OnChange, OnSet};
@@ -31,10 +36,15 @@ pub fn register(store_defaults: impl FnOnce(&RawValues), callbacks: &SctpCallbac
 /// shared state and counters, before any fork.
 pub fn init_transport(raw: &RawValues) -> i32 {
     let max_assocs = u32::try_from(raw[ParamId::MaxAssocs as usize]).ok();
-    if !assoc::init(max_assocs) || !stall::init() {
+    if !tracking::init(max_assocs) || !stall::init() {
         return -1;
     }
-    if !stats::register() {
+    let gauges = Gauges {
+        opened: || tracking::opened() as i64,
+        tracked: || tracking::tracked_for_display(runtime::current().tracking) as i64,
+        cut_pending: || piece_stores::usage().0 as i64,
+    };
+    if !counters::register(&gauges) {
         log::error!("failed to register the sctp counters");
         return -1;
     }
@@ -54,30 +64,30 @@ pub struct RpcHandlers {
 /// declare the runtime configuration and the RPC commands; find the script's
 /// event routes.
 pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &RpcHandlers) -> i32 {
-    if let Err(e) = settings::configure(raw) {
+    if let Err(e) = startup::configure(raw) {
         log::error!("{e}");
         return -1;
     }
     warn_shared_send_buffer(raw[ParamId::SendWait as usize]);
     warn_shared_receive_buffer();
-    super::peers::freeze();
-    let values = settings::startup_values().copied().unwrap_or(*raw);
+    peers::freeze();
+    let values = startup::startup_values().copied().unwrap_or(*raw);
     if !runtime::declare(&values, on_change, on_set) {
         log::error!("could not register the sctp configuration");
         return -1;
     }
     let methods = [
-        (c"sctp.options", rpcs.options, super::rpc::OPTIONS_DOC),
-        (c"sctp.info", rpcs.info, super::rpc::INFO_DOC),
-        (c"sctp.assoc_list", rpcs.assoc_list, super::assoc_rpc::LIST_DOC),
-        (c"sctp.assoc_info", rpcs.assoc_info, super::assoc_rpc::INFO_DOC),
-        (c"sctp.set_primary", rpcs.set_primary, super::assoc_rpc::SET_PRIMARY_DOC),
+        (c"sctp.options", rpcs.options, info_rpc::OPTIONS_DOC),
+        (c"sctp.info", rpcs.info, info_rpc::INFO_DOC),
+        (c"sctp.assoc_list", rpcs.assoc_list, assoc_rpc::LIST_DOC),
+        (c"sctp.assoc_info", rpcs.assoc_info, assoc_rpc::INFO_DOC),
+        (c"sctp.set_primary", rpcs.set_primary, assoc_rpc::SET_PRIMARY_DOC),
     ];
     if !rpc::register(&methods) {
         log::error!("could not register the sctp rpc commands");
         return -1;
     }
-    super::event_routes::init();
+    event_routes::init();
     0
 }
 

@@ -1,7 +1,7 @@
 //! Setting up one `listen=sctp:...` socket: a one-to-many SCTP socket with the
 //! module's options, bound to every address of the listen, listening.
 
-use super::piece_stores;
+use crate::transport::receive::piece_stores;
 use crate::config::params::Settings;
 use crate::kam::core::{ip_free_bind, ip_tos};
 use crate::kam::net::{InitSocket, SocketInfo};

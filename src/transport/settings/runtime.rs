@@ -2,7 +2,8 @@
 //! ranges and consistency rules, and applying socket-level changes to every
 //! SCTP socket at once.
 
-use super::{assoc, settings};
+use super::startup;
+use crate::transport::associations::tracking;
 use crate::config::params::RawValues;
 use crate::config::table::{ParamId, PARAM_COUNT};
 use crate::config::table::{Effect, PARAMS};
@@ -72,7 +73,7 @@ pub fn current() -> Runtime {
     if went_off(&TRACKING_SEEN, tracking) {
         // what this process tracked after the flush of the process that
         // turned tracking off, and before it saw the change itself
-        assoc::flush();
+        tracking::flush();
     }
     Runtime {
         send_ttl_ms: value(ParamId::SendTtl).max(0) as u32,
@@ -97,7 +98,7 @@ pub fn cut_timeout_ms() -> u32 {
 fn value(id: ParamId) -> i32 {
     match CFG.get(id as usize) {
         Some(v) => v,
-        None => settings::startup_values().map_or(0, |v| v[id as usize]),
+        None => startup::startup_values().map_or(0, |v| v[id as usize]),
     }
 }
 
@@ -154,7 +155,7 @@ pub fn on_change(change: &Change, new_value: &mut i32) -> i32 {
             if id == ParamId::AssocTracking
                 && (change.value == 0 || change.other(ParamId::AssocReuse as usize) == 0)
             {
-                assoc::flush();
+                tracking::flush();
             }
             0
         }

@@ -14,8 +14,8 @@
 //! buffer, so a peer that stopped reading leaves no room for the others
 //! either (lifecycle warns about it at startup; the README says to set 1).
 
-use super::ratelimit::Every;
-use super::stats;
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
 use crate::kam::shm::new_stall_table;
 use crate::shared::clock::monotonic_ms64;
 use crate::shared::send_stall::StallTable;
@@ -83,7 +83,7 @@ fn waiting_on(
     if table.has_mark(peer) && table.is_stalled(peer, now_ms()) {
         return Err(io::Error::from_raw_os_error(libc::EAGAIN));
     }
-    stats::SENDQ_WAIT.inc();
+    counters::SENDQ_WAIT.inc();
     let r = send_blocking();
     if r.is_ok() {
         table.release(peer);

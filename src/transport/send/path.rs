@@ -2,8 +2,11 @@
 //! came in on when sctp_assoc_reuse allows, within sctp_max_assocs, with an
 //! SCTP_SNDRCV control message carrying the time to live and the re-sends left.
 
-use super::ratelimit::Every;
-use super::{assoc, peers, runtime, stall, stats};
+use super::stall;
+use crate::transport::associations::{peers, tracking};
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
+use crate::transport::settings::runtime;
 use crate::kam::core::sctp_socket_by_fd;
 use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
@@ -63,8 +66,8 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
         ..Default::default()
     };
 
-    let on_tracked = |id| assoc::lookup(id).and_then(|t| Some((t, sctp_socket_by_fd(t.key.sock)?)));
-    match route(dst.conn_id(), &rt, on_tracked, assoc::tracked, || assoc::has_peer(sock.fd(), &to)) {
+    let on_tracked = |id| tracking::lookup(id).and_then(|t| Some((t, sctp_socket_by_fd(t.key.sock)?)));
+    match route(dst.conn_id(), &rt, on_tracked, tracking::tracked, || tracking::has_peer(sock.fd(), &to)) {
         Route::Association((t, s)) => {
             let on_assoc = SndRcvInfo { assoc_id: t.key.assoc_id, ..info };
             log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
@@ -192,7 +195,7 @@ fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo<'_>, len: usiz
     };
     let errno = e.raw_os_error().unwrap_or(0);
     if errno == libc::EAGAIN {
-        stats::SENDQ_FULL.inc();
+        counters::SENDQ_FULL.inc();
         if let Some(left_out) = SENDQ_FULL_LOG.due() {
             let waited = match rt.send_wait_ms {
                 0 => "sctp_send_wait is 0".to_string(),

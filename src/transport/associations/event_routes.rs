@@ -7,7 +7,7 @@
 //! with the notification (the peer's primary path). The routes are looked up
 //! once, at mod_init; an event whose route the script lacks costs nothing.
 
-use super::assoc;
+use super::tracking;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::kam::pv::PvValue;
 use crate::kam::route::{lookup_event_route, run_event_route, EventRoute};
@@ -137,7 +137,7 @@ pub fn on_notification(sock: SocketInfo<'_>, from: Option<SocketAddr>, n: &Notif
     let conn_id = match event {
         Event::AssocUp | Event::AssocDown => accounted_id,
         Event::PathChange | Event::SendFailed if tracking => {
-            assoc::conn_id_of(AssocKey { sock: sock.fd(), assoc_id: vars.assoc_id }).map_or(0, |id| id as i32)
+            tracking::conn_id_of(AssocKey { sock: sock.fd(), assoc_id: vars.assoc_id }).map_or(0, |id| id as i32)
         }
         _ => 0,
     };

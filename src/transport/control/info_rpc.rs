@@ -1,7 +1,8 @@
 //! The RPC commands `sctp.info` and `sctp.options`, with the C module's field
 //! names, order and value semantics.
 
-use super::{assoc, runtime};
+use crate::transport::associations::tracking;
+use crate::transport::settings::runtime;
 use crate::config::params::kernel_values;
 use crate::config::table::PARAM_NAMES;
 use crate::kam::core::{default_sctp_send_socket, sctp_disabled, sctp_listen};
@@ -21,9 +22,9 @@ pub fn info(call: &Call) {
         return;
     }
     let Some(s) = call.add_struct() else { return };
-    s.int(c"opened_connections", assoc::opened());
-    s.int(c"tracked_connections", assoc::tracked_for_display(runtime::current().tracking));
-    s.int(c"total_connections", assoc::total_ids() as i32);
+    s.int(c"opened_connections", tracking::opened());
+    s.int(c"tracked_connections", tracking::tracked_for_display(runtime::current().tracking));
+    s.int(c"total_connections", tracking::total_ids() as i32);
 }
 
 /// `sctp.options [default|first|ADDRESS[:PORT]]`.

@@ -12,8 +12,10 @@
 //! receivers get there (see assoc); SIP needs no order between messages
 //! (RFC 4168: unordered delivery on stream 0), and none is kept.
 
-use super::events::{self, FromAddr};
-use super::{assoc, piece_stores, pieces, runtime, watchdog};
+use super::notifications::{self, FromAddr};
+use super::{piece_stores, pieces, watchdog};
+use crate::transport::associations::tracking;
+use crate::transport::settings::runtime;
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
@@ -170,7 +172,7 @@ fn is_whole(got: &Received, bytes: &[u8]) -> bool {
 fn conn_id(sock: SocketInfo, assoc_id: Option<i32>, src: Option<SocketAddr>, rt: &runtime::Runtime) -> i32 {
     match (rt.tracking, assoc_id, src) {
         (true, Some(assoc_id), Some(src)) if src.port() != 0 => {
-            guard("sctp tracking", 0, || assoc::conn_id_for(AssocKey { sock: sock.fd(), assoc_id }, &src))
+            guard("sctp tracking", 0, || tracking::conn_id_for(AssocKey { sock: sock.fd(), assoc_id }, &src))
         }
         _ => 0,
     }
@@ -213,8 +215,8 @@ fn notification(
             if let Notification::PartialDelivery { aborted: true, assoc_id, .. } = n {
                 pieces::aborted(store, assoc_id, &FromAddr(src));
             }
-            let done = events::account(sock, src, &n, rt);
-            events::handle(sock, src, &n, done, rt);
+            let done = notifications::account(sock, src, &n, rt);
+            notifications::handle(sock, src, &n, done, rt);
         }
         Err(e) => log::debug!("bad sctp notification from {} on {sock}: {e}", FromAddr(src)),
     });

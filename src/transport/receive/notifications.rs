@@ -7,9 +7,11 @@
 //! table takes events in any order, see assoc); `handle` does the rest
 //! (sends, logs, event routes).
 
-use super::ratelimit::Every;
-use super::send::{resend, send_abort, RetryContext};
-use super::{assoc, event_routes, peers, runtime, stats};
+use crate::transport::associations::{event_routes, peers, tracking};
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
+use crate::transport::send::{resend, send_abort, RetryContext};
+use crate::transport::settings::runtime;
 use crate::kam::core::{blocklist, BlocklistReason};
 use crate::kam::net::SocketInfo;
 use crate::sctp::cmsg::{SndRcvInfo, FLAG_UNORDERED};
@@ -54,14 +56,14 @@ pub fn account(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, rt:
             if let (Some(s), Some(from)) = (s, from.as_ref()) {
                 peers::tune(s, sock.family(), assoc_id, from);
             }
-            let (open, conn_id) = assoc::came_up(key, from.as_ref(), rt.tracking);
+            let (open, conn_id) = tracking::came_up(key, from.as_ref(), rt.tracking);
             if let (true, Some(s)) = (rt.tracking, s) {
                 peers::learn(s, key, from.as_ref());
             }
             Accounted { open_after_up: Some(open), conn_id }
         }
         AssocState::CommLost | AssocState::ShutdownComplete => {
-            Accounted { conn_id: assoc::went_down(key, rt.tracking), ..Default::default() }
+            Accounted { conn_id: tracking::went_down(key, rt.tracking), ..Default::default() }
         }
         _ => Accounted::default(),
     }
@@ -76,7 +78,7 @@ pub fn handle(sock: SocketInfo, from: Option<SocketAddr>, n: &Notification, done
     match *n {
         Notification::AssocChange { state, assoc_id, .. } => assoc_change(sock, from, state, assoc_id, done, rt),
         Notification::SendFailed { error, ref info, data, .. } => send_failed(sock, from, error, info, data, rt),
-        Notification::Shutdown { .. } => stats::REMOTE_SHUTDOWN.inc(),
+        Notification::Shutdown { .. } => counters::REMOTE_SHUTDOWN.inc(),
         _ => {}
     }
     event_routes::on_notification(sock, from, n, done.conn_id, rt.tracking);
@@ -92,7 +94,7 @@ fn assoc_change(
 ) {
     match state {
         AssocState::CommUp => {
-            stats::ESTABLISHED.inc();
+            counters::ESTABLISHED.inc();
             if let (Some(max), Some(open)) = (rt.max_assocs, done.open_after_up) {
                 if open > 0 && open as u32 > max {
                     reject(sock, from, assoc_id, max);
@@ -100,16 +102,16 @@ fn assoc_change(
             }
         }
         AssocState::CommLost => {
-            stats::COMM_LOST.inc();
+            counters::COMM_LOST.inc();
             // with retries on, SEND_FAILED decides (we cannot tell here whether
             // this was the first error)
             if let (0, Some(to)) = (rt.send_retries, from) {
                 blocklist(BlocklistReason::Send, &to);
             }
         }
-        AssocState::ShutdownComplete => stats::ASSOC_SHUTDOWN.inc(),
+        AssocState::ShutdownComplete => counters::ASSOC_SHUTDOWN.inc(),
         AssocState::CantStartAssoc => {
-            stats::CONNECT_FAILED.inc();
+            counters::CONNECT_FAILED.inc();
             if let (0, Some(to)) = (rt.send_retries, from) {
                 blocklist(BlocklistReason::Connect, &to);
             }
@@ -122,7 +124,7 @@ fn assoc_change(
 fn reject(sock: SocketInfo, from: Option<SocketAddr>, assoc_id: i32, max: u32) {
     match send_abort(sock, from.as_ref(), assoc_id, ABORT_REASON_MAX_ASSOCS) {
         Ok(()) => {
-            stats::LOCAL_REJECT.inc();
+            counters::LOCAL_REJECT.inc();
             log::info!(
                 "{sock}: association {assoc_id} from {} aborted: more than sctp_max_assocs ({max}) open",
                 FromAddr(from)
@@ -135,7 +137,7 @@ fn reject(sock: SocketInfo, from: Option<SocketAddr>, assoc_id: i32, max: u32) {
 /// The stack gave up a message, or one DATA chunk of it. `info.context`
 /// carries the re-sends left and the length of the whole message.
 fn send_failed(sock: SocketInfo, from: Option<SocketAddr>, error: u32, info: &SndRcvInfo, data: &[u8], rt: &runtime::Runtime) {
-    stats::SEND_FAILED.inc();
+    counters::SEND_FAILED.inc();
     let ctx = RetryContext::decode(info.context);
     let Some(to) = from else { return };
     match retry_verdict(error, &ctx, data.len()) {
@@ -154,7 +156,7 @@ fn send_failed(sock: SocketInfo, from: Option<SocketAddr>, error: u32, info: &Sn
             blocklist(BlocklistReason::Send, &to);
         }
         RetryVerdict::Resend => {
-            stats::SEND_FORCE_RETRY.inc();
+            counters::SEND_FORCE_RETRY.inc();
             log::debug!("{sock}: re-sending {} bytes to {to} ({} retries left)", data.len(), ctx.retries_left);
             let again = SndRcvInfo {
                 flags: FLAG_UNORDERED,

@@ -8,7 +8,7 @@
 //! COMM_LOST or SHUTDOWN_COMP is not tracked again (the table remembers what
 //! went down lately), and the open count is a plain sum.
 
-use super::ratelimit::Every;
+use crate::transport::ratelimit::Every;
 use crate::kam::shm::Shm;
 use crate::shared::assoc_memo::AssocMemo;
 use crate::shared::assoc_table::{AddrAdded, AssocKey, AssocTable, PeerAddr, SharedAlloc, TrackError, Tracked};
@@ -206,5 +206,5 @@ pub fn flush() {
 }
 
 #[cfg(test)]
-#[path = "assoc_order_tests.rs"]
+#[path = "tracking_order_tests.rs"]
 mod order_tests;
