@@ -64,20 +64,13 @@ fn core_info(bin: &Path) -> CoreInfo {
         .output()
         .unwrap_or_else(|e| fail(&format!("could not run `{} -v`: {e}", bin.display())));
     let text = String::from_utf8_lossy(&out.stdout);
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim().to_string())
-    };
+    let field = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string());
     let version_line =
         field("version:").unwrap_or_else(|| fail(&format!("`{} -v` printed no `version:` line", bin.display())));
     let flags_line =
         field("flags:").unwrap_or_else(|| fail(&format!("`{} -v` printed no `flags:` line", bin.display())));
     let (full_version, series) = parse_version_line(&version_line).unwrap_or_else(|| {
-        fail(&format!(
-            "`{} -v` printed `version: {version_line}`, not `kamailio X.Y.Z (ARCH/OS)`",
-            bin.display()
-        ))
+        fail(&format!("`{} -v` printed `version: {version_line}`, not `kamailio X.Y.Z (ARCH/OS)`", bin.display()))
     });
     if !SUPPORTED_SERIES.contains(&series) {
         let (first, last) = (SUPPORTED_SERIES[0], SUPPORTED_SERIES[SUPPORTED_SERIES.len() - 1]);
@@ -100,22 +93,14 @@ fn core_info(bin: &Path) -> CoreInfo {
         ));
     }
     let flags = compared_flags(&flags_line, series);
-    CoreInfo {
-        full_version,
-        flags,
-        series,
-    }
+    CoreInfo { full_version, flags, series }
 }
 
 /// Preprocessor defines for kamailio_abi.h: the series and the layout flags.
 fn layout_defines(core: &CoreInfo) -> Vec<String> {
     let (major, minor) = core.series;
     std::iter::once(format!("-DKSR_ABI_VERSION={}", abi_version(major, minor)))
-        .chain(
-            flag_items(&core.flags)
-                .filter(|f| LAYOUT_FLAGS.contains(f))
-                .map(|f| format!("-D{f}")),
-        )
+        .chain(flag_items(&core.flags).filter(|f| LAYOUT_FLAGS.contains(f)).map(|f| format!("-D{f}")))
         .collect()
 }
 
@@ -171,9 +156,7 @@ fn write_pinned_layout_tests(layouts: &Path, core: &CoreInfo, out: &Path) {
         tests.push_str("}\n");
     }
     if tests.is_empty() {
-        fail(&format!(
-            "kamailio-headers/abi-layouts.txt has no layouts for series {series}"
-        ));
+        fail(&format!("kamailio-headers/abi-layouts.txt has no layouts for series {series}"));
     }
     std::fs::write(out.join("abi_pins.rs"), tests).expect("write abi_pins.rs");
 }
@@ -226,19 +209,12 @@ fn main() {
         .derive_default(true)
         .layout_tests(true)
         .generate()
-        .unwrap_or_else(|e| {
-            fail(&format!(
-                "bindgen on <netinet/sctp.h> failed ({e}); install libsctp-dev"
-            ))
-        })
+        .unwrap_or_else(|e| fail(&format!("bindgen on <netinet/sctp.h> failed ({e}); install libsctp-dev")))
         .write_to_file(out.join("sctp_sys.rs"))
         .expect("write sctp_sys.rs");
 
     let mut build = cc::Build::new();
-    build
-        .file(root.join("csrc/ksr_shim.c"))
-        .include(&headers)
-        .include(&include);
+    build.file(root.join("csrc/ksr_shim.c")).include(&headers).include(&include);
     for d in &defines {
         build.define(d.trim_start_matches("-D"), None);
     }

@@ -7,16 +7,16 @@ use crate::kam::{net, sys};
 use std::net::{IpAddr, SocketAddr};
 
 pub use crate::config::params::{validate, RawValues};
+pub use crate::config::peers::{parse as parse_peer, Peer, PeerError};
 pub use crate::config::table::{ParamId, PARAM_COUNT};
 pub use crate::sctp::assoc_status::{
     parse_assoc_ids, parse_path, parse_peer_addrs, parse_stats, parse_status, AssocStatus, PathStatus,
 };
-pub use crate::config::peers::{parse as parse_peer, Peer, PeerError};
 pub use crate::sctp::cmsg::{cmsg_len, cmsg_space, find_sndrcv, SendCmsgBuf, SndRcvInfo};
 pub use crate::sctp::notification::{parse as parse_notification, Notification, ParseError};
 pub use crate::shared::piece_store::{Added, HeapStore, Piece, Reassembled};
-pub use crate::sockaddr::RawAddr;
 pub use crate::sip_frame::{extent, starts_with_start_line, Extent};
+pub use crate::sockaddr::RawAddr;
 pub use crate::sockaddr::{from_sockaddr_bytes, STORAGE_LEN};
 pub use crate::transport::control::assoc_rpc::pick_peer;
 pub use crate::transport::control::info_rpc::parse_sock_param;

@@ -17,14 +17,14 @@ mod sockaddr;
 mod transport;
 
 use config::table::{PARAM_COUNT, PARAM_NAMES};
+use kam::cfg;
 use kam::core::{self as core_api, SctpCallbacks};
 use kam::export::{CStrPtr, IntParams, ModuleExports, NoCmds, ParamTable};
-use kam::cfg;
 use kam::guard::{guard, guarded};
 use kam::pv::{GetArgs, NameArg, PvTable};
 use kam::sys;
-use transport::control::lifecycle::RpcHandlers;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+use transport::control::lifecycle::RpcHandlers;
 
 const fn c_str(s: &'static str) -> &'static CStr {
     match CStr::from_bytes_with_nul(s.as_bytes()) {

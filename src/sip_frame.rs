@@ -15,10 +15,14 @@ pub fn starts_with_start_line(bytes: &[u8]) -> bool {
         return rest.len() >= 4 && rest[..3].iter().all(u8::is_ascii_digit) && rest[3] == b' ';
     }
     let mut parts = line.split(|&b| b == b' ');
-    let (Some(method), Some(uri), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(method), Some(uri), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
-    !method.is_empty() && method.iter().all(|&b| is_token_char(b)) && !uri.is_empty() && version.eq_ignore_ascii_case(b"SIP/2.0")
+    !method.is_empty()
+        && method.iter().all(|&b| is_token_char(b))
+        && !uri.is_empty()
+        && version.eq_ignore_ascii_case(b"SIP/2.0")
 }
 
 /// Where a message that starts at `bytes[0]` ends, as far as its start can tell.
@@ -51,7 +55,10 @@ pub fn extent(bytes: &[u8]) -> Extent {
         }
     }
     match length {
-        Some(body) => skipped.checked_add(head_end).and_then(|h| h.checked_add(body)).map_or(Extent::NoContentLength, Extent::Length),
+        Some(body) => skipped
+            .checked_add(head_end)
+            .and_then(|h| h.checked_add(body))
+            .map_or(Extent::NoContentLength, Extent::Length),
         None => Extent::NoContentLength,
     }
 }
@@ -111,7 +118,8 @@ fn is_token_char(b: u8) -> bool {
 mod tests {
     use super::*;
 
-    const INVITE: &[u8] = b"INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 1.2.3.4\r\nContent-Length: 5\r\n\r\nhello";
+    const INVITE: &[u8] =
+        b"INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 1.2.3.4\r\nContent-Length: 5\r\n\r\nhello";
 
     #[test]
     fn start_lines_are_recognised() {
@@ -126,7 +134,11 @@ mod tests {
         // the kernel cuts at chunk boundaries, never inside a start line
         let first_line = INVITE.iter().position(|&b| b == b'\n').unwrap() + 1;
         for cut in first_line..INVITE.len() {
-            assert!(!starts_with_start_line(&INVITE[cut..]), "cut at {cut}: {:?}", String::from_utf8_lossy(&INVITE[cut..]));
+            assert!(
+                !starts_with_start_line(&INVITE[cut..]),
+                "cut at {cut}: {:?}",
+                String::from_utf8_lossy(&INVITE[cut..])
+            );
         }
         assert!(!starts_with_start_line(b"INVITE sip:bob@example.com SIP/2.0"), "no CRLF yet");
         assert!(!starts_with_start_line(b"SIP/2.0 20 OK\r\n"));

@@ -41,18 +41,13 @@ fn probe(series: &str, dir: &Path) -> String {
 fn every_series_matches_its_measured_layouts() {
     let measured = std::fs::read_to_string(root().join("kamailio-headers/abi-layouts.txt")).unwrap();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let mut series: Vec<&str> = measured
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
+    let mut series: Vec<&str> =
+        measured.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_whitespace().next()).collect();
     series.dedup();
     assert_eq!(series, ["50600", "50700", "50800", "60000", "60100"]);
     for s in series {
-        let want: Vec<&str> = measured
-            .lines()
-            .filter_map(|l| l.strip_prefix(s).and_then(|r| r.strip_prefix(' ')))
-            .collect();
+        let want: Vec<&str> =
+            measured.lines().filter_map(|l| l.strip_prefix(s).and_then(|r| r.strip_prefix(' '))).collect();
         let got = probe(s, &dir);
         let got: Vec<&str> = got.lines().collect();
         let diff: Vec<String> = want
@@ -61,11 +56,7 @@ fn every_series_matches_its_measured_layouts() {
             .filter(|(w, g)| w != g)
             .map(|(w, g)| format!("measured `{w}`, declared `{g}`"))
             .collect();
-        assert!(
-            diff.is_empty() && want.len() == got.len(),
-            "series {s}:\n{}",
-            diff.join("\n")
-        );
+        assert!(diff.is_empty() && want.len() == got.len(), "series {s}:\n{}", diff.join("\n"));
     }
 }
 

@@ -65,10 +65,7 @@ fn from_6_1_the_allocator_debug_items_are_not_compared() {
 #[test]
 fn flags_without_a_leading_item_keep_their_shape() {
     // without USE_TCP the core's string starts with ", "
-    assert_eq!(
-        compared_flags(", USE_SCTP, DBG_SR_MEMORY, DBG_QM_MALLOC", (6, 1)),
-        ", USE_SCTP, DBG_SR_MEMORY"
-    );
+    assert_eq!(compared_flags(", USE_SCTP, DBG_SR_MEMORY, DBG_QM_MALLOC", (6, 1)), ", USE_SCTP, DBG_SR_MEMORY");
 }
 
 #[test]

@@ -96,8 +96,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let p = parse_path(&raw);
     assert_eq!(p.is_some(), raw.len() >= PADDRINFO_LEN);
     if let Some(p) = p {
-        assert_eq!((p.state as u32, p.cwnd, p.srtt, p.rto, p.mtu),
-            (u32_at(&raw, 132), u32_at(&raw, 136), u32_at(&raw, 140), u32_at(&raw, 144), u32_at(&raw, 148)));
+        assert_eq!(
+            (p.state as u32, p.cwnd, p.srtt, p.rto, p.mtu),
+            (u32_at(&raw, 132), u32_at(&raw, 136), u32_at(&raw, 140), u32_at(&raw, 144), u32_at(&raw, 148))
+        );
     }
     let stats = parse_stats(&raw);
     assert_eq!(stats.is_some(), raw.len() >= 256);

@@ -43,7 +43,9 @@ fuzz_target!(|data: &[u8]| {
             let mut longer = data.to_vec();
             longer.extend_from_slice(&[0xa5; 16]);
             match parse_notification(&longer) {
-                Ok(Notification::SendFailed { data: d, .. }) => assert_eq!(d.as_ptr() as usize - longer.as_ptr() as usize, start),
+                Ok(Notification::SendFailed { data: d, .. }) => {
+                    assert_eq!(d.as_ptr() as usize - longer.as_ptr() as usize, start)
+                }
                 other => panic!("{other:?}"),
             }
         }

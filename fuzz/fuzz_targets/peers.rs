@@ -34,7 +34,8 @@ fn round_trip(u: &mut Unstructured) -> Result<()> {
         Some(p) => format!("{}:{p}", list.join(",")),
         None => list.join(","),
     };
-    let settings: Option<(u8, u16)> = if u.arbitrary()? { Some((u.int_in_range(0..=63)?, u.arbitrary()?)) } else { None };
+    let settings: Option<(u8, u16)> =
+        if u.arbitrary()? { Some((u.int_in_range(0..=63)?, u.arbitrary()?)) } else { None };
     if let Some((d, pf)) = settings {
         text.push_str(&format!(";dscp={d};pathpfthld={pf}"));
     }

@@ -36,9 +36,8 @@ fn spellings(u: &mut Unstructured) -> Result<()> {
 
     // a DNS name: letters, digits, dots and dashes
     let n = u.int_in_range(1..=20)?;
-    let name: String = (0..n)
-        .map(|_| Ok(*u.choose(b"abcdefghijklmnopqrstuvwxyz0123456789.-")? as char))
-        .collect::<Result<_>>()?;
+    let name: String =
+        (0..n).map(|_| Ok(*u.choose(b"abcdefghijklmnopqrstuvwxyz0123456789.-")? as char)).collect::<Result<_>>()?;
     let p: u16 = u.arbitrary()?;
     let is_proto = PROTOS.iter().any(|x| x.eq_ignore_ascii_case(&name));
     if !is_proto {

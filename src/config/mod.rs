@@ -3,6 +3,6 @@
 //! One direction only: `table` describes every integer parameter and imports
 //! nothing from here; `params` (validation), `profile` and `peers` read it.
 pub mod params;
-pub mod table;
 pub mod peers;
 pub mod profile;
+pub mod table;

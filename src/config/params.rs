@@ -139,9 +139,7 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         // -1: as long as the kernel allows (it caps at net.sctp.max_autoclose)
         -1 => u32::MAX,
         0 => {
-            c.warnings.push(ParamWarning(
-                "sctp_autoclose 0: idle associations will never be closed".into(),
-            ));
+            c.warnings.push(ParamWarning("sctp_autoclose 0: idle associations will never be closed".into()));
             0
         }
         v => v as u32,
@@ -149,9 +147,8 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
     let send_ttl_ms = c.val(SendTtl) as u32;
     let send_retries = match c.val(SendRetries) {
         v if v as u32 > MAX_SEND_RETRIES => {
-            c.warnings.push(ParamWarning(format!(
-                "sctp_send_retries too high ({v}), setting it to {MAX_SEND_RETRIES}"
-            )));
+            c.warnings
+                .push(ParamWarning(format!("sctp_send_retries too high ({v}), setting it to {MAX_SEND_RETRIES}")));
             c.adjusted[SendRetries as usize] = MAX_SEND_RETRIES as i32;
             MAX_SEND_RETRIES
         }
@@ -291,7 +288,8 @@ mod tests {
 
     #[test]
     fn kernel_values_hold_only_kernel_options() {
-        let c = Current { autoclose_s: Some(60), hbinterval_ms: Some(u32::MAX), pathmaxrxt: Some(5), ..Default::default() };
+        let c =
+            Current { autoclose_s: Some(60), hbinterval_ms: Some(u32::MAX), pathmaxrxt: Some(5), ..Default::default() };
         let v = kernel_values(&c);
         assert_eq!(v[Autoclose as usize], 60);
         assert_eq!(v[Hbinterval as usize], i32::MAX);
@@ -303,10 +301,26 @@ mod tests {
 
     #[test]
     fn negative_values_are_refused_with_the_name() {
-        for id in [SocketRcvbuf, SocketSndbuf, Autoclose, SendTtl, SendRetries, MaxAssocs, SrtoInitial, SrtoMax,
-            SrtoMin, Asocmaxrxt, InitMaxAttempts, InitMaxTimeo, Hbinterval, Pathmaxrxt, SackDelay, SackFreq, MaxBurst,
-            Pathpfthld]
-        {
+        for id in [
+            SocketRcvbuf,
+            SocketSndbuf,
+            Autoclose,
+            SendTtl,
+            SendRetries,
+            MaxAssocs,
+            SrtoInitial,
+            SrtoMax,
+            SrtoMin,
+            Asocmaxrxt,
+            InitMaxAttempts,
+            InitMaxTimeo,
+            Hbinterval,
+            Pathmaxrxt,
+            SackDelay,
+            SackFreq,
+            MaxBurst,
+            Pathpfthld,
+        ] {
             let e = refused(id, -5);
             assert_eq!(e.name, id.name());
             assert!(e.to_string().contains(id.name()), "{e}");

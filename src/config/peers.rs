@@ -188,7 +188,10 @@ mod tests {
         assert!(parse("10.0.0.1").unwrap().tuning.is_empty());
         assert_eq!(parse("[2001:db8::1];pathpfthld=0").unwrap().tuning.pathpfthld, Some(0));
         let e = parse("198.18.1.2:5060;srto_min=fast").unwrap_err().to_string();
-        assert!(e.contains("sctp_peer") && e.contains("198.18.1.2:5060;srto_min=fast") && e.contains("srto_min=fast"), "{e}");
+        assert!(
+            e.contains("sctp_peer") && e.contains("198.18.1.2:5060;srto_min=fast") && e.contains("srto_min=fast"),
+            "{e}"
+        );
     }
 
     #[test]

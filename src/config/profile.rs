@@ -56,12 +56,7 @@ const SETTINGS: &[Setting] = &[
         expected: "a count from 0 (at the first timeout) to 65535",
         put: |t, v| t.pathpfthld = Some(v as u16),
     },
-    Setting {
-        name: "dscp",
-        range: (0, 63),
-        expected: "a DSCP from 0 to 63",
-        put: |t, v| t.dscp = Some(v as u8),
-    },
+    Setting { name: "dscp", range: (0, 63), expected: "a DSCP from 0 to 63", put: |t, v| t.dscp = Some(v as u8) },
     Setting {
         name: "mtu",
         range: (512, u16::MAX as i64),

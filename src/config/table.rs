@@ -4,9 +4,9 @@
 //! its row in the README. Everything else (modparam export, validation, the
 //! cfg group, RPC views, the README check) is derived from `PARAMS`.
 
-use ParamId::*;
 use crate::sctp::options::{Current, Heartbeat, SockOpt};
 use std::ffi::CStr;
+use ParamId::*;
 
 pub const PARAM_COUNT: usize = 25;
 

@@ -124,7 +124,11 @@ unsafe fn str_arg<'a>(s: *const sys::str_) -> &'a str {
 /// # Safety
 /// The arguments of an OnChange callback of a group of `N` int variables, used
 /// only for the callback's duration (`'a`); `val` is not null.
-pub unsafe fn change_args<'a, const N: usize>(group: *mut c_void, name: *mut sys::str_, val: *mut *mut c_void) -> Change<'a> {
+pub unsafe fn change_args<'a, const N: usize>(
+    group: *mut c_void,
+    name: *mut sys::str_,
+    val: *mut *mut c_void,
+) -> Change<'a> {
     // SAFETY: the core passes the variable's name (a valid str) and a valid
     // pointer to the value (ints are passed in the pointer itself).
     let (var, value) = unsafe { (str_arg(name), (*val) as isize as i32) };

@@ -68,11 +68,9 @@ pub fn register_group(group: &'static CStr, defs: &[CounterDef]) -> bool {
         .map(|d| {
             let (handle, get_cbk, param) = match d.source {
                 Source::Handle(c) => (c.0.as_ptr() as *mut sys::counter_handle_t, None, std::ptr::null_mut()),
-                Source::Read(f) => (
-                    std::ptr::null_mut(),
-                    Some(read_trampoline as unsafe extern "C" fn(_, _) -> _),
-                    f as *mut c_void,
-                ),
+                Source::Read(f) => {
+                    (std::ptr::null_mut(), Some(read_trampoline as unsafe extern "C" fn(_, _) -> _), f as *mut c_void)
+                }
             };
             sys::counter_def_t {
                 handle,

@@ -3,11 +3,11 @@
 
 use super::sys;
 use crate::pod;
-use std::mem::size_of;
 use crate::sctp::socket::SctpSocket;
 use crate::sockaddr::{from_sockaddr_bytes, RawAddr};
 use std::fmt;
 use std::marker::PhantomData;
+use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;

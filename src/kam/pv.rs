@@ -111,7 +111,11 @@ pub struct GetArgs {
 impl GetArgs {
     /// # Safety
     /// The arguments of a getf callback, for the call's duration.
-    pub unsafe fn from_raw(msg: *mut sys::sip_msg, param: *mut sys::pv_param_t, res: *mut sys::pv_value_t) -> Option<Self> {
+    pub unsafe fn from_raw(
+        msg: *mut sys::sip_msg,
+        param: *mut sys::pv_param_t,
+        res: *mut sys::pv_value_t,
+    ) -> Option<Self> {
         (!msg.is_null() && !param.is_null() && !res.is_null()).then_some(GetArgs { msg, param, res })
     }
 

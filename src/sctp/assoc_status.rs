@@ -100,7 +100,8 @@ fn get_bytes(sock: SctpSocket<'_>, name: u32, buf: &mut [u8]) -> io::Result<usiz
 fn set_bytes(sock: SctpSocket<'_>, name: u32, buf: &[u8]) -> io::Result<()> {
     // SAFETY: buf is readable for its length for the whole call; the kernel
     // only reads it.
-    let r = unsafe { libc::setsockopt(sock.fd(), SCTP, name as i32, buf.as_ptr().cast(), buf.len() as libc::socklen_t) };
+    let r =
+        unsafe { libc::setsockopt(sock.fd(), SCTP, name as i32, buf.as_ptr().cast(), buf.len() as libc::socklen_t) };
     if r == -1 {
         Err(io::Error::last_os_error())
     } else {

@@ -85,7 +85,10 @@ fn status_fields_and_primary_path() {
 fn path_figures() {
     let a = SocketAddr::V6("[::1]:5061".parse().unwrap());
     let p = parse_path(&paddrinfo(&a, sys::SCTP_PF, 4380, 12, 300, 65_483)).unwrap();
-    assert_eq!(p, PathStatus { addr: Some(a), state: sys::SCTP_PF as i32, cwnd: 4380, srtt: 12, rto: 300, mtu: 65_483 });
+    assert_eq!(
+        p,
+        PathStatus { addr: Some(a), state: sys::SCTP_PF as i32, cwnd: 4380, srtt: 12, rto: 300, mtu: 65_483 }
+    );
     assert_eq!(path_state_name(p.state), "PF");
     assert_eq!(path_state_name(sys::SCTP_ACTIVE as i32), "ACTIVE");
     assert_eq!(path_state_name(-7), "UNKNOWN");

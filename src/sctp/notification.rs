@@ -1,10 +1,10 @@
 //! Parsing of SCTP notifications (`union sctp_notification`, RFC 6458 section 6.1)
 //! from the bytes recvmsg returned with MSG_NOTIFICATION set.
 
-use crate::pod::{self, Pod};
-use crate::sockaddr::from_sockaddr_bytes;
 use super::cmsg::SndRcvInfo;
 use super::sys;
+use crate::pod::{self, Pod};
+use crate::sockaddr::from_sockaddr_bytes;
 use std::fmt;
 use std::mem::{offset_of, size_of};
 use std::net::SocketAddr;
@@ -186,11 +186,8 @@ pub fn parse(buf: &[u8]) -> Result<Notification<'_>, ParseError> {
             Notification::Shutdown { assoc_id: n.sse_assoc_id }
         }
         sys::SCTP_PARTIAL_DELIVERY_EVENT => {
-            let n: sys::sctp_pdapi_event = read_prefix(
-                buf,
-                "SCTP_PARTIAL_DELIVERY_EVENT",
-                need!(sys::sctp_pdapi_event, pdapi_assoc_id),
-            )?;
+            let n: sys::sctp_pdapi_event =
+                read_prefix(buf, "SCTP_PARTIAL_DELIVERY_EVENT", need!(sys::sctp_pdapi_event, pdapi_assoc_id))?;
             Notification::PartialDelivery {
                 aborted: n.pdapi_indication == sys::SCTP_PARTIAL_DELIVERY_ABORTED,
                 indication: n.pdapi_indication,
@@ -198,19 +195,13 @@ pub fn parse(buf: &[u8]) -> Result<Notification<'_>, ParseError> {
             }
         }
         sys::SCTP_ADAPTATION_INDICATION => {
-            let n: sys::sctp_adaptation_event = read_prefix(
-                buf,
-                "SCTP_ADAPTATION_INDICATION",
-                need!(sys::sctp_adaptation_event, sai_assoc_id),
-            )?;
+            let n: sys::sctp_adaptation_event =
+                read_prefix(buf, "SCTP_ADAPTATION_INDICATION", need!(sys::sctp_adaptation_event, sai_assoc_id))?;
             Notification::AdaptationIndication { assoc_id: n.sai_assoc_id }
         }
         sys::SCTP_SENDER_DRY_EVENT => {
-            let n: sys::sctp_sender_dry_event = read_prefix(
-                buf,
-                "SCTP_SENDER_DRY_EVENT",
-                need!(sys::sctp_sender_dry_event, sender_dry_assoc_id),
-            )?;
+            let n: sys::sctp_sender_dry_event =
+                read_prefix(buf, "SCTP_SENDER_DRY_EVENT", need!(sys::sctp_sender_dry_event, sender_dry_assoc_id))?;
             Notification::SenderDry { assoc_id: n.sender_dry_assoc_id }
         }
         _ => Notification::Other { kind },

@@ -88,7 +88,13 @@ fn set<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, option: &'static str
     // SAFETY: `val` points to a live T of size_of::<T>() bytes, which the kernel
     // only reads.
     let r = unsafe {
-        libc::setsockopt(sock.fd(), level, name as i32, val as *const T as *const libc::c_void, size_of::<T>() as libc::socklen_t)
+        libc::setsockopt(
+            sock.fd(),
+            level,
+            name as i32,
+            val as *const T as *const libc::c_void,
+            size_of::<T>() as libc::socklen_t,
+        )
     };
     if r == -1 {
         Err(OptionError { option, source: io::Error::last_os_error() })
@@ -103,7 +109,8 @@ fn get<T: Pod>(sock: SctpSocket<'_>, level: i32, name: u32, mut val: T) -> Optio
     let mut len = size_of::<T>() as libc::socklen_t;
     // SAFETY: `val` is a live, writable T of `len` bytes; the kernel writes at most
     // `len` bytes into it, and any bytes make a valid T (T: Pod).
-    let r = unsafe { libc::getsockopt(sock.fd(), level, name as i32, &mut val as *mut T as *mut libc::c_void, &mut len) };
+    let r =
+        unsafe { libc::getsockopt(sock.fd(), level, name as i32, &mut val as *mut T as *mut libc::c_void, &mut len) };
     (r == 0).then_some(val)
 }
 
@@ -185,17 +192,35 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SockOpt {
     Autoclose(u32),
-    Rto { initial_ms: Option<u32>, max_ms: Option<u32>, min_ms: Option<u32> },
+    Rto {
+        initial_ms: Option<u32>,
+        max_ms: Option<u32>,
+        min_ms: Option<u32>,
+    },
     AsocMaxRxt(Option<u16>),
-    Init { max_attempts: Option<u16>, max_timeo_ms: Option<u16> },
+    Init {
+        max_attempts: Option<u16>,
+        max_timeo_ms: Option<u16>,
+    },
     /// Every path's settings (the wildcard address): a DSCP (0 to 63), or a
     /// fixed path MTU (path MTU discovery off), besides the socket's.
-    PeerAddr { heartbeat: Heartbeat, pathmaxrxt: Option<u16>, dscp: Option<u8>, path_mtu: Option<u32> },
-    DelayedSack { delay_ms: Option<u32>, freq: Option<u32> },
+    PeerAddr {
+        heartbeat: Heartbeat,
+        pathmaxrxt: Option<u16>,
+        dscp: Option<u8>,
+        path_mtu: Option<u32>,
+    },
+    DelayedSack {
+        delay_ms: Option<u32>,
+        freq: Option<u32>,
+    },
     MaxBurst(Option<u32>),
     /// The potentially-failed threshold, and with it the path retransmission
     /// limit (set only when there is a threshold to set).
-    Thresholds { pathpfthld: Option<u16>, pathmaxrxt: Option<u16> },
+    Thresholds {
+        pathpfthld: Option<u16>,
+        pathmaxrxt: Option<u16>,
+    },
     /// RFC 8899 path MTU probing, every so many ms (0: off).
     ProbeInterval(Option<u32>),
 }
@@ -292,7 +317,11 @@ pub fn set_on(sock: SctpSocket<'_>, family: i32, assoc_id: i32, opt: &SockOpt) -
         }
         SockOpt::DelayedSack { delay_ms: None, freq: None } => Ok(()),
         SockOpt::DelayedSack { delay_ms, freq } => {
-            let si = sys::sctp_sack_info { sack_assoc_id: assoc_id, sack_delay: delay_ms.unwrap_or(0), sack_freq: freq.unwrap_or(0) };
+            let si = sys::sctp_sack_info {
+                sack_assoc_id: assoc_id,
+                sack_delay: delay_ms.unwrap_or(0),
+                sack_freq: freq.unwrap_or(0),
+            };
             set(sock, SCTP, sys::SCTP_DELAYED_SACK, "SCTP_DELAYED_SACK", &si)
         }
         SockOpt::MaxBurst(None) => Ok(()),
@@ -389,8 +418,10 @@ pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
         sack_delay_ms: sack.map(|s| s.sack_delay),
         sack_freq: sack.map(|s| s.sack_freq),
         max_burst: get(sock, SCTP, sys::SCTP_MAX_BURST, sys::sctp_assoc_value::default()).map(|a| a.assoc_value),
-        pathpfthld: get(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, thresholds(family, 0, 0, None)).map(|t| t.spt_pathpfthld),
-        plpmtud_interval_ms: get(sock, SCTP, sys::SCTP_PLPMTUD_PROBE_INTERVAL, probe_interval(family, 0, 0)).map(|p| p.spi_interval),
+        pathpfthld: get(sock, SCTP, sys::SCTP_PEER_ADDR_THLDS, thresholds(family, 0, 0, None))
+            .map(|t| t.spt_pathpfthld),
+        plpmtud_interval_ms: get(sock, SCTP, sys::SCTP_PLPMTUD_PROBE_INTERVAL, probe_interval(family, 0, 0))
+            .map(|p| p.spi_interval),
     }
 }
 
@@ -421,7 +452,8 @@ mod tests {
     #[test]
     fn path_settings_become_one_peer_addr_params_for_every_path() {
         let pp = peer_addr_params(libc::AF_INET, 7, Heartbeat::IntervalMs(1000), Some(2), Some(46), None);
-        let (assoc_id, flags, hb, rxt, dscp, mtu) = (pp.assoc_id, pp.flags, pp.hbinterval, pp.pathmaxrxt, pp.dscp, pp.pathmtu);
+        let (assoc_id, flags, hb, rxt, dscp, mtu) =
+            (pp.assoc_id, pp.flags, pp.hbinterval, pp.pathmaxrxt, pp.dscp, pp.pathmtu);
         assert_eq!((assoc_id, hb, rxt, dscp, mtu), (7, 1000, 2, 46 << 2, 0));
         assert_eq!(flags, sys::SPP_HB_ENABLE | sys::SPP_PMTUD_ENABLE | sys::SPP_DSCP);
         let address = pp.address;

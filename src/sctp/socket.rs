@@ -1,9 +1,9 @@
 //! One-to-many SCTP sockets: create, bind (with sctp_bindx for extra addresses),
 //! listen, and message I/O with the SCTP_SNDRCV control message.
 
-use crate::sockaddr::{RawAddr, STORAGE_LEN};
 use super::cmsg::{parse_recv_ctrl, RecvCmsgBuf, SendCmsgBuf, SndRcvInfo};
 use super::sys;
+use crate::sockaddr::{RawAddr, STORAGE_LEN};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
@@ -12,11 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Creates a one-to-many (SOCK_SEQPACKET) SCTP socket of `addr`'s family.
 pub fn open_one_to_many(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let s = Socket::new(
-        Domain::for_address(*addr),
-        Type::SEQPACKET,
-        Some(Protocol::from(libc::IPPROTO_SCTP)),
-    )?;
+    let s = Socket::new(Domain::for_address(*addr), Type::SEQPACKET, Some(Protocol::from(libc::IPPROTO_SCTP)))?;
     Ok(s.into())
 }
 
@@ -305,7 +301,10 @@ mod tests {
         // its buffer is free)
         let mut buf = [0u8; 2000];
         // SAFETY: buf is writable for its length.
-        while unsafe { libc::recv(std::os::fd::AsRawFd::as_raw_fd(&b), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) } == 1000 {}
+        while unsafe {
+            libc::recv(std::os::fd::AsRawFd::as_raw_fd(&b), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT)
+        } == 1000
+        {}
         let (r, took) = rx.recv_timeout(Duration::from_secs(10)).expect("the send did not see the room");
         assert_eq!(r.unwrap(), 1000);
         assert!(took < Duration::from_secs(5), "took {took:?}");

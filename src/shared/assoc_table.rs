@@ -29,7 +29,10 @@ use super::futex::FutexMutex;
 use std::mem::{align_of, size_of};
 use std::net::{IpAddr, SocketAddr};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, Ordering::{Acquire, Relaxed, Release}};
+use std::sync::atomic::{
+    AtomicI32, AtomicPtr, AtomicU32, AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 
 /// Partitions (locks) per index; a power of two.
 pub const PARTITIONS: usize = 64;
@@ -433,7 +436,9 @@ impl<A: SharedAlloc> AssocTable<A> {
         let kb = self.key_bucket(key);
         let _g = self.part(kb).lock.lock();
         // SAFETY: this chain's lock is held (taken above).
-        let Some(found) = (unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) }) else { return AddrAdded::NoAssociation };
+        let Some(found) = (unsafe { find(b.key(kb), |e| e.key == key, |e| &e.next_key) }) else {
+            return AddrAdded::NoAssociation;
+        };
         // SAFETY: linked entries are alive while the partition lock is held.
         let e = unsafe { found.as_ref() };
         // SAFETY: e's links are guarded by its partition's lock, which we hold.

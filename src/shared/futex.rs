@@ -17,7 +17,8 @@ fn futex(word: &AtomicU32, op: libc::c_int, val: u32) {
 
 /// As `futex`, a FUTEX_WAIT for at most `timeout`.
 fn futex_for(word: &AtomicU32, op: libc::c_int, val: u32, timeout: Option<Duration>) {
-    let ts = timeout.map(|t| libc::timespec { tv_sec: t.as_secs() as libc::time_t, tv_nsec: t.subsec_nanos() as libc::c_long });
+    let ts = timeout
+        .map(|t| libc::timespec { tv_sec: t.as_secs() as libc::time_t, tv_nsec: t.subsec_nanos() as libc::c_long });
     let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: `word` is a valid, aligned u32 for the duration of the call;
     // FUTEX_WAIT/WAKE (not the PRIVATE variants) work across processes sharing
@@ -201,7 +202,14 @@ mod tests {
         // SAFETY: a fresh anonymous shared mapping, zeroed by the kernel: a
         // free lock and a zero count; unmapped at the end, after every child.
         let mem = unsafe {
-            libc::mmap(std::ptr::null_mut(), size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_ANONYMOUS, -1, 0)
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
         };
         assert_ne!(mem, libc::MAP_FAILED);
         // SAFETY: the mapping is big enough and page-aligned; all-zero is valid.

@@ -146,7 +146,11 @@ pub struct Expiry {
 
 impl Expired {
     fn new() -> Self {
-        Expired { rest: 0, n: 0, assocs: std::array::from_fn(|_| Expiry { assoc_id: 0, from: RawAddr::empty(), pieces: 0 }) }
+        Expired {
+            rest: 0,
+            n: 0,
+            assocs: std::array::from_fn(|_| Expiry { assoc_id: 0, from: RawAddr::empty(), pieces: 0 }),
+        }
     }
 
     /// Each association whose message expired.

@@ -1,5 +1,5 @@
-use crate::shared::test_alloc::Heap;
 use super::*;
+use crate::shared::test_alloc::Heap;
 
 type Store = PieceStore<Heap>;
 
@@ -23,8 +23,10 @@ impl AddPiece for Store {
 
 fn message(body_len: usize) -> Vec<u8> {
     let body = "b".repeat(body_len);
-    format!("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 10.0.0.1\r\nContent-Length: {body_len}\r\n\r\n{body}")
-        .into_bytes()
+    format!(
+        "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/SCTP 10.0.0.1\r\nContent-Length: {body_len}\r\n\r\n{body}"
+    )
+    .into_bytes()
 }
 
 /// `msg` cut at `cuts`, as (tsn, eor, bytes), TSNs from `first_tsn` on (one
@@ -121,17 +123,26 @@ fn a_message_over_the_sip_maximum_is_dropped_to_its_end() {
     let big = message(70000);
     let ps = pieces(&big, &[40000], 1);
     assert_eq!(st.add_piece(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add_piece(3, ps[1].0, true, &ps[1].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 2 });
+    assert_eq!(
+        st.add_piece(3, ps[1].0, true, &ps[1].2, 0, &mut out),
+        Added::Dropped { reason: DropReason::TooBig, pieces: 2 }
+    );
     assert_eq!(st.open(), 0);
     assert_eq!(st.buffers_in_use(), 0);
     let ps = pieces(&big, &[30000, 50000, 69000], 1);
     assert_eq!(st.add_piece(3, ps[0].0, false, &ps[0].2, 0, &mut out), Added::Kept);
     assert_eq!(st.add_piece(3, ps[1].0, false, &ps[1].2, 0, &mut out), Added::Kept);
-    assert_eq!(st.add_piece(3, ps[2].0, false, &ps[2].2, 0, &mut out), Added::Dropped { reason: DropReason::TooBig, pieces: 3 });
+    assert_eq!(
+        st.add_piece(3, ps[2].0, false, &ps[2].2, 0, &mut out),
+        Added::Dropped { reason: DropReason::TooBig, pieces: 3 }
+    );
     assert_eq!(st.open(), 1, "the rest of it is still to come");
     assert_eq!(st.buffers_in_use(), 0, "without a buffer");
     assert!(st.cut_open(3, || 0), "its next read is a piece");
-    assert_eq!(st.add_piece(3, ps[3].0, true, &ps[3].2, 0, &mut out), Added::Dropped { reason: DropReason::Rest, pieces: 1 });
+    assert_eq!(
+        st.add_piece(3, ps[3].0, true, &ps[3].2, 0, &mut out),
+        Added::Dropped { reason: DropReason::Rest, pieces: 1 }
+    );
     assert_eq!(st.open(), 0);
     let small = message(10);
     let ps = pieces(&small, &[40], 9);
@@ -154,7 +165,10 @@ fn a_message_without_content_length_completes_and_one_with_too_many_bytes_is_dro
     assert_eq!(st.add_piece(4, 5, false, &m[..20], 0, &mut out), Added::Kept);
     let mut tail = m[20..].to_vec();
     tail.extend_from_slice(b"xx");
-    assert_eq!(st.add_piece(4, 6, true, &tail, 0, &mut out), Added::Dropped { reason: DropReason::Inconsistent, pieces: 2 });
+    assert_eq!(
+        st.add_piece(4, 6, true, &tail, 0, &mut out),
+        Added::Dropped { reason: DropReason::Inconsistent, pieces: 2 }
+    );
     assert_eq!(st.open(), 0);
 }
 
@@ -180,7 +194,10 @@ fn pieces_that_never_complete_expire_and_an_aborted_delivery_is_dropped() {
     // a message being dropped already expires without being told again
     let big = message(70000);
     assert_eq!(st.add_piece(4, 1, false, &big[..40000], 0, &mut out), Added::Kept);
-    assert!(matches!(st.add_piece(4, 2, false, &big[40000..], 0, &mut out), Added::Dropped { reason: DropReason::TooBig, .. }));
+    assert!(matches!(
+        st.add_piece(4, 2, false, &big[40000..], 0, &mut out),
+        Added::Dropped { reason: DropReason::TooBig, .. }
+    ));
     let e = st.expire(5000, 5000);
     assert_eq!((e.assocs().len(), e.rest), (0, 1));
     assert_eq!(st.open(), 0);
@@ -194,7 +211,10 @@ fn when_every_entry_is_taken_a_new_message_is_dropped() {
     for assoc in 0..ENTRIES as i32 {
         assert_eq!(st.add_piece(assoc, 1, false, &m[..50], 0, &mut out), Added::Kept);
     }
-    assert_eq!(st.add_piece(99, 1, false, &m[..50], 0, &mut out), Added::Dropped { reason: DropReason::Full, pieces: 1 });
+    assert_eq!(
+        st.add_piece(99, 1, false, &m[..50], 0, &mut out),
+        Added::Dropped { reason: DropReason::Full, pieces: 1 }
+    );
     assert_eq!(st.add_piece(0, 2, true, &m[50..], 0, &mut out), Added::Complete(m.len()), "the others carry on");
 }
 
@@ -203,7 +223,10 @@ fn a_piece_is_dropped_rather_than_wait_long_for_a_held_lock() {
     let st = store();
     let mut out = Reassembled::new();
     let held = st.entries.lock();
-    assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Dropped { reason: DropReason::Busy, pieces: 1 });
+    assert_eq!(
+        st.add_piece(1, 1, false, b"INVITE", 0, &mut out),
+        Added::Dropped { reason: DropReason::Busy, pieces: 1 }
+    );
     drop(held);
     assert_eq!(st.add_piece(1, 1, false, b"INVITE", 0, &mut out), Added::Kept);
 }
@@ -304,7 +327,10 @@ fn the_sweep_hands_over_a_message_whose_last_holder_went_away() {
     // the third receiver holds a piece between the two (a TSN in between)
     let r = read_all(&st, &[(1, ps[0].0), (1, ps[0].0 + 1), (1, ps[1].0)], 1000);
     for (i, p) in [(0, &ps[0]), (2, &ps[1])] {
-        assert_eq!(st.add(r[i], Piece { assoc_id: 1, tsn: p.0, eor: p.1, bytes: &p.2, from: &from }, 1000, &mut out), Added::Kept);
+        assert_eq!(
+            st.add(r[i], Piece { assoc_id: 1, tsn: p.0, eor: p.1, bytes: &p.2, from: &from }, 1000, &mut out),
+            Added::Kept
+        );
     }
     assert_eq!(st.settle(1000 + HOLD_LIMIT_MS - 1, &mut out), Added::Kept, "r[1] may still add a piece");
     assert_eq!(st.settle(1001 + HOLD_LIMIT_MS, &mut out), Added::Complete(m.len()), "r[1] held it too long");
@@ -382,7 +408,10 @@ fn an_association_with_a_cut_message_open_reads_pieces_only() {
     assert!(!st.cut_open(1, || HOLD_LIMIT_MS + 1), "a hold too old is not waited for");
     let m = message(100);
     let from = RawAddr::empty();
-    assert_eq!(st.add(r, Piece { assoc_id: 1, tsn: 10, eor: false, bytes: &m[..50], from: &from }, 0, &mut out), Added::Kept);
+    assert_eq!(
+        st.add(r, Piece { assoc_id: 1, tsn: 10, eor: false, bytes: &m[..50], from: &from }, 0, &mut out),
+        Added::Kept
+    );
     assert!(st.cut_open(1, || 0), "its message is being put together");
     assert!(!st.cut_open(2, || 0));
     assert_eq!(st.add_piece(1, 11, true, &m[50..], 0, &mut out), Added::Complete(m.len()));
@@ -441,7 +470,10 @@ fn an_aborted_association_s_later_pieces_go_without_a_buffer() {
     assert_eq!(st.discard_assoc(3), 1);
     assert_eq!(st.buffers_in_use(), 0);
     assert!(st.cut_open(3, || 0), "its later pieces are pieces still");
-    assert_eq!(st.add_piece(3, 21, false, &b[50..60], 0, &mut out), Added::Dropped { reason: DropReason::Rest, pieces: 1 });
+    assert_eq!(
+        st.add_piece(3, 21, false, &b[50..60], 0, &mut out),
+        Added::Dropped { reason: DropReason::Rest, pieces: 1 }
+    );
     let e = st.expire(5000, 5000);
     assert_eq!((e.assocs().len(), e.rest), (0, 1), "not told again when it expires");
     assert_eq!(st.open(), 0);

@@ -10,10 +10,10 @@
 //! - `control`: what the core and operators call: the module's lifecycle,
 //!   listen sockets, the RPC commands.
 pub mod associations;
-pub mod settings;
-pub mod send;
-pub mod receive;
 pub mod control;
+pub mod receive;
+pub mod send;
+pub mod settings;
 
 pub mod counters;
 pub mod ratelimit;

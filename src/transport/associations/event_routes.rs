@@ -31,7 +31,8 @@ pub enum Event {
 }
 
 impl Event {
-    const ALL: [Event; 5] = [Event::AssocUp, Event::AssocDown, Event::PathChange, Event::SendFailed, Event::AssocStalled];
+    const ALL: [Event; 5] =
+        [Event::AssocUp, Event::AssocDown, Event::PathChange, Event::SendFailed, Event::AssocStalled];
 
     pub fn route_name(self) -> &'static CStr {
         match self {
@@ -126,11 +127,20 @@ fn route_for(e: Event) -> Option<EventRoute> {
 /// assoc-down: just forgotten); for the other events the association's id is
 /// looked up now (0 when it is no longer tracked, as on a SEND_FAILED that
 /// follows its COMM_LOST).
-pub fn on_notification(sock: SocketInfo<'_>, from: Option<SocketAddr>, n: &Notification<'_>, accounted_id: i32, tracking: bool) {
+pub fn on_notification(
+    sock: SocketInfo<'_>,
+    from: Option<SocketAddr>,
+    n: &Notification<'_>,
+    accounted_id: i32,
+    tracking: bool,
+) {
     let Some(event) = event_of(n) else { return };
     let Some(route) = route_for(event) else { return };
     let Some(peer) = from else {
-        log::debug!("{sock}: no peer address with the notification, event_route[{}] not run", event.route_name().to_string_lossy());
+        log::debug!(
+            "{sock}: no peer address with the notification, event_route[{}] not run",
+            event.route_name().to_string_lossy()
+        );
         return;
     };
     let vars = vars_of(n);
@@ -160,7 +170,10 @@ fn run(sock: SocketInfo<'_>, event: Event, route: EventRoute, peer: &SocketAddr,
     let ran = run_event_route(route, &rcv);
     CURRENT.with(|c| *c.borrow_mut() = None);
     if !ran {
-        log::error!("{sock}: event_route[{}] not run: the core has no faked message", event.route_name().to_string_lossy());
+        log::error!(
+            "{sock}: event_route[{}] not run: the core has no faked message",
+            event.route_name().to_string_lossy()
+        );
     }
 }
 

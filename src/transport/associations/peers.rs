@@ -11,10 +11,10 @@
 use super::tracking;
 use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
 use crate::sctp::cmsg::SndRcvInfo;
-use crate::transport::ratelimit::Every;
-use crate::sctp::{assoc_status, assoc_tuning, multihome};
 use crate::sctp::socket::{association_gone, SctpSocket};
+use crate::sctp::{assoc_status, assoc_tuning, multihome};
 use crate::shared::assoc_table::{AssocKey, MAX_PEER_ADDRS};
+use crate::transport::ratelimit::Every;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
@@ -134,9 +134,9 @@ pub fn send(
     match multihome::send_with_addrs(s, msg, to, &extra, info) {
         // another association of this socket has one of the other addresses
         // (opened to it alone, e.g. by the peer): send on that one
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EISCONN | libc::EALREADY)) => Some(
-            extra.iter().find_map(|a| multihome::assoc_of_addr(s, a)).map_or(Err(e), &mut on_assoc),
-        ),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EISCONN | libc::EALREADY)) => {
+            Some(extra.iter().find_map(|a| multihome::assoc_of_addr(s, a)).map_or(Err(e), &mut on_assoc))
+        }
         r => Some(r),
     }
 }

@@ -8,10 +8,10 @@
 //! COMM_LOST or SHUTDOWN_COMP is not tracked again (the table remembers what
 //! went down lately), and the open count is a plain sum.
 
-use crate::transport::ratelimit::Every;
 use crate::kam::shm::Shm;
 use crate::shared::assoc_memo::AssocMemo;
 use crate::shared::assoc_table::{AddrAdded, AssocKey, AssocTable, PeerAddr, SharedAlloc, TrackError, Tracked};
+use crate::transport::ratelimit::Every;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::OnceLock;

@@ -8,23 +8,25 @@
 //! lock for a moment and none across a system call, so the receivers are
 //! never held up.
 
-use crate::transport::associations::tracking;
-use crate::transport::settings::runtime;
 use crate::kam::core::{sctp_disabled, sctp_listen};
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::{Call, ReplyStruct};
 use crate::sctp::assoc_status::{self as st, AssocId, AssocStats, AssocStatus, PathStatus};
 use crate::sctp::socket::SctpSocket;
 use crate::shared::assoc_table::AssocKey;
+use crate::transport::associations::tracking;
+use crate::transport::settings::runtime;
 use std::ffi::CStr;
 use std::net::{IpAddr, SocketAddr};
 
-pub const LIST_DOC: &CStr = c"Lists every SCTP association: conn_id (0 when not tracked), assoc_id, socket, state, rwnd, \
+pub const LIST_DOC: &CStr =
+    c"Lists every SCTP association: conn_id (0 when not tracked), assoc_id, socket, state, rwnd, \
 unacked, pending, instreams, outstreams, the kernel's counters (retransmissions, max_rto, sacks_in, sacks_out, \
 packets_in, packets_out, gap_acks, data_in, data_out, duplicates_in; -1: not counted by this kernel) and its paths \
 (peer addresses) with state, primary, srtt, rto, cwnd, mtu and plpmtud (probe interval in ms, 0: not probed).";
 pub const INFO_DOC: &CStr = c"Shows one SCTP association by its connection id, as sctp.assoc_list does.";
-pub const SET_PRIMARY_DOC: &CStr = c"Makes ADDRESS (one of the peer's addresses, with or without :port) the primary path \
+pub const SET_PRIMARY_DOC: &CStr =
+    c"Makes ADDRESS (one of the peer's addresses, with or without :port) the primary path \
 of the association with connection id CONN_ID.";
 
 /// One association as the commands show it.
@@ -45,7 +47,9 @@ fn view(sock: SocketInfo<'_>, fd: SctpSocket<'_>, assoc_id: AssocId, conn_id: u3
     let paths = st::peer_addrs(fd, assoc_id)
         .unwrap_or_default()
         .iter()
-        .filter_map(|a| Some((st::path_status(fd, assoc_id, a).ok()?, st::probe_interval(fd, assoc_id, a).unwrap_or(None))))
+        .filter_map(|a| {
+            Some((st::path_status(fd, assoc_id, a).ok()?, st::probe_interval(fd, assoc_id, a).unwrap_or(None)))
+        })
         .collect();
     Some(View { conn_id, socket: sock.to_string(), status, stats, paths })
 }
@@ -108,7 +112,8 @@ pub fn list(call: &Call) {
             }
         };
         for assoc_id in ids {
-            let conn_id = if tracking { tracking::conn_id_of(AssocKey { sock: fd.fd(), assoc_id }).unwrap_or(0) } else { 0 };
+            let conn_id =
+                if tracking { tracking::conn_id_of(AssocKey { sock: fd.fd(), assoc_id }).unwrap_or(0) } else { 0 };
             if let Some(v) = view(sock, fd, assoc_id, conn_id) {
                 show(call, &v);
             }

@@ -1,14 +1,14 @@
 //! The RPC commands `sctp.info` and `sctp.options`, with the C module's field
 //! names, order and value semantics.
 
-use crate::transport::associations::tracking;
-use crate::transport::settings::runtime;
 use crate::config::params::kernel_values;
 use crate::config::table::PARAM_NAMES;
 use crate::kam::core::{default_sctp_send_socket, sctp_disabled, sctp_listen};
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::Call;
 use crate::sctp::options;
+use crate::transport::associations::tracking;
+use crate::transport::settings::runtime;
 use std::net::IpAddr;
 
 pub const INFO_DOC: &std::ffi::CStr = c"Returns sctp related info.";

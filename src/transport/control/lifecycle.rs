@@ -2,17 +2,17 @@
 //! SCTP support.
 
 use super::{assoc_rpc, info_rpc};
-use crate::transport::associations::{event_routes, peers, tracking};
-use crate::transport::counters::{self, Gauges};
-use crate::transport::receive::piece_stores;
-use crate::transport::send::stall;
-use crate::transport::settings::{runtime, startup};
 use crate::config::params::{defaults, RawValues};
 use crate::config::table::ParamId;
 use crate::kam::cfg::{OnChange, OnSet};
 use crate::kam::core::{register_sctp_api, SctpCallbacks};
 use crate::kam::rpc::{self, RpcHandler};
 use crate::sctp::{options, socket, sysctl};
+use crate::transport::associations::{event_routes, peers, tracking};
+use crate::transport::counters::{self, Gauges};
+use crate::transport::receive::piece_stores;
+use crate::transport::send::stall;
+use crate::transport::settings::{runtime, startup};
 
 /// At load time (`mod_register`): set the parameter defaults, which modparam
 /// lines then override, and register the transport with the core.

@@ -1,12 +1,12 @@
 //! Setting up one `listen=sctp:...` socket: a one-to-many SCTP socket with the
 //! module's options, bound to every address of the listen, listening.
 
-use crate::transport::receive::piece_stores;
 use crate::config::params::Settings;
 use crate::kam::core::{ip_free_bind, ip_tos};
 use crate::kam::net::{InitSocket, SocketInfo};
 use crate::sctp::options::{self, OptionError};
 use crate::sctp::socket::open_one_to_many;
+use crate::transport::receive::piece_stores;
 use std::io;
 use std::net::SocketAddr;
 

@@ -7,16 +7,16 @@
 //! table takes events in any order, see assoc); `handle` does the rest
 //! (sends, logs, event routes).
 
-use crate::transport::associations::{event_routes, peers, tracking};
-use crate::transport::counters;
-use crate::transport::ratelimit::Every;
-use crate::transport::send::{resend, send_abort, RetryContext};
-use crate::transport::settings::runtime;
 use crate::kam::core::{blocklist, BlocklistReason};
 use crate::kam::net::SocketInfo;
 use crate::sctp::cmsg::{SndRcvInfo, FLAG_UNORDERED};
 use crate::sctp::notification::{AssocState, Notification, PeerAddrState};
 use crate::shared::assoc_table::AssocKey;
+use crate::transport::associations::{event_routes, peers, tracking};
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
+use crate::transport::send::{resend, send_abort, RetryContext};
+use crate::transport::settings::runtime;
 use std::net::SocketAddr;
 
 /// The reason sent with the ABORT of an association over the limit.
@@ -136,7 +136,14 @@ fn reject(sock: SocketInfo, from: Option<SocketAddr>, assoc_id: i32, max: u32) {
 
 /// The stack gave up a message, or one DATA chunk of it. `info.context`
 /// carries the re-sends left and the length of the whole message.
-fn send_failed(sock: SocketInfo, from: Option<SocketAddr>, error: u32, info: &SndRcvInfo, data: &[u8], rt: &runtime::Runtime) {
+fn send_failed(
+    sock: SocketInfo,
+    from: Option<SocketAddr>,
+    error: u32,
+    info: &SndRcvInfo,
+    data: &[u8],
+    rt: &runtime::Runtime,
+) {
     counters::SEND_FAILED.inc();
     let ctx = RetryContext::decode(info.context);
     let Some(to) = from else { return };

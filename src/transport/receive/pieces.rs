@@ -6,13 +6,13 @@
 
 use super::notifications::FromAddr;
 use super::piece_stores::Store;
+use crate::kam::net::SocketInfo;
+use crate::shared::clock::monotonic_ms;
+use crate::shared::piece_store::{Added, DropReason, Piece, Reader, Reassembled};
 use crate::transport::counters;
 use crate::transport::ratelimit::Every;
 use crate::transport::send;
 use crate::transport::settings::runtime;
-use crate::kam::net::SocketInfo;
-use crate::shared::clock::monotonic_ms;
-use crate::shared::piece_store::{Added, DropReason, Piece, Reader, Reassembled};
 use std::fmt;
 
 /// How often a receiver looks for pieces past the bound, at most, while any

@@ -14,8 +14,6 @@
 
 use super::notifications::{self, FromAddr};
 use super::{piece_stores, pieces, watchdog};
-use crate::transport::associations::tracking;
-use crate::transport::settings::runtime;
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
@@ -26,9 +24,11 @@ use crate::sctp::socket::Received;
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::clock::monotonic_ms;
 use crate::shared::piece_store::{Piece, Reassembled};
-use piece_stores::Store;
 use crate::sip_frame::starts_with_start_line;
 use crate::sockaddr::RawAddr;
+use crate::transport::associations::tracking;
+use crate::transport::settings::runtime;
+use piece_stores::Store;
 use std::net::SocketAddr;
 
 /// The largest SIP message the core handles (its BUF_SIZE).
@@ -153,8 +153,7 @@ pub fn run() -> i32 {
 /// hands one association's pieces over in a row, so a read that looks whole
 /// then is the rest of that message, or a message behind it).
 fn is_piece(store: &Store, got: &Received, bytes: &[u8]) -> bool {
-    !got.notification
-        && (!is_whole(got, bytes) || got.info.is_some_and(|i| store.cut_open(i.assoc_id, monotonic_ms)))
+    !got.notification && (!is_whole(got, bytes) || got.info.is_some_and(|i| store.cut_open(i.assoc_id, monotonic_ms)))
 }
 
 /// Whether a read is a whole message: it ends one and begins with a SIP
@@ -208,7 +207,10 @@ fn notification(
 ) {
     if !got.end_of_record {
         // never seen: the read buffer holds the largest the kernel sends
-        log::warn!("{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read", FromAddr(src));
+        log::warn!(
+            "{sock}: sctp notification from {} bigger than {READ_LEN} bytes, only its start is read",
+            FromAddr(src)
+        );
     }
     guard("sctp notification", (), || match parse(bytes) {
         Ok(n) => {

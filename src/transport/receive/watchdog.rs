@@ -8,16 +8,16 @@
 //! the watchdog remembers between looks is the owning process's own.
 
 use super::notifications::{FromAddr, ABORT_REASON_STALLED};
-use crate::transport::associations::{event_routes, tracking};
-use crate::transport::counters;
-use crate::transport::ratelimit::Every;
-use crate::transport::send;
-use crate::transport::settings::runtime::Runtime;
 use crate::kam::net::SocketInfo;
 use crate::sctp::assoc_status::{self as st, AssocId};
 use crate::sctp::socket::SctpSocket;
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::clock::monotonic_ms64;
+use crate::transport::associations::{event_routes, tracking};
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
+use crate::transport::send;
+use crate::transport::settings::runtime::Runtime;
 use std::net::SocketAddr;
 
 /// What one look at an association found.

@@ -3,15 +3,15 @@
 //! SCTP_SNDRCV control message carrying the time to live and the re-sends left.
 
 use super::stall;
-use crate::transport::associations::{peers, tracking};
-use crate::transport::counters;
-use crate::transport::ratelimit::Every;
-use crate::transport::settings::runtime;
 use crate::kam::core::sctp_socket_by_fd;
 use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
 use crate::sctp::socket::{association_gone, died_while_waiting, SctpSocket, Wait};
 use crate::sockaddr::RawAddr;
+use crate::transport::associations::{peers, tracking};
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
+use crate::transport::settings::runtime;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -90,7 +90,8 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
     }
     // a declared multihomed peer: its association, or a new one to all its addresses
     let sent = sctp_of(sock).and_then(|s| {
-        let on_assoc = |assoc_id| send_core_message(s, None, &to, msg, &SndRcvInfo { assoc_id, ..info }, rt.send_wait_ms);
+        let on_assoc =
+            |assoc_id| send_core_message(s, None, &to, msg, &SndRcvInfo { assoc_id, ..info }, rt.send_wait_ms);
         match peers::send(s, &to, msg, &info, rt.tracking, on_assoc) {
             Some(r) => r,
             None => send_to_address(s, &to, msg, &info, rt.send_wait_ms),
@@ -145,7 +146,13 @@ fn send_to(s: SctpSocket<'_>, to: Option<&SocketAddr>, msg: &[u8], info: &SndRcv
 
 /// Sends a message the core gave us to address `to`; when its association
 /// was aborted while the send waited for room, once more, on a new one.
-fn send_to_address(s: SctpSocket<'_>, to: &SocketAddr, msg: &[u8], info: &SndRcvInfo, wait_ms: u32) -> io::Result<usize> {
+fn send_to_address(
+    s: SctpSocket<'_>,
+    to: &SocketAddr,
+    msg: &[u8],
+    info: &SndRcvInfo,
+    wait_ms: u32,
+) -> io::Result<usize> {
     match send_core_message(s, Some(to), to, msg, info, wait_ms) {
         Err(e) if died_while_waiting(&e) => {
             log::debug!("sctp: the association to {to} was aborted while the send waited ({e}), sending again");
@@ -214,7 +221,10 @@ fn finish(r: io::Result<usize>, to: &SocketAddr, sock: SocketInfo<'_>, len: usiz
         } else {
             ""
         };
-        log::error!("sctp send of {len} bytes to {to} from {sock} failed: {e} (errno {errno}){hint}{}", LeftOut(left_out));
+        log::error!(
+            "sctp send of {len} bytes to {to} from {sock} failed: {e} (errno {errno}){hint}{}",
+            LeftOut(left_out)
+        );
     }
     -1
 }
@@ -248,7 +258,16 @@ mod tests {
     use super::{route, runtime::Runtime, RetryContext, Route};
 
     fn rt(tracking: bool, reuse: bool, max_assocs: Option<u32>) -> Runtime {
-        Runtime { send_ttl_ms: 0, send_retries: 0, tracking, reuse, max_assocs, send_wait_ms: 100, stall_timeout_ms: 0, stall_abort: false }
+        Runtime {
+            send_ttl_ms: 0,
+            send_retries: 0,
+            tracking,
+            reuse,
+            max_assocs,
+            send_wait_ms: 100,
+            stall_timeout_ms: 0,
+            stall_abort: false,
+        }
     }
 
     fn never<R>() -> R {

@@ -14,11 +14,11 @@
 //! buffer, so a peer that stopped reading leaves no room for the others
 //! either (lifecycle warns about it at startup; the README says to set 1).
 
-use crate::transport::counters;
-use crate::transport::ratelimit::Every;
 use crate::kam::shm::new_stall_table;
 use crate::shared::clock::monotonic_ms64;
 use crate::shared::send_stall::StallTable;
+use crate::transport::counters;
+use crate::transport::ratelimit::Every;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -64,7 +64,11 @@ pub fn sent(peer: &SocketAddr) {
 /// `peer` whose first, non-blocking send found the buffer full; fails with
 /// EAGAIN at once when `peer` is marked stalled, and marks it when the wait
 /// runs out.
-pub fn send_waiting(peer: &SocketAddr, wait_ms: u32, send_blocking: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
+pub fn send_waiting(
+    peer: &SocketAddr,
+    wait_ms: u32,
+    send_blocking: impl FnOnce() -> io::Result<usize>,
+) -> io::Result<usize> {
     match TABLE.get() {
         Some(table) => waiting_on(table, monotonic_ms64, peer, wait_ms, send_blocking),
         None => send_blocking(),
@@ -111,7 +115,8 @@ mod tests {
     #[test]
     fn a_peer_whose_wait_ran_out_fails_at_once_until_its_hold_ends() {
         let t = StallTable::new_for_test();
-        let (peer, other): (SocketAddr, SocketAddr) = ("10.0.0.1:5060".parse().unwrap(), "10.0.0.2:5060".parse().unwrap());
+        let (peer, other): (SocketAddr, SocketAddr) =
+            ("10.0.0.1:5060".parse().unwrap(), "10.0.0.2:5060".parse().unwrap());
         let now = Cell::new(1_000_000u64);
         let clock = || now.get();
         let sent = Cell::new(0);

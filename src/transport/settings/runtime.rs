@@ -3,13 +3,13 @@
 //! SCTP socket at once.
 
 use super::startup;
-use crate::transport::associations::tracking;
 use crate::config::params::RawValues;
-use crate::config::table::{ParamId, PARAM_COUNT};
 use crate::config::table::{Effect, PARAMS};
+use crate::config::table::{ParamId, PARAM_COUNT};
 use crate::kam::cfg::{self, Change, IntGroup, OnChange, OnSet, VarDef, ATOMIC, CB_ONLY_ONCE, READONLY};
 use crate::kam::core::sctp_listen;
 use crate::sctp::options::{set_one, SockOpt};
+use crate::transport::associations::tracking;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 /// The group's values in this process (kept current by the core's cfg_update).
@@ -152,9 +152,7 @@ pub fn on_change(change: &Change, new_value: &mut i32) -> i32 {
         Verdict::Accept => {
             // turning tracking off drops what is tracked; turning it on starts
             // clean, in case the flush when off raced with a new association
-            if id == ParamId::AssocTracking
-                && (change.value == 0 || change.other(ParamId::AssocReuse as usize) == 0)
-            {
+            if id == ParamId::AssocTracking && (change.value == 0 || change.other(ParamId::AssocReuse as usize) == 0) {
                 tracking::flush();
             }
             0
