@@ -1,6 +1,7 @@
 #!/bin/sh
 # Static and undefined-behaviour checks:
-#  0. the import order of src/transport's folders and src/config (layers.sh);
+#  0. formatting (cargo fmt --check, the crate and the fuzz targets) and the
+#     import order of src/transport's folders and src/config (layers.sh);
 #  1. clippy on every target, warnings as errors (the crate also denies unsafe
 #     operations outside `unsafe` blocks and `unsafe` without a SAFETY comment);
 #  2. the unit tests (--lib: the integration tests run cc and kamailio) under
@@ -10,6 +11,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ -x "$HOME/.cargo/bin/cargo" ] && PATH="$HOME/.cargo/bin:$PATH"
+
+echo "== formatting (rustfmt.toml)"
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo fmt --check
+(cd fuzz && cargo fmt --check)
 
 echo "== import order of src/transport and src/config"
 sh scripts/layers.sh
