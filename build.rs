@@ -3,7 +3,7 @@
 //! 1. Runs `kamailio -v` ($KAMAILIO_BIN, else `kamailio` on PATH or in /usr/sbin) and
 //!    bakes the version and compile-flags strings that core compares into
 //!    `module_version` and `module_flags` (build/core_version.rs): the core refuses
-//!    modules whose strings differ from its own. Cores outside 5.6 to 6.1 are refused.
+//!    modules whose strings differ from its own. Cores outside 5.6 to 6.2 are refused.
 //! 2. Generates Rust declarations with bindgen from the hand-written
 //!    `kamailio-headers/kamailio_abi.h` (for that core's series, KSR_ABI_VERSION,
 //!    and its layout-relevant flags) and from libsctp's `<netinet/sctp.h>`; writes
@@ -52,7 +52,7 @@ fn find_kamailio() -> PathBuf {
         .unwrap_or_else(|| {
             fail(
                 "no Kamailio found (looked at $KAMAILIO_BIN, PATH, /usr/sbin, /usr/local/sbin); \
-                 this module builds against an installed Kamailio 5.6 to 6.1 core \
+                 this module builds against an installed Kamailio 5.6 to 6.2 core \
                  (apt-get install kamailio, or set KAMAILIO_BIN)",
             )
         })
@@ -178,6 +178,12 @@ fn main() {
     let core = core_info(&bin);
     println!("cargo:rustc-env=KAMAILIO_FULL_VERSION={}", core.full_version);
     println!("cargo:rustc-env=KAMAILIO_COMPILE_FLAGS={}", core.flags);
+    // from 6.2 the core's counter_add is inline code that picks an atomic add
+    // for threaded processes: the module calls the core's counter_add_atomic
+    println!("cargo:rustc-check-cfg=cfg(ksr_counter_add_atomic)");
+    if core.series >= (6, 2) {
+        println!("cargo:rustc-cfg=ksr_counter_add_atomic");
+    }
     let defines = layout_defines(&core);
     write_pinned_layout_tests(&headers.join("abi-layouts.txt"), &core, &out);
 

@@ -3,7 +3,7 @@
 //! tests/core_version.rs.
 
 /// Core series that `kamailio-headers/` declares, oldest to newest (major, minor).
-pub const SUPPORTED_SERIES: &[(u32, u32)] = &[(5, 6), (5, 7), (5, 8), (6, 0), (6, 1)];
+pub const SUPPORTED_SERIES: &[(u32, u32)] = &[(5, 6), (5, 7), (5, 8), (6, 0), (6, 1), (6, 2)];
 
 /// Items of the `flags:` line of `kamailio -v` that, from 6.1 on, are not in the
 /// string the core compares `module_flags` with. From 6.1 the core's ver.c

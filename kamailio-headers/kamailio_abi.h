@@ -1,6 +1,7 @@
 /*
  * The part of the Kamailio core ABI that this module uses, for the core
- * series 5.6, 5.7, 5.8, 6.0 and 6.1.
+ * series 5.6, 5.7, 5.8, 6.0, 6.1 and 6.2 (6.2 as master had it while in
+ * development: docs/design.md names the commit).
  *
  * Hand-written for this project from reading the Kamailio core's headers
  * (src/core/{str.h,ip_addr.h,sr_module.h,sctp_core.h,dprint.h,globals.h,
@@ -24,8 +25,8 @@
 #ifndef KSR_ABI_VERSION
 #error "KSR_ABI_VERSION (the core series, e.g. 50600) must be defined"
 #endif
-#if KSR_ABI_VERSION < 50600 || KSR_ABI_VERSION >= 60200
-#error "kamailio_abi.h declares the core ABI of Kamailio 5.6 to 6.1 only"
+#if KSR_ABI_VERSION < 50600 || KSR_ABI_VERSION >= 60300
+#error "kamailio_abi.h declares the core ABI of Kamailio 5.6 to 6.2 only"
 #endif
 
 #include <netinet/in.h>
@@ -163,6 +164,17 @@ typedef struct receive_info {
 #endif
 } receive_info_t;
 
+#if KSR_ABI_VERSION >= 60200
+/* the local address of an outbound TCP/TLS connection (6.2); not used here,
+ * declared for dest_info's size */
+typedef struct ksr_sockaddr {
+	ip_addr_t ip;
+	unsigned short port;
+	char proto;
+	unsigned char vset;
+} ksr_sockaddr_t;
+#endif
+
 typedef struct dest_info {
 	struct socket_info *send_sock;
 	union sockaddr_union to;
@@ -175,6 +187,9 @@ typedef struct dest_info {
 #else
 	char proto_pad0;
 	short proto_pad1;
+#endif
+#if KSR_ABI_VERSION >= 60200
+	ksr_sockaddr_t ephemeral;
 #endif
 } dest_info_t;
 
@@ -470,6 +485,11 @@ typedef struct counter_def_s {
 extern counter_array_t *_cnts_vals; /* one row of counters per process */
 extern int _cnts_row_len;
 int counter_register_array(const char *group, counter_def_t *defs);
+#if KSR_ABI_VERSION >= 60200
+/* 6.2: a process may update its row from several threads; the core's inline
+ * counter_add then goes through this atomic add, which is right either way */
+void counter_add_atomic(counter_handle_t handle, int v);
+#endif
 
 /* ---- rpc.h, rpc_lookup.h -------------------------------------------- */
 typedef void (*rpc_fault_f)(void *ctx, int code, char *fmt, ...);

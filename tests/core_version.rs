@@ -28,6 +28,14 @@ fn repository_version_is_not_part_of_the_compared_string() {
 }
 
 #[test]
+fn development_core_version_line() {
+    // master built with make while 6.2 was in development
+    let (full, series) = parse_version_line("kamailio 6.2.0-dev1 (x86_64/linux) ").unwrap();
+    assert_eq!(full, "kamailio 6.2.0-dev1 (x86_64/linux)");
+    assert_eq!(series, (6, 2));
+}
+
+#[test]
 fn not_a_version_line() {
     assert!(parse_version_line("ser 0.9.6 (i386/linux)").is_none());
     assert!(parse_version_line("kamailio 5.6.3").is_none());
@@ -38,8 +46,9 @@ fn series_is_the_abi_selector() {
     assert_eq!(abi_version(5, 6), 50600);
     assert_eq!(abi_version(6, 1), 60100);
     assert!(SUPPORTED_SERIES.contains(&(6, 0)));
+    assert!(SUPPORTED_SERIES.contains(&(6, 2)));
     assert!(!SUPPORTED_SERIES.contains(&(5, 5)));
-    assert!(!SUPPORTED_SERIES.contains(&(6, 2)));
+    assert!(!SUPPORTED_SERIES.contains(&(6, 3)));
 }
 
 // The `flags:` lines printed by Debian's kamailio packages (bookworm 5.6.3, sid

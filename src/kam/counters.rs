@@ -24,8 +24,31 @@ impl Counter {
     #[cfg(test)]
     pub fn add(&self, _n: u64) {}
 
-    /// Adds `n`, in this process's row of counter values.
-    #[cfg(not(test))]
+    /// Adds `n`, in this process's row of counter values, through the core's
+    /// own atomic add (6.2 and later: right whether or not the process runs
+    /// threads).
+    #[cfg(all(not(test), ksr_counter_add_atomic))]
+    pub fn add(&self, n: u64) {
+        let handle = sys::counter_handle_t { id: self.0.load(Ordering::Relaxed) };
+        // SAFETY: reads two core globals set before any module code runs.
+        if unsafe { sys::_cnts_vals.is_null() || i32::from(handle.id) >= sys::_cnts_row_len } {
+            return;
+        }
+        // the core takes an int: a larger count goes in parts
+        let mut rest = n;
+        while rest > 0 {
+            let part = rest.min(i32::MAX as u64);
+            // SAFETY: the core's function for a registered handle (ids are
+            // filled in at registration, before any add); it adds to this
+            // process's row and checks nothing else.
+            unsafe { sys::counter_add_atomic(handle, part as i32) };
+            rest -= part;
+        }
+    }
+
+    /// Adds `n`, in this process's row of counter values (before 6.2 the
+    /// core's counter_add is inline code over the rows).
+    #[cfg(all(not(test), not(ksr_counter_add_atomic)))]
     pub fn add(&self, n: u64) {
         let id = self.0.load(Ordering::Relaxed) as isize;
         // SAFETY: the core allocates one row of _cnts_row_len values per process
