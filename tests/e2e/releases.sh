@@ -7,7 +7,11 @@
 # with the module built into target/release; any other name is a Debian
 # release whose root tests/roots/make-root.sh makes (once, cached) and whose
 # kamailio the module is built for, into target/RELEASE. The suite runs in the
-# test VM on that root (tests/e2e/run.sh with VMROOT).
+# test VM on that root (tests/e2e/run.sh with VMROOT). A name that is an
+# absolute directory is a Kamailio installed there (sbin/kamailio,
+# lib/kamailio/modules/, e.g. a core built from source, see docs/testing.md):
+# the module is built for it into target/k-DIRNAME and the suite runs on this
+# machine's root with that core and its C module (E2E_KAMAILIO_DIR).
 #
 # The memory soak (memory-flat) makes E2E_MEMORY_CALLS calls on the host
 # release (100,000 by default) and E2E_MEMORY_CALLS_OTHER (20,000) on the
@@ -41,6 +45,13 @@ for release in ${E2E_RELEASES:-host trixie sid}; do
 	if [ "$release" = host ]; then
 		(cd "$REPO" && cargo build --release) || rc=$?
 		[ "$rc" != 0 ] || run_suite "$@" || rc=$?
+	elif [ "${release#/}" != "$release" ]; then
+		target=$REPO/target/k-$(basename "$release")
+		(cd "$REPO" && KAMAILIO_BIN="$release/sbin/kamailio" CARGO_TARGET_DIR="$target" \
+			cargo build --release) || rc=$?
+		[ "$rc" != 0 ] ||
+			E2E_KAMAILIO_DIR=$release E2E_MEMORY_CALLS=${E2E_MEMORY_CALLS_OTHER:-20000} \
+				OUR_MODULE="$target/release/libkamailio_sctp.so" run_suite "$@" || rc=$?
 	else
 		root=$("$REPO/tests/roots/make-root.sh" "$release") || rc=$?
 		if [ "$rc" = 0 ]; then
@@ -57,7 +68,9 @@ for release in ${E2E_RELEASES:-host trixie sid}; do
 				run_suite "$@" || rc=$?
 		fi
 	fi
-	line="$release: $([ "$rc" = 0 ] && echo passed || echo "FAILED (exit $rc)") in $(($(date +%s) - t0)) s"
+	# the core the suite ran against, as it printed it
+	core=$(sed -n 's/^e2e suite on .*version: kamailio \([^ ]*\).*/\1/p' "$suite_log" | head -n 1)
+	line="$release (kamailio ${core:-?}): $([ "$rc" = 0 ] && echo passed || echo "FAILED (exit $rc)") in $(($(date +%s) - t0)) s"
 	# the failed scenarios' names, which a long log may have scrolled away
 	names=$(sed -n 's/^failed: *//p' "$suite_log" 2>/dev/null | tail -n 1)
 	[ -z "$names" ] || line="$line; failed: $names"

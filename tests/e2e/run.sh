@@ -5,7 +5,8 @@
 # supports SCTP, else inside the test VM (tests/vm/), whose kernel does.
 # Exits with the suite's exit code (125: the VM itself failed).
 #
-# Environment: OUR_MODULE, C_MODULE and E2E_* (see suite.sh) are passed on,
+# Environment: OUR_MODULE, C_MODULE and E2E_* (see suite.sh, e.g.
+# E2E_KAMAILIO_DIR for a core built from source) are passed on,
 # into the VM too; E2E_VM_TIMEOUT bounds the whole VM run (default 1500 s).
 # VMROOT=DIR runs the suite in the VM on that root filesystem (another Debian
 # release's, made by tests/roots/make-root.sh) instead of this machine's: its
@@ -30,7 +31,9 @@ fi
 
 # Absolute paths, so that they mean the same inside the VM.
 OUR_MODULE=$(realpath -m "${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}")
-C_MODULE=$(realpath -m "${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}")
+c_default=/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so
+[ -z "${E2E_KAMAILIO_DIR:-}" ] || c_default=$E2E_KAMAILIO_DIR/lib/kamailio/modules/sctp.so
+C_MODULE=$(realpath -m "${C_MODULE:-$c_default}")
 export OUR_MODULE C_MODULE
 
 if [ -z "${VMROOT:-}" ] && checksctp >/dev/null 2>&1; then

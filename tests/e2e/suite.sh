@@ -6,6 +6,9 @@
 #   OUR_MODULE  the module under test (default: REPO/target/release/libkamailio_sctp.so)
 #   C_MODULE    Debian's C module, the reference
 #   E2E_WORK    work directory (default: $VM_OUT_DIR/work in the VM, else a new temp dir)
+#   E2E_KAMAILIO_DIR  a Kamailio installed under DIR (sbin/kamailio, sbin/kamcmd,
+#               lib/kamailio/modules/, e.g. a core built from source): its
+#               binaries and modules, and its C module as C_MODULE's default
 #   E2E_CALLS, E2E_RATE, E2E_SMALL_CALLS, E2E_START_TIMEOUT, E2E_DEBUG,
 #   E2E_CTL_DIR: see scenarios.sh, parity.sh, lib.sh
 #
@@ -20,6 +23,11 @@ fi
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 OUR_MODULE=${OUR_MODULE:-$REPO/target/release/libkamailio_sctp.so}
+if [ -n "${E2E_KAMAILIO_DIR:-}" ]; then
+	PATH=$E2E_KAMAILIO_DIR/sbin:$PATH
+	KAM_MPATH=${KAM_MPATH:-$E2E_KAMAILIO_DIR/lib/kamailio/modules/}
+	C_MODULE=${C_MODULE:-$E2E_KAMAILIO_DIR/lib/kamailio/modules/sctp.so}
+fi
 C_MODULE=${C_MODULE:-/usr/lib/x86_64-linux-gnu/kamailio/modules/sctp.so}
 
 # shellcheck source-path=SCRIPTDIR
