@@ -352,29 +352,6 @@ fn probe_interval(family: i32, assoc_id: i32, interval_ms: u32) -> sys::sctp_pro
     pi
 }
 
-/// SO_RCVTIMEO: how long a blocking read waits before it fails with EAGAIN
-/// (every process sharing the socket; reads with MSG_DONTWAIT never wait).
-pub fn set_receive_timeout(sock: SctpSocket<'_>, ms: u32) -> Result<(), OptionError> {
-    set(sock, libc::SOL_SOCKET, libc::SO_RCVTIMEO as u32, "SO_RCVTIMEO", &Timeval::from_ms(ms))
-}
-
-/// struct timeval of x86_64 / aarch64 Linux (two 64-bit integers), as
-/// SO_RCVTIMEO takes it.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Timeval {
-    sec: i64,
-    usec: i64,
-}
-
-impl Timeval {
-    fn from_ms(ms: u32) -> Self {
-        Timeval { sec: i64::from(ms / 1000), usec: i64::from(ms % 1000) * 1000 }
-    }
-}
-crate::pod::unsafe_impl_pod!(as_bytes: Timeval);
-const _: () = assert!(size_of::<Timeval>() == size_of::<libc::timeval>());
-
 /// The option values a socket has, as the kernel reports them (`None` where the
 /// kernel would not say). Buffer sizes are what was asked for (Linux doubles them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -52,6 +52,15 @@ pub enum Wait {
     UpTo(Duration),
 }
 
+/// How long a receive may wait for something to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecvWait {
+    /// Blocks until there is (no kernel timer armed).
+    Forever,
+    /// A poll of at most so many milliseconds, then a non-blocking read.
+    Ms(u32),
+}
+
 /// What one recvmsg call returned.
 #[derive(Clone, Copy, Debug)]
 pub struct Received {
@@ -113,9 +122,26 @@ impl<'fd> SctpSocket<'fd> {
     }
 
     /// Receives one message (or notification, or piece of either), waiting
-    /// for one up to the socket's SO_RCVTIMEO (then EAGAIN). The source
-    /// address lands in `from`, the control data in `ctrl`.
-    pub fn recv(self, buf: &mut [u8], from: &mut RawAddr, ctrl: &mut RecvCmsgBuf) -> io::Result<Received> {
+    /// for one up to `wait`: `Forever` (or the socket's SO_RCVTIMEO), or at
+    /// most so many milliseconds (then EAGAIN). The source address lands in
+    /// `from`, the control data in `ctrl`.
+    pub fn recv(
+        self,
+        buf: &mut [u8],
+        from: &mut RawAddr,
+        ctrl: &mut RecvCmsgBuf,
+        wait: RecvWait,
+    ) -> io::Result<Received> {
+        let flags = match wait {
+            RecvWait::Forever => 0,
+            RecvWait::Ms(ms) => {
+                if !self.readable_within(ms)? {
+                    return Err(io::Error::from_raw_os_error(libc::EAGAIN));
+                }
+                // another reader of the socket may take what woke the poll
+                libc::MSG_DONTWAIT
+            }
+        };
         let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
         // SAFETY: msghdr is plain data; all-zero is valid and we set every pointer.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -127,7 +153,7 @@ impl<'fd> SctpSocket<'fd> {
         msg.msg_controllen = ctrl.0.len();
         // SAFETY: every buffer msg points to is valid and writable for the lengths
         // given, and lives across the call.
-        let n = unsafe { libc::recvmsg(self.fd(), &mut msg, 0) };
+        let n = unsafe { libc::recvmsg(self.fd(), &mut msg, flags) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -140,6 +166,19 @@ impl<'fd> SctpSocket<'fd> {
             end_of_record: msg.msg_flags & libc::MSG_EOR != 0,
             info: found.info,
         })
+    }
+
+    /// Whether something can be read within `ms` milliseconds (a signal
+    /// counts as nothing).
+    fn readable_within(self, ms: u32) -> io::Result<bool> {
+        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd, living across the call.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms.min(i32::MAX as u32) as i32) };
+        if r == -1 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::Interrupted { Ok(false) } else { Err(e) };
+        }
+        Ok(r > 0)
     }
 
     /// Sends `buf` as one message. With `to` the kernel picks or opens the

@@ -6,13 +6,16 @@
 # each round so that neither always runs on a warmer or colder machine.
 #
 # Writes BENCH_OUT/results.csv, one row per measurement:
-#   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches
-# test: cpu (steady rate), step (rising rates), burst, warmup (after a start). cpu_ticks: utime +
+#   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches,recvmsg
+# test: cpu (steady rate), step (rising rates), burst, warmup (after a start),
+# idle (no traffic for BENCH_IDLE_SECONDS: rate and calls 0). cpu_ticks: utime +
 # stime of all processes of that Kamailio (its process group) over the
 # measurement, in clock ticks (CLK_TCK); sendq_full: increase of the sctp
 # counter sendq_full; seconds: wall time of the sipp run; ctx_switches: the
 # context switches (voluntary and not) of all processes of that Kamailio over
-# the measurement (each is costly in the emulated VM).
+# the measurement (each is costly in the emulated VM); recvmsg: the recvmsg
+# calls of all its processes (perf stat on the syscalls:sys_enter_recvmsg
+# tracepoint, "?" without perf).
 # Environment: see run.sh (BENCH_*), OUR_MODULE, C_MODULE.
 set -u
 # shellcheck source=tests/bench/common.sh
@@ -64,6 +67,10 @@ STEP_WARMUP_CALLS=${BENCH_STEP_WARMUP_CALLS:-0}
 	echo "bench: BENCH_STEP_WARMUP_CALLS must be a number of calls, not \"$STEP_WARMUP_CALLS\"" >&2
 	exit 2
 }
+# Seconds without any traffic over which each module's CPU is measured, after
+# the steady-rate rounds (0: none), and how often.
+IDLE_SECONDS=${BENCH_IDLE_SECONDS:-60}
+IDLE_ROUNDS=${BENCH_IDLE_ROUNDS:-1}
 SIPP_PORT=5090
 # sipp's options, socket buffers and niceness (BENCH_SIPP_*; see common.sh)
 sipp_settings || exit 2
@@ -74,7 +81,7 @@ E2E_WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/kamailio-sctp-bench.$$}
 SC_DIR=$E2E_WORK
 mkdir -p "$SC_DIR" "$BENCH_OUT"
 CSV=$BENCH_OUT/results.csv
-echo "test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches" >"$CSV"
+echo "test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches,recvmsg" >"$CSV"
 
 finish() {
 	stop_all
@@ -128,6 +135,29 @@ ctx_switches() {
 	echo "$sum"
 }
 
+# recvmsg_start PGID: counts the recvmsg calls of the processes of PGID
+# (perf stat, in the background) until recvmsg_stop, which prints the count
+# ("?" without perf, or when perf could not count).
+RECVMSG_PERF="" RECVMSG_FILE=""
+recvmsg_start() {
+	RECVMSG_PERF="" RECVMSG_FILE=$E2E_WORK/recvmsg.$$.txt
+	command -v perf >/dev/null || return 0
+	perf stat -x, -e syscalls:sys_enter_recvmsg -p "$(pids_of "$1" | paste -sd,)" -o "$RECVMSG_FILE" \
+		2>/dev/null &
+	RECVMSG_PERF=$!
+	# perf attaches before the load starts
+	sleep 0.5
+}
+recvmsg_stop() {
+	local n=""
+	if [ -n "$RECVMSG_PERF" ]; then
+		kill -INT "$RECVMSG_PERF" 2>/dev/null
+		wait "$RECVMSG_PERF" 2>/dev/null
+		n=$(awk -F, '/sys_enter_recvmsg/ { print $1 }' "$RECVMSG_FILE" 2>/dev/null)
+	fi
+	[[ $n =~ ^[0-9]+$ ]] && echo "$n" || echo "?"
+}
+
 # sctp_counters: "T3-EXPIRIES DISCARDS", two kernel SCTP counters from one read
 # of /proc/net/sctp/snmp (both ends of the association count in it, they
 # share the VM's kernel).
@@ -145,7 +175,7 @@ sipp_starved() {
 # measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
 # INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
 measure() {
-	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1 t30 t31 d0 d1
+	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1 t30 t31 d0 d1 rm
 	if [ "$SEPARATE" = 1 ]; then
 		for other in "${!PORT[@]}"; do
 			[ "$other" = "$which" ] || stop_kamailio "$other"
@@ -164,6 +194,7 @@ measure() {
 	c0=$(cpu_ticks "${KAM_PID[$which]}")
 	x0=$(ctx_switches "${KAM_PID[$which]}")
 	read -r t30 d0 <<<"$(sctp_counters)"
+	recvmsg_start "${KAM_PID[$which]}"
 	t0=$(now)
 	# No limit on open calls (-l): sipp must keep the rate, not slow down
 	# when replies are late or lost.
@@ -173,6 +204,7 @@ measure() {
 	secs=$(elapsed "$t0")
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
+	rm=$(recvmsg_stop)
 	q1=$(counter_value "$which" sendq_full 2>/dev/null)
 	read -r t31 d1 <<<"$(sctp_counters)"
 	dq="?"
@@ -182,12 +214,69 @@ measure() {
 	# then the sender's send buffer fills and its messages fail.
 	say "$which: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), sendq_full +$dq;" \
 		"kernel: T3 expiries +$((t31 - t30)), DATA chunks discarded +$((d1 - d0));" \
-		"sipp's watchdog tripped $(sipp_starved) times"
+		"sipp's watchdog tripped $(sipp_starved) times; recvmsg $rm"
 	[ "$SIPP_FAILED" = 0 ] || sipp_explain
-	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq,$((x1 - x0))" >>"$CSV"
+	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq,$((x1 - x0)),$rm" >>"$CSV"
 	check_alive "$which" || true
 	# Let the associations of this sipp close before the next one.
 	sleep 1
+}
+
+# idle ROUND: the CPU, context switches and recvmsg calls of each module's
+# Kamailio over IDLE_SECONDS with no traffic, after the warm-up (one at a
+# time with BENCH_SEPARATE=1, else both at once). One row each.
+idle() {
+	local round=$1 which c1 x1 t0 secs
+	local -A c0s=() x0s=()
+	for which in ours c; do
+		if [ "$SEPARATE" = 1 ]; then
+			for other in "${!PORT[@]}"; do
+				[ "$other" = "$which" ] || stop_kamailio "$other"
+			done
+		fi
+		if [ -z "${KAM_PID[$which]:-}" ]; then
+			start_uas "$which" && warm_up "$which" || return 1
+		fi
+		[ "$SEPARATE" = 1 ] || continue
+		idle_one "$which" "$round"
+	done
+	[ "$SEPARATE" = 1 ] && return 0
+	# side by side: both over the same seconds (recvmsg not counted)
+	echo
+	echo "=== idle both round $round: ${IDLE_SECONDS} s without traffic"
+	sleep 5
+	for which in ours c; do
+		c0s[$which]=$(cpu_ticks "${KAM_PID[$which]}")
+		x0s[$which]=$(ctx_switches "${KAM_PID[$which]}")
+	done
+	t0=$(now)
+	sleep "$IDLE_SECONDS"
+	secs=$(elapsed "$t0")
+	for which in ours c; do
+		c1=$(cpu_ticks "${KAM_PID[$which]}")
+		x1=$(ctx_switches "${KAM_PID[$which]}")
+		say "$which idle: cpu $((c1 - c0s[$which])) ticks, context switches $((x1 - x0s[$which]))"
+		echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0s[$which])),0,$((x1 - x0s[$which])),?" >>"$CSV"
+	done
+}
+
+# idle_one WHICH ROUND: idle's measurement of one module alone.
+idle_one() {
+	local which=$1 round=$2 c0 c1 x0 x1 t0 secs rm
+	echo
+	echo "=== idle $which round $round: ${IDLE_SECONDS} s without traffic"
+	sleep 5
+	c0=$(cpu_ticks "${KAM_PID[$which]}")
+	x0=$(ctx_switches "${KAM_PID[$which]}")
+	recvmsg_start "${KAM_PID[$which]}"
+	t0=$(now)
+	sleep "$IDLE_SECONDS"
+	secs=$(elapsed "$t0")
+	c1=$(cpu_ticks "${KAM_PID[$which]}")
+	x1=$(ctx_switches "${KAM_PID[$which]}")
+	rm=$(recvmsg_stop)
+	say "$which idle: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), recvmsg $rm"
+	echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0)),0,$((x1 - x0)),$rm" >>"$CSV"
 }
 
 # pair N: the two modules, ours first when N is odd, C first when even.
@@ -205,6 +294,11 @@ for round in $(seq "$CPU_ROUNDS"); do
 		measure cpu "$which" "$round" "$CPU_RATE" "$CPU_CALLS"
 	done
 done
+if [ "$IDLE_SECONDS" -gt 0 ]; then
+	for round in $(seq "$IDLE_ROUNDS"); do
+		idle "$round"
+	done
+fi
 # Every rate is run for both modules, failures or not: the whole curve.
 # BENCH_STEP_ORDER="ours c" (or "c ours") runs all of one module's steps,
 # then all of the other's, so that no step but the first of each block comes

@@ -94,6 +94,21 @@ def build_table(rows, meta, tick_ms):
         if sw["ours"] is not None or sw["c"] is not None:
             line("    context switches per call (mean)", fmt(sw["ours"], ".1f"), fmt(sw["c"], ".1f"),
                  ratio(sw["ours"], sw["c"]))
+        # older results, or runs without perf, have no recvmsg counts
+        rv = {m: mean([per_call(by[k][m], "recvmsg") if m in by[k] else None for k in cpu]) for m in MODULES}
+        if rv["ours"] is not None or rv["c"] is not None:
+            line("    recvmsg per call (mean)", fmt(rv["ours"], ".2f"), fmt(rv["c"], ".2f"), ratio(rv["ours"], rv["c"]))
+
+    idle = sorted(k for k in by if k[0] == "idle")
+    if idle:
+        secs = num(by[idle[0]].get("ours", by[idle[0]].get("c", {})).get("seconds", "") or "")
+        out.append(f"(1b) idle: no traffic for {fmt(secs, '.0f')} s, CPU ticks of all Kamailio processes "
+                   f"(1 tick = {tick_ms:g} ms)")
+        for key in idle:
+            t = {m: by[key][m]["cpu_ticks"] if m in by[key] else "?" for m in MODULES}
+            x = {m: by[key][m].get("ctx_switches", "?") if m in by[key] else "?" for m in MODULES}
+            line(f"    round {key[1]}: CPU ticks", t["ours"], t["c"])
+            line(f"    round {key[1]}: context switches", x["ours"], x["c"])
 
     steps = sorted(k for k in by if k[0] == "step")
     if steps:

@@ -5,7 +5,7 @@
 # many associations cut at once must all be put back together. Kamailio runs
 # configs/fault-uas.cfg (faults.sh's start_fault_uas).
 
-SCENARIOS+=" cut-stall-ours cut-stall-c cut-many-ours"
+SCENARIOS+=" cut-stall-ours cut-stall-c cut-idle-ours cut-many-ours"
 HOST_ONLY[cut-stall-c]="the control shows the kernel's freeze: the same VM kernel on every release"
 
 # ---------------------------------------------------------------------------
@@ -139,6 +139,39 @@ cut_stall() {
 }
 sc_cut_stall_ours() { cut_stall "$OUR_MODULE" 1; }
 sc_cut_stall_c() { cut_stall "$C_MODULE" 0; }
+
+# ---------------------------------------------------------------------------
+# cut-idle: cut-stall's second round with nobody else sending: X's message,
+# cut at partial delivery point 1, never ends, and no other message comes to
+# wake a receiver. Its association must still be aborted after
+# sctp_cut_timeout (within 8 s, X sees it), counted in cut_aborted and logged:
+# the receiver that kept its first piece wakes for it, while the others block.
+sc_cut_idle_ours() {
+	local bad=0 after aborted
+	if [ ! -f "${E2E_PD_SHIM:-}" ]; then
+		say "ERROR: the preload shim E2E_PD_SHIM='${E2E_PD_SHIM:-}' is missing (tests/e2e/run.sh builds it)"
+		return 1
+	fi
+	KAM_ENV="LD_PRELOAD=$E2E_PD_SHIM PD_POINT=1" start_fault_uas idle "$OUR_MODULE" 4 1 || return 1
+	if ! drop_message_ends "$STALL_PEER"; then
+		say "ERROR: tc cannot drop X's message ends (sch_prio, cls_u32, act_gact in the VM?)"
+		undo_drop_message_ends
+		return 1
+	fi
+	run_client x-idle --bind "$STALL_PEER" --mtu "$STALL_MTU" --maxseg "$STALL_MAXSEG" \
+		--oversize "$STALL_SMALL" --requests 0 --expect-abort 20 127.0.0.1:5060 || true
+	undo_drop_message_ends
+	after=$(result_field aborted_after)
+	aborted=$(awk -v t="$after" 'BEGIN { print (t >= 0 && t <= 8) ? "yes" : "no" }')
+	expect "X's association aborted within 8 s with no other traffic (after $after s)" "$aborted" yes || bad=1
+	expect "associations aborted for a cut message (cut_aborted)" "$(counter_value idle cut_aborted)" 1 || bad=1
+	if ! log_has "${KAM_LOG[idle]}" "aborted the association of $STALL_PEER:" 'did not end within sctp_cut_timeout'; then
+		say "ERROR: no log line naming X ($STALL_PEER), its abort and why"
+		bad=1
+	fi
+	check_alive idle || bad=1
+	[ $bad = 0 ]
+}
 
 # ---------------------------------------------------------------------------
 # cut-many: SCTP_PARTIAL_DELIVERY_POINT 1 on the live socket (pd_point.so), 4

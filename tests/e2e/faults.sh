@@ -8,7 +8,7 @@
 SCENARIOS+=" stopped-receiver-ours stopped-receiver-c peer-killed-ours peer-killed-c"
 SCENARIOS+=" churn-ours churn-c big-message-ours memory-flat-ours memory-flat-c stalled-peer-ours"
 SCENARIOS+=" aborted-during-wait-ours send-wait-changed-ours partial-delivery-ours partial-delivery-c"
-SCENARIOS+=" held-receiver-ours held-receiver-c"
+SCENARIOS+=" held-receiver-ours held-receiver-c idle-ours idle-c"
 BY_NAME_SCENARIOS+=" stalled-peer-c"
 HOST_ONLY[stalled-peer-ours]="30 s; waiting for room is the module's and the kernel's, the same VM kernel on every release"
 HOST_ONLY[aborted-during-wait-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
@@ -803,3 +803,47 @@ memory_flat_run() {
 }
 sc_memory_flat_ours() { memory_flat "$OUR_MODULE"; }
 sc_memory_flat_c() { memory_flat "$C_MODULE" "$MEMORY_CALLS_C"; }
+
+# ---------------------------------------------------------------------------
+# idle: 4 SCTP receivers, a few calls, then IDLE_SECONDS with no traffic at
+# all: the receivers must sleep through it (at most IDLE_MAX_SWITCHES context
+# switches over all of them, from /proc/PID/status). A receiver that woke on a
+# timer (SO_RCVTIMEO 250 ms: 4 a second each) would show about 80. The C
+# module, whose receivers block without a timeout, is the control.
+
+IDLE_SECONDS=5
+IDLE_MAX_SWITCHES=2
+
+# ctx_switches PID...: the context switches (voluntary and not) of the PIDs.
+ctx_switches() {
+	local p sum=0 n
+	for p in "$@"; do
+		n=$(awk '/^(non)?voluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }' "/proc/$p/status" 2>/dev/null)
+		sum=$((sum + ${n:-0}))
+	done
+	echo "$sum"
+}
+
+idle() {
+	local module=$1 pids x0 x1
+	start_fault_uas k "$module" 4 0 || return 1
+	run_sipp warm 20 -sn uac -m 20 -r 20 -l 20 -p "$SIPP_PORT" -t s1 -i 127.0.0.1 127.0.0.1:5060 || return 1
+	pids=$(receiver_pids k)
+	say "SCTP receivers:" $pids
+	# sipp's association ends as it exits: let its notifications be read
+	sleep 1
+	# shellcheck disable=SC2086 # one pid a word
+	x0=$(ctx_switches $pids)
+	sleep "$IDLE_SECONDS"
+	# shellcheck disable=SC2086
+	x1=$(ctx_switches $pids)
+	say "context switches of the receivers over $IDLE_SECONDS s without traffic: $((x1 - x0))"
+	if [ $((x1 - x0)) -gt "$IDLE_MAX_SWITCHES" ]; then
+		say "ERROR: more than $IDLE_MAX_SWITCHES: an idle receiver wakes up"
+		return 1
+	fi
+	say "ok: at most $IDLE_MAX_SWITCHES"
+	check_alive k
+}
+sc_idle_ours() { idle "$OUR_MODULE"; }
+sc_idle_c() { idle "$C_MODULE"; }

@@ -19,8 +19,7 @@ use crate::kam::guard::guard;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
 use crate::sctp::notification::{parse, Notification};
-use crate::sctp::options::set_receive_timeout;
-use crate::sctp::socket::Received;
+use crate::sctp::socket::{Received, RecvWait};
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::clock::monotonic_ms;
 use crate::shared::piece_store::{Piece, Reassembled};
@@ -39,8 +38,10 @@ pub const MIN_SCTP_PACKET: usize = 32;
 /// one shows as too big rather than as a fit, and slack for notification
 /// headers around a returned message (SCTP_SEND_FAILED).
 const READ_LEN: usize = MAX_SIP_MSG + 1 + 1024;
-/// An idle receiver wakes this often (SO_RCVTIMEO) to drop pieces of cut
-/// messages that will never complete, and to run the stall watchdog.
+/// A receiver with timed work (a cut message open on its socket, or the
+/// stall watchdog it holds) wakes this often when nothing arrives. Without
+/// such work it blocks with no timeout, as the C module's receivers do: an
+/// idle Kamailio wakes no receiver, and no read arms a kernel timer.
 const IDLE_WAKE_MS: u32 = 250;
 
 /// Runs forever in a receiver process; returns only on a fatal socket error.
@@ -61,9 +62,6 @@ pub fn run() -> i32 {
         log::error!("{sock}: the socket has no descriptor (was it initialised?)");
         return -1;
     };
-    if let Err(e) = set_receive_timeout(s, IDLE_WAKE_MS) {
-        log::warn!("{sock}: {e}: pieces of cut messages are dropped only when a message arrives");
-    }
     // buffers for the life of the process, each with room for the 0 the core
     // writes after a message
     let mut buf = vec![0u8; READ_LEN + 1];
@@ -84,7 +82,11 @@ pub fn run() -> i32 {
             // before the read, so that no piece read waits on it
             guard("sctp stall watchdog", (), || watchdog.tick(sock, s, &rt));
         }
-        let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl);
+        // the receiver that opened a cut message sees it open here: it, at
+        // least, wakes to sweep while the others may block
+        let timed = store.open() > 0 || (watching && rt.stall_timeout_ms != 0);
+        let wait = if timed { RecvWait::Ms(IDLE_WAKE_MS) } else { RecvWait::Forever };
+        let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl, wait);
         // a piece of a cut message: say so at once, before anything else, so
         // that no other receiver completes the message without it
         let is_piece = got.as_ref().is_ok_and(|g| is_piece(store, g, &buf[..g.len]));
