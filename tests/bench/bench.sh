@@ -172,22 +172,29 @@ sipp_starved() {
 	grep -o 'minor watchdog timer [0-9]*ms has been tripped' "$SIPP_DIR/errors.log" 2>/dev/null | wc -l
 }
 
-# measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
-# INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
-measure() {
-	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1 t30 t31 d0 d1 rm
+# ready WHICH: Kamailio WHICH running (started and warmed up if it was not, or
+# died), and with BENCH_SEPARATE=1 the only one.
+ready() {
+	local which=$1 other
 	if [ "$SEPARATE" = 1 ]; then
 		for other in "${!PORT[@]}"; do
 			[ "$other" = "$which" ] || stop_kamailio "$other"
 		done
 	fi
 	if [ -z "${KAM_PID[$which]:-}" ]; then
-		start_uas "$which" && warm_up "$which" || return 1
+		start_uas "$which" && warm_up "$which"
 	elif ! alive "${KAM_PID[$which]}"; then
 		say "ERROR: kamailio[$which] is no longer running; restarting it"
 		stop_kamailio "$which"
-		start_uas "$which" && warm_up "$which" || return 1
+		start_uas "$which" && warm_up "$which"
 	fi
+}
+
+# measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
+# INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
+measure() {
+	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1 t30 t31 d0 d1 rm
+	ready "$which" || return 1
 	echo
 	echo "=== $test $which round $round: $calls calls at $rate/s"
 	q0=$(counter_value "$which" sendq_full 2>/dev/null)
@@ -229,14 +236,7 @@ idle() {
 	local round=$1 which c1 x1 t0 secs
 	local -A c0s=() x0s=()
 	for which in ours c; do
-		if [ "$SEPARATE" = 1 ]; then
-			for other in "${!PORT[@]}"; do
-				[ "$other" = "$which" ] || stop_kamailio "$other"
-			done
-		fi
-		if [ -z "${KAM_PID[$which]:-}" ]; then
-			start_uas "$which" && warm_up "$which" || return 1
-		fi
+		ready "$which" || return 1
 		[ "$SEPARATE" = 1 ] || continue
 		idle_one "$which" "$round"
 	done
