@@ -5,7 +5,8 @@
 # (perf record -g, all its processes) over BENCH_PROF_PERF_CALLS calls at 600/s.
 # Writes BENCH_OUT/strace-WHICH.txt, perf-WHICH.txt (by symbol), perf-dso-WHICH.txt,
 # perf-module-WHICH.txt (the module's own functions) and perf-kernel-WHICH.txt
-# (kernel functions, flat).
+# (kernel functions, flat), perf-core-WHICH.txt (the core's functions, flat)
+# and perf-callers-SYM-WHICH.txt (who calls SYM, for BENCH_PROF_CALLERS).
 set -u
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -49,6 +50,14 @@ for which in ours c; do
 	# the kernel's functions, flat: what the module asks of the kernel
 	perf report -i "$E2E_WORK/perf-$which.data" --no-children --dsos '[kernel.kallsyms]' \
 		--sort sym -g none --stdio 2>/dev/null | grep '%' | head -60 >"$BENCH_OUT/perf-kernel-$which.txt"
+	# the core's functions, flat, and who calls the ones named in
+	# BENCH_PROF_CALLERS (default get_debug_level qm_malloc)
+	perf report -i "$E2E_WORK/perf-$which.data" --no-children --dsos kamailio \
+		--sort sym -g none --stdio 2>/dev/null | grep '%' | head -60 >"$BENCH_OUT/perf-core-$which.txt"
+	for sym in ${BENCH_PROF_CALLERS:-get_debug_level qm_malloc}; do
+		perf report -i "$E2E_WORK/perf-$which.data" --no-children --symbols "$sym" -g caller,0.5,callee \
+			--stdio 2>/dev/null | grep -v '^$' | head -60 >"$BENCH_OUT/perf-callers-$sym-$which.txt"
+	done
 	echo "== $which: perf by dso"; cat "$BENCH_OUT/perf-dso-$which.txt"
 	echo "== $which: the module's functions"; cat "$BENCH_OUT/perf-module-$which.txt"
 	echo "== $which: perf by symbol"; head -50 "$BENCH_OUT/perf-$which.txt"
