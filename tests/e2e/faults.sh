@@ -18,6 +18,7 @@ HOST_ONLY[partial-delivery-c]="the control shows the kernel cuts the messages: t
 HOST_ONLY[send-wait-changed-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
 HOST_ONLY[memory-flat-c]="the control of memory-flat-ours (that a module without leaks passes its checks); memory-flat-ours runs on every release"
 HOST_ONLY[churn-c]="the control of churn-ours (that a module without leaks passes its checks); churn-ours runs on every release"
+HOST_ONLY[idle-c]="the control of idle-ours (that receivers without a timer pass its check); idle-ours runs on every release"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given
