@@ -83,6 +83,18 @@ impl<const N: usize> IntGroup<N> {
         // block is packed, so no alignment is assumed.
         (!p.is_null() && i < N).then(|| unsafe { std::ptr::read_unaligned(p.add(i)) })
     }
+
+    /// Several current values of this process, from one look at the handle
+    /// (the paths read eight on every message); `None` before the group is
+    /// declared, or when it has no variable of one of `ids`.
+    pub fn get_many<const K: usize>(&self, ids: [usize; K]) -> Option<[i32; K]> {
+        let p = self.handle.load(Ordering::Relaxed) as *const i32;
+        if p.is_null() || ids.iter().any(|&i| i >= N) {
+            return None;
+        }
+        // SAFETY: as in `get`: every i < N, in the block the handle points at.
+        Some(ids.map(|i| unsafe { std::ptr::read_unaligned(p.add(i)) }))
+    }
 }
 
 /// A proposed change, as an OnChange callback sees it.

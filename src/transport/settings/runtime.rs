@@ -67,23 +67,29 @@ pub struct Runtime {
 }
 
 pub fn current() -> Runtime {
-    // one value at a time: this runs for every message received and sent,
-    // and the paths need 8 of the group's values
-    let tracking = value(ParamId::AssocTracking) != 0;
+    use ParamId::*;
+    // this runs for every message received and sent, and the paths need 8
+    // of the group's values: those, with one look at the group
+    const IDS: [ParamId; 8] =
+        [AssocTracking, SendTtl, SendRetries, AssocReuse, MaxAssocs, SendWait, StallTimeout, StallAbort];
+    let ids = IDS.map(|id| id as usize);
+    let [tracking, ttl, retries, reuse, max_assocs, wait, stall_timeout, stall_abort] =
+        CFG.get_many(ids).unwrap_or_else(|| IDS.map(startup_value));
+    let tracking = tracking != 0;
     if went_off(&TRACKING_SEEN, tracking) {
         // what this process tracked after the flush of the process that
         // turned tracking off, and before it saw the change itself
         tracking::flush();
     }
     Runtime {
-        send_ttl_ms: value(ParamId::SendTtl).max(0) as u32,
-        send_retries: value(ParamId::SendRetries).clamp(0, 9) as u32,
+        send_ttl_ms: ttl.max(0) as u32,
+        send_retries: retries.clamp(0, 9) as u32,
         tracking,
-        reuse: value(ParamId::AssocReuse) != 0,
-        max_assocs: u32::try_from(value(ParamId::MaxAssocs)).ok(),
-        send_wait_ms: value(ParamId::SendWait).max(0) as u32,
-        stall_timeout_ms: value(ParamId::StallTimeout).max(0) as u32,
-        stall_abort: value(ParamId::StallAbort) != 0,
+        reuse: reuse != 0,
+        max_assocs: u32::try_from(max_assocs).ok(),
+        send_wait_ms: wait.max(0) as u32,
+        stall_timeout_ms: stall_timeout.max(0) as u32,
+        stall_abort: stall_abort != 0,
     }
 }
 
@@ -96,10 +102,12 @@ pub fn cut_timeout_ms() -> u32 {
 /// One value in force in this process: the config framework's, or before
 /// the group is declared the startup value.
 fn value(id: ParamId) -> i32 {
-    match CFG.get(id as usize) {
-        Some(v) => v,
-        None => startup::startup_values().map_or(0, |v| v[id as usize]),
-    }
+    CFG.get(id as usize).unwrap_or_else(|| startup_value(id))
+}
+
+/// The startup value of `id` (0 before mod_init).
+fn startup_value(id: ParamId) -> i32 {
+    startup::startup_values().map_or(0, |v| v[id as usize])
 }
 
 /// Whether this process last saw tracking on: its own view, which each
