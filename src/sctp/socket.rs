@@ -171,14 +171,10 @@ impl<'fd> SctpSocket<'fd> {
     /// Whether something can be read within `ms` milliseconds (a signal
     /// counts as nothing).
     fn readable_within(self, ms: u32) -> io::Result<bool> {
-        let mut pfd = libc::pollfd { fd: self.fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd, living across the call.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms.min(i32::MAX as u32) as i32) };
-        if r == -1 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted { Ok(false) } else { Err(e) };
+        match poll_one(self.fd(), libc::POLLIN, ms.min(i32::MAX as u32) as i32) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(false),
+            r => r,
         }
-        Ok(r > 0)
     }
 
     /// Sends `buf` as one message. With `to` the kernel picks or opens the
@@ -240,6 +236,18 @@ impl<'fd> SctpSocket<'fd> {
     }
 }
 
+/// Polls `fd` for `events` up to `ms` milliseconds: whether it became ready
+/// (a signal is the Interrupted error).
+fn poll_one(fd: RawFd, events: libc::c_short, ms: i32) -> io::Result<bool> {
+    let mut pfd = libc::pollfd { fd, events, revents: 0 };
+    // SAFETY: one valid pollfd, living across the call.
+    let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+    if r == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(r > 0)
+}
+
 /// One send's wait for room, to a deadline of its own.
 struct RoomWait {
     deadline: Instant,
@@ -273,16 +281,13 @@ impl RoomWait {
         if left.is_zero() {
             return Ok(false);
         }
-        let mut pfd = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
         // rounded up: a poll that returns early would only poll again
         let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-        // SAFETY: one valid pollfd, living across the call.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r == -1 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) };
-        }
-        self.spins = if r > 0 && now.elapsed() < Self::AT_ONCE { self.spins + 1 } else { 0 };
+        let ready = match poll_one(fd, libc::POLLOUT, ms) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(true),
+            r => r?,
+        };
+        self.spins = if ready && now.elapsed() < Self::AT_ONCE { self.spins + 1 } else { 0 };
         // room, or the deadline passed: one more try either way (it can only
         // help, and costs a syscall)
         Ok(true)
