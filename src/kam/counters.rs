@@ -20,6 +20,16 @@ impl Counter {
         self.add(1)
     }
 
+    /// This counter's place in a process's row of values, when the core's
+    /// rows exist and have it.
+    #[cfg(not(test))]
+    fn row_index(&self) -> Option<u16> {
+        let id = self.0.load(Ordering::Relaxed);
+        // SAFETY: reads two core globals set before any module code runs.
+        let rows = unsafe { !sys::_cnts_vals.is_null() && i32::from(id) < sys::_cnts_row_len };
+        rows.then_some(id)
+    }
+
     /// Unit tests run without the core (and its counter rows): nothing to add to.
     #[cfg(test)]
     pub fn add(&self, _n: u64) {}
@@ -29,11 +39,8 @@ impl Counter {
     /// threads).
     #[cfg(all(not(test), ksr_counter_add_atomic))]
     pub fn add(&self, n: u64) {
-        let handle = sys::counter_handle_t { id: self.0.load(Ordering::Relaxed) };
-        // SAFETY: reads two core globals set before any module code runs.
-        if unsafe { sys::_cnts_vals.is_null() || i32::from(handle.id) >= sys::_cnts_row_len } {
-            return;
-        }
+        let Some(id) = self.row_index() else { return };
+        let handle = sys::counter_handle_t { id };
         // the core takes an int: a larger count goes in parts
         let mut rest = n;
         while rest > 0 {
@@ -50,15 +57,12 @@ impl Counter {
     /// core's counter_add is inline code over the rows).
     #[cfg(all(not(test), not(ksr_counter_add_atomic)))]
     pub fn add(&self, n: u64) {
-        let id = self.0.load(Ordering::Relaxed) as isize;
+        let Some(id) = self.row_index() else { return };
         // SAFETY: the core allocates one row of _cnts_row_len values per process
         // before forking; process_no is this process's row and id a registered
-        // counter (< _cnts_row_len). Only this process writes its row.
+        // counter (< _cnts_row_len, checked). Only this process writes its row.
         unsafe {
-            if sys::_cnts_vals.is_null() || id >= sys::_cnts_row_len as isize {
-                return;
-            }
-            let v = sys::_cnts_vals.offset(sys::process_no as isize * sys::_cnts_row_len as isize + id);
+            let v = sys::_cnts_vals.offset(sys::process_no as isize * sys::_cnts_row_len as isize + id as isize);
             (*v).v = (*v).v.wrapping_add(n as _);
         }
     }
