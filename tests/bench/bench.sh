@@ -127,12 +127,8 @@ cpu_ticks() {
 
 # ctx_switches PGID: the context switches of all processes in process group PGID.
 ctx_switches() {
-	local pid sum=0 n
-	for pid in $(pids_of "$1"); do
-		n=$(awk '/^(non)?voluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }' "/proc/$pid/status" 2>/dev/null)
-		sum=$((sum + ${n:-0}))
-	done
-	echo "$sum"
+	# shellcheck disable=SC2046 # one pid a word
+	ctx_switches_of $(pids_of "$1")
 }
 
 # recvmsg_start PGID: counts the recvmsg calls of the processes of PGID

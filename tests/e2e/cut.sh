@@ -44,7 +44,8 @@ STALL_RECV_TIMEOUT=2
 # DATA with the E bit (IPv4 header of 20 bytes, SCTP common header of 12: the
 # chunk's type at byte 32, its flags at 33). Loopback's GSO limit goes down to
 # X's path MTU, else the kernel hands lo one GSO packet of several chunks,
-# whose first is all tc sees. undo_drop_message_ends undoes both.
+# whose first is all tc sees. undo_drop_message_ends undoes both (and a
+# failed drop_message_ends, which says so, undoes what it did).
 LO_GSO_MAX=
 drop_message_ends() {
 	LO_GSO_MAX=$(ip -d link show dev lo | sed -n 's/.* gso_max_size \([0-9]*\) .*/\1/p')
@@ -52,7 +53,10 @@ drop_message_ends() {
 		tc qdisc add dev lo root handle 1: prio &&
 		tc filter add dev lo parent 1: protocol ip prio 1 u32 \
 			match ip src "$1"/32 match ip protocol 132 0xff \
-			match u8 0x00 0xff at 32 match u8 0x01 0x01 at 33 action drop
+			match u8 0x00 0xff at 32 match u8 0x01 0x01 at 33 action drop && return 0
+	say "ERROR: tc cannot drop $1's message ends (sch_prio, cls_u32, act_gact in the VM?)"
+	undo_drop_message_ends
+	return 1
 }
 undo_drop_message_ends() {
 	tc qdisc del dev lo root 2>/dev/null
@@ -72,11 +76,7 @@ stall_round() {
 	else
 		FAULT_DEFINES=$defines start_fault_uas "$name" "$module" 4 1 || return 1
 	fi
-	if ! drop_message_ends "$STALL_PEER"; then
-		say "ERROR: tc cannot drop X's message ends (sch_prio, cls_u32, act_gact in the VM?)"
-		undo_drop_message_ends
-		return 1
-	fi
+	drop_message_ends "$STALL_PEER" || return 1
 	start_client "x-$name" --bind "$STALL_PEER" --mtu "$STALL_MTU" --maxseg "$STALL_MAXSEG" \
 		--oversize "$size" --requests 0 --expect-abort 20 127.0.0.1:5060
 	# the start of X's message is in, and handed over in pieces
@@ -125,10 +125,7 @@ stall_round() {
 
 cut_stall() {
 	local module=$1 ours=$2 bad=0
-	if [ ! -f "${E2E_PD_SHIM:-}" ]; then
-		say "ERROR: the preload shim E2E_PD_SHIM='${E2E_PD_SHIM:-}' is missing (tests/e2e/run.sh builds it)"
-		return 1
-	fi
+	pd_shim_present || return 1
 	say "round 1: a $STALL_BIG-byte message whose end never comes"
 	stall_round big "$module" "$ours" "$STALL_BIG" 0 4 'grew past the largest SIP message' || bad=1
 	[ "$ours" = 1 ] || return $bad
@@ -148,16 +145,9 @@ sc_cut_stall_c() { cut_stall "$C_MODULE" 0; }
 # the receiver that kept its first piece wakes for it, while the others block.
 sc_cut_idle_ours() {
 	local bad=0 after aborted
-	if [ ! -f "${E2E_PD_SHIM:-}" ]; then
-		say "ERROR: the preload shim E2E_PD_SHIM='${E2E_PD_SHIM:-}' is missing (tests/e2e/run.sh builds it)"
-		return 1
-	fi
+	pd_shim_present || return 1
 	KAM_ENV="LD_PRELOAD=$E2E_PD_SHIM PD_POINT=1" start_fault_uas idle "$OUR_MODULE" 4 1 || return 1
-	if ! drop_message_ends "$STALL_PEER"; then
-		say "ERROR: tc cannot drop X's message ends (sch_prio, cls_u32, act_gact in the VM?)"
-		undo_drop_message_ends
-		return 1
-	fi
+	drop_message_ends "$STALL_PEER" || return 1
 	run_client x-idle --bind "$STALL_PEER" --mtu "$STALL_MTU" --maxseg "$STALL_MAXSEG" \
 		--oversize "$STALL_SMALL" --requests 0 --expect-abort 20 127.0.0.1:5060 || true
 	undo_drop_message_ends
@@ -194,10 +184,7 @@ CUT_RCVBUF_POLICY=${E2E_CUT_RCVBUF_POLICY:-1}
 
 cut_many() {
 	local module=$1 bad=0 old
-	if [ ! -f "${E2E_PD_SHIM:-}" ]; then
-		say "ERROR: the preload shim E2E_PD_SHIM='${E2E_PD_SHIM:-}' is missing (tests/e2e/run.sh builds it)"
-		return 1
-	fi
+	pd_shim_present || return 1
 	old=$(sysctl -n net.sctp.rcvbuf_policy) || return 1
 	sysctl -qw net.sctp.rcvbuf_policy="$CUT_RCVBUF_POLICY" || return 1
 	say "net.sctp.rcvbuf_policy = $CUT_RCVBUF_POLICY (was $old)"

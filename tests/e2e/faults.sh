@@ -697,10 +697,7 @@ PD_MAXSEG=500
 
 partial_delivery() {
 	local module=$1 ours=$2 requests=$3 bad=0 c ok=0 v lens
-	if [ ! -f "${E2E_PD_SHIM:-}" ]; then
-		say "ERROR: the preload shim E2E_PD_SHIM='${E2E_PD_SHIM:-}' is missing (tests/e2e/run.sh builds it)"
-		return 1
-	fi
+	pd_shim_present || return 1
 	KAM_ENV="LD_PRELOAD=$E2E_PD_SHIM PD_POINT=1" start_fault_uas k "$module" 4 1 || return 1
 	if ! grep -q 'pd_point.so: SCTP_PARTIAL_DELIVERY_POINT 1 ' "${KAM_LOG[k]}"; then
 		say "ERROR: the shim did not set SCTP_PARTIAL_DELIVERY_POINT on Kamailio's socket"
@@ -815,16 +812,6 @@ sc_memory_flat_c() { memory_flat "$C_MODULE" "$MEMORY_CALLS_C"; }
 IDLE_SECONDS=5
 IDLE_MAX_SWITCHES=2
 
-# ctx_switches PID...: the context switches (voluntary and not) of the PIDs.
-ctx_switches() {
-	local p sum=0 n
-	for p in "$@"; do
-		n=$(awk '/^(non)?voluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }' "/proc/$p/status" 2>/dev/null)
-		sum=$((sum + ${n:-0}))
-	done
-	echo "$sum"
-}
-
 idle() {
 	local module=$1 pids x0 x1
 	start_fault_uas k "$module" 4 0 || return 1
@@ -834,10 +821,10 @@ idle() {
 	# sipp's association ends as it exits: let its notifications be read
 	sleep 1
 	# shellcheck disable=SC2086 # one pid a word
-	x0=$(ctx_switches $pids)
+	x0=$(ctx_switches_of $pids)
 	sleep "$IDLE_SECONDS"
 	# shellcheck disable=SC2086
-	x1=$(ctx_switches $pids)
+	x1=$(ctx_switches_of $pids)
 	say "context switches of the receivers over $IDLE_SECONDS s without traffic: $((x1 - x0))"
 	if [ $((x1 - x0)) -gt "$IDLE_MAX_SWITCHES" ]; then
 		say "ERROR: more than $IDLE_MAX_SWITCHES: an idle receiver wakes up"

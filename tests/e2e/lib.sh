@@ -283,6 +283,24 @@ log_has() {
 	grep -E -q "$2" "$1" && grep -E -q "$3" "$1"
 }
 
+# ctx_switches_of PID...: the context switches (voluntary and not) of the PIDs.
+ctx_switches_of() {
+	local p sum=0 n
+	for p in "$@"; do
+		n=$(awk '/^(non)?voluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }' "/proc/$p/status" 2>/dev/null)
+		sum=$((sum + ${n:-0}))
+	done
+	echo "$sum"
+}
+
+# pd_shim_present: the preload shim that sets SCTP_PARTIAL_DELIVERY_POINT
+# (E2E_PD_SHIM, built by tests/e2e/run.sh) is there; says so when it is not.
+pd_shim_present() {
+	[ -f "${E2E_PD_SHIM:-}" ] && return 0
+	say "ERROR: the preload shim E2E_PD_SHIM='${E2E_PD_SHIM:-}' is missing (tests/e2e/run.sh builds it)"
+	return 1
+}
+
 # wait_file FILE SECONDS: wait until FILE exists (returns 1 on timeout).
 wait_file() {
 	local deadline=$((SECONDS + $2))
