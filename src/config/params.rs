@@ -9,6 +9,10 @@ use crate::sctp::options::{Current, Heartbeat, Tuning};
 /// The shortest path MTU probe interval the kernel takes (but 0, off).
 pub const MIN_PROBE_INTERVAL_MS: i32 = 5000;
 
+/// Why an encapsulation port is refused without `sctp_udp_port`.
+pub const NEEDS_UDP_PORT: &str =
+    "encapsulation needs sctp_udp_port (the local UDP port, e.g. 9899): without it the kernel sends plain SCTP";
+
 /// The C module clamps sctp_send_retries to this.
 pub const MAX_SEND_RETRIES: u32 = 9;
 
@@ -47,6 +51,8 @@ pub struct Settings {
     pub max_assocs: Option<u32>,
     /// 0: no waiting for room in a full send buffer.
     pub send_wait_ms: u32,
+    /// The local UDP port of SCTP over UDP; 0: off.
+    pub udp_port: u16,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -190,6 +196,14 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         _ => return Err(c.err(PlpmtudInterval)),
     };
 
+    // the kernel sends plain SCTP, silently, from a socket made while
+    // net.sctp.udp_port was 0: encapsulation needs the local port
+    let udp_port = c.val(UdpPort) as u16;
+    let encap_port = c.val(EncapPort) as u16;
+    if encap_port != 0 && udp_port == 0 {
+        return Err(ParamError { name: EncapPort.name(), value: encap_port.into(), expected: NEEDS_UDP_PORT });
+    }
+
     let tuning = Tuning {
         rcvbuf: c.buffer(SocketRcvbuf)?,
         sndbuf: c.buffer(SocketSndbuf)?,
@@ -207,11 +221,21 @@ pub fn validate(raw: &RawValues) -> Result<Validated, ParamError> {
         sack_freq: c.os_opt(SackFreq)?,
         max_burst: c.os_opt(MaxBurst)?,
         plpmtud_interval_ms,
+        encap_port: (udp_port != 0).then_some(encap_port),
         tos: None,
         freebind: false,
     };
     Ok(Validated {
-        settings: Settings { tuning, send_ttl_ms, send_retries, assoc_tracking, assoc_reuse, max_assocs, send_wait_ms },
+        settings: Settings {
+            tuning,
+            send_ttl_ms,
+            send_retries,
+            assoc_tracking,
+            assoc_reuse,
+            max_assocs,
+            send_wait_ms,
+            udp_port,
+        },
         warnings: c.warnings,
         values: c.adjusted,
     })
@@ -237,7 +261,11 @@ mod tests {
     }
 
     fn refused(id: ParamId, val: i32) -> ParamError {
-        validate(&with(&[(id, val)])).expect_err("must be refused")
+        refused_with(&[(id, val)])
+    }
+
+    fn refused_with(changes: &[(ParamId, i32)]) -> ParamError {
+        validate(&with(changes)).expect_err("must be refused")
     }
 
     #[test]
@@ -327,6 +355,20 @@ mod tests {
             assert!(e.to_string().contains("-5"), "{e}");
         }
         assert_eq!(refused(SendTtl, -1).name, "sctp_send_ttl");
+    }
+
+    #[test]
+    fn encapsulation_needs_the_local_udp_port() {
+        let e = refused_with(&[(EncapPort, 9899)]);
+        assert_eq!((e.name, e.value, e.expected), ("sctp_encap_port", 9899, NEEDS_UDP_PORT));
+        let (s, _) = ok(&[(UdpPort, 9899), (EncapPort, 9899)]);
+        assert_eq!((s.udp_port, s.tuning.encap_port), (9899, Some(9899)));
+        let (s, _) = ok(&[(UdpPort, 9899)]);
+        assert_eq!(s.tuning.encap_port, Some(0), "incoming only: the socket's default stays plain, but is set");
+        assert_eq!(ok(&[]).0.tuning.encap_port, None, "off: nothing set");
+        for (id, bad) in [(UdpPort, 65536), (UdpPort, -1), (EncapPort, 70000)] {
+            assert_eq!(refused(id, bad).name, id.name());
+        }
     }
 
     #[test]

@@ -69,6 +69,12 @@ const SETTINGS: &[Setting] = &[
         expected: "a probe interval in ms: 0 (off), or 5000 (the kernel's shortest) or more",
         put: |t, v| t.plpmtud_interval_ms = Some(v as u32),
     },
+    Setting {
+        name: "encap",
+        range: (0, u16::MAX as i64),
+        expected: "a remote UDP port from 1 to 65535 (SCTP over UDP), or 0 (plain SCTP)",
+        put: |t, v| t.encap_port = Some(v as u16),
+    },
 ];
 
 /// The names of every setting, for error messages.
@@ -165,5 +171,10 @@ mod tests {
         assert!(parse("mtu=1200;plpmtud=30000").unwrap_err().contains("one of them"));
         assert!(parse("mtu=1200;plpmtud=0").is_ok());
         assert!(parse("plpmtud=4999").unwrap_err().contains("plpmtud=4999"), "the kernel would refuse it");
+        assert_eq!(parse("encap=9899").unwrap().encap_port, Some(9899));
+        assert_eq!(parse("encap=0").unwrap().encap_port, Some(0), "this peer plain, whatever the default");
+        for bad in ["encap=65536", "encap=-1", "encap=x"] {
+            assert!(parse(bad).unwrap_err().contains(bad), "{bad}");
+        }
     }
 }

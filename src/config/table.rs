@@ -8,7 +8,7 @@ use crate::sctp::options::{Current, Heartbeat, SockOpt};
 use std::ffi::CStr;
 use ParamId::*;
 
-pub const PARAM_COUNT: usize = 25;
+pub const PARAM_COUNT: usize = 27;
 
 /// One module parameter, in the C module's order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +47,12 @@ pub enum ParamId {
     /// How long a message the kernel cut may take to complete before its
     /// association is aborted.
     CutTimeout,
+    /// The local UDP port of SCTP over UDP (RFC 6951): net.sctp.udp_port of
+    /// Kamailio's network namespace; 0: off.
+    UdpPort,
+    /// The remote UDP port new associations are encapsulated to by default;
+    /// 0: plain SCTP.
+    EncapPort,
 }
 
 /// Parameter names as the config file spells them, indexed by `ParamId as usize`.
@@ -563,6 +569,44 @@ pub const PARAMS: [Param; PARAM_COUNT] = [
         readme: (
             "5000",
             "**ours**: milliseconds (100 to 600000) a message the kernel hands over in pieces (partial delivery) may take from its first piece to its end; past it the pieces are dropped and the association is aborted (`cut_aborted`). See [Cut messages](#cut-messages)",
+        ),
+    },
+    Param {
+        id: UdpPort,
+        name: c"sctp_udp_port",
+        var: c"udp_port",
+        default: Default::Fixed(0),
+        startup: (0, 65535),
+        expected: "expected a UDP port from 1 to 65535, or 0 (off)",
+        change: Effect::ReadOnly,
+        runtime: (0, 65535),
+        zero_keeps: false,
+        checked: false,
+        option: None,
+        kernel: None,
+        doc: c"local UDP port of SCTP over UDP (RFC 6951), net.sctp.udp_port; 0: off (read-only)",
+        readme: (
+            "0",
+            "**ours**: the local UDP port of SCTP over UDP (RFC 6951, IANA's port is 9899): at startup the module sets `net.sctp.udp_port` of Kamailio's network namespace to it (or finds it set), so that the kernel takes encapsulated packets on it and sends from it; 0: off. Linux 5.11 or later. See [SCTP over UDP](#sctp-over-udp)",
+        ),
+    },
+    Param {
+        id: EncapPort,
+        name: c"sctp_encap_port",
+        var: c"encap_port",
+        default: Default::Fixed(0),
+        startup: (0, 65535),
+        expected: "expected a UDP port from 1 to 65535, or 0 (plain SCTP)",
+        change: Effect::ReadOnly,
+        runtime: (0, 65535),
+        zero_keeps: false,
+        checked: false,
+        option: None,
+        kernel: Some(|c| i(c.encap_port)),
+        doc: c"remote UDP port new associations are encapsulated to (RFC 6951); 0: plain SCTP (read-only)",
+        readme: (
+            "0",
+            "**ours**: the remote UDP port that associations Kamailio opens are encapsulated to (SCTP over UDP) from their first INIT; 0: plain SCTP. Needs `sctp_udp_port`; per peer `;encap=N` on `sctp_peer`. See [SCTP over UDP](#sctp-over-udp)",
         ),
     },
 ];

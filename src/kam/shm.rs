@@ -35,6 +35,16 @@ pub fn new_stall_table() -> Option<&'static crate::shared::send_stall::StallTabl
     Some(unsafe { &*(mem.as_ptr() as *const StallTable) })
 }
 
+/// A process-shared lock in shared memory, free (main process, before fork).
+pub fn new_futex_mutex() -> Option<&'static crate::shared::futex::FutexMutex> {
+    use crate::shared::futex::FutexMutex;
+    let mem = alloc_zeroed(std::mem::size_of::<FutexMutex>())?;
+    const { assert!(std::mem::align_of::<FutexMutex>() <= ALIGN) };
+    // SAFETY: zeroed shm is a free lock (FutexMutex is repr(C) around one
+    // AtomicU32, 0 free); aligned enough; never freed while the module runs.
+    Some(unsafe { &*(mem.as_ptr() as *const FutexMutex) })
+}
+
 /// The core's shm pool, for the association table's entries.
 #[derive(Clone, Copy)]
 pub struct Shm;

@@ -302,6 +302,24 @@ pub fn probe_interval(sock: SctpSocket<'_>, assoc_id: AssocId, addr: &SocketAddr
     }
 }
 
+/// The remote UDP port one path is encapsulated to (SCTP over UDP,
+/// SCTP_REMOTE_UDP_ENCAPS_PORT): 0 for plain SCTP; `None` where the kernel
+/// cannot encapsulate (before 5.11). The kernel keeps the port the peer's
+/// last packet on the path came from.
+pub fn encap_port(sock: SctpSocket<'_>, assoc_id: AssocId, addr: &SocketAddr) -> io::Result<Option<u16>> {
+    let mut buf = request::<sys::sctp_udpencaps>(assoc_id);
+    put_address(&mut buf, offset_of!(sys::sctp_udpencaps, sue_address), addr);
+    match get_bytes(sock, sys::SCTP_REMOTE_UDP_ENCAPS_PORT, &mut buf) {
+        // the port in network byte order, as on the wire
+        Ok(n) if n >= size_of::<sys::sctp_udpencaps>() => {
+            Ok(Some(u16::from_be(pod::from_prefix::<sys::sctp_udpencaps>(&buf).sue_port)))
+        }
+        Ok(_) => Err(io::Error::from_raw_os_error(libc::EPROTO)),
+        Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Makes `addr` the primary path of an association (SCTP_PRIMARY_ADDR). The
 /// kernel refuses (EINVAL) an address that is not one of the association's.
 pub fn set_primary(sock: SctpSocket<'_>, assoc_id: AssocId, addr: &SocketAddr) -> io::Result<()> {

@@ -21,11 +21,21 @@ pub struct AssocTuning {
     pub path_mtu: Option<u32>,
     /// RFC 8899 probing for the path MTU, every so many ms (0: off).
     pub plpmtud_interval_ms: Option<u32>,
+    /// The remote UDP port of SCTP over UDP (0: plain SCTP). Set on the
+    /// socket while the association is opened (its INIT), never on it once
+    /// up: by then the kernel follows the port the peer's packets come from
+    /// (a NAT's), which a configured one must not undo.
+    pub encap_port: Option<u16>,
 }
 
 impl AssocTuning {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// Whether any setting is one `apply` sets on a live association.
+    pub fn has_live_settings(&self) -> bool {
+        Self { encap_port: None, ..*self } != Self::default()
     }
 }
 
@@ -58,5 +68,7 @@ mod tests {
     fn no_setting_is_an_empty_tuning() {
         assert!(AssocTuning::default().is_empty());
         assert!(!AssocTuning { dscp: Some(0), ..Default::default() }.is_empty());
+        let encap_only = AssocTuning { encap_port: Some(9899), ..Default::default() };
+        assert!(!encap_only.is_empty() && !encap_only.has_live_settings(), "set before the INIT, not after");
     }
 }

@@ -69,6 +69,10 @@ pub struct Tuning {
     pub max_burst: Option<u32>,
     /// RFC 8899 path MTU probing every so many ms (0: off).
     pub plpmtud_interval_ms: Option<u32>,
+    /// The remote UDP port new associations are encapsulated to (RFC 6951;
+    /// 0: plain SCTP). `Some` makes it required: a kernel that cannot
+    /// encapsulate fails the socket.
+    pub encap_port: Option<u16>,
     /// IP TOS / IPv6 traffic class.
     pub tos: Option<i32>,
     /// Allow binding addresses not (yet) configured on the host.
@@ -172,6 +176,10 @@ pub fn apply(sock: SctpSocket<'_>, family: i32, t: &Tuning) -> Result<Vec<Option
         soft(set_one(sock, family, &opt));
     }
 
+    if let Some(port) = t.encap_port {
+        set_one(sock, family, &SockOpt::EncapPort(port))?;
+    }
+
     // the events the transport acts on or logs
     let ev = sys::sctp_event_subscribe {
         sctp_data_io_event: 1, // SCTP_SNDRCV with every message
@@ -223,6 +231,9 @@ pub enum SockOpt {
     },
     /// RFC 8899 path MTU probing, every so many ms (0: off).
     ProbeInterval(Option<u32>),
+    /// The remote UDP port of SCTP over UDP (0: plain SCTP), of every path;
+    /// on the socket, the one its new associations start with (their INIT).
+    EncapPort(u16),
 }
 
 /// `struct sctp_paddrthlds` for association `assoc_id` (0: the socket's
@@ -339,7 +350,22 @@ pub fn set_on(sock: SctpSocket<'_>, family: i32, assoc_id: i32, opt: &SockOpt) -
             let pi = probe_interval(family, assoc_id, interval);
             set(sock, SCTP, sys::SCTP_PLPMTUD_PROBE_INTERVAL, "SCTP_PLPMTUD_PROBE_INTERVAL", &pi)
         }
+        SockOpt::EncapPort(port) => {
+            let ue = udp_encaps(family, assoc_id, port);
+            set(sock, SCTP, sys::SCTP_REMOTE_UDP_ENCAPS_PORT, "SCTP_REMOTE_UDP_ENCAPS_PORT", &ue)
+        }
     }
+}
+
+/// `struct sctp_udpencaps` for association `assoc_id` (0: the socket's
+/// future associations), every path (the wildcard address of `family`); the
+/// kernel keeps the port in network byte order.
+fn udp_encaps(family: i32, assoc_id: i32, port: u16) -> sys::sctp_udpencaps {
+    let mut ue: sys::sctp_udpencaps = pod::zeroed();
+    ue.sue_assoc_id = assoc_id;
+    ue.sue_address.ss_family = family as libc::sa_family_t;
+    ue.sue_port = port.to_be();
+    ue
 }
 
 /// `struct sctp_probeinterval` for association `assoc_id` (0: the socket's
@@ -372,6 +398,8 @@ pub struct Current {
     pub max_burst: Option<u32>,
     pub pathpfthld: Option<u16>,
     pub plpmtud_interval_ms: Option<u32>,
+    /// The remote UDP port new associations start with (0: plain SCTP).
+    pub encap_port: Option<u16>,
 }
 
 /// Reads the current option values of `sock`.
@@ -399,6 +427,8 @@ pub fn read(sock: SctpSocket<'_>, family: i32) -> Current {
             .map(|t| t.spt_pathpfthld),
         plpmtud_interval_ms: get(sock, SCTP, sys::SCTP_PLPMTUD_PROBE_INTERVAL, probe_interval(family, 0, 0))
             .map(|p| p.spi_interval),
+        encap_port: get(sock, SCTP, sys::SCTP_REMOTE_UDP_ENCAPS_PORT, udp_encaps(family, 0, 0))
+            .map(|u| u16::from_be(u.sue_port)),
     }
 }
 
@@ -462,5 +492,15 @@ mod tests {
         // the kernel's struct sctp_paddrthlds: not packed, the address at 8
         assert_eq!(size_of::<sys::sctp_paddrthlds>(), 144);
         assert_eq!(std::mem::offset_of!(sys::sctp_paddrthlds, spt_pathpfthld), 138);
+        // include/uapi/linux/sctp.h, not packed: the port after the address
+        assert_eq!(size_of::<sys::sctp_udpencaps>(), 144);
+        assert_eq!(std::mem::offset_of!(sys::sctp_udpencaps, sue_port), 136);
+    }
+
+    #[test]
+    fn the_encapsulation_port_goes_in_network_byte_order_for_every_path() {
+        let ue = udp_encaps(libc::AF_INET6, 0, 9899);
+        assert_eq!(ue.sue_port.to_ne_bytes(), [0x26, 0xab], "9899 as on the wire");
+        assert_eq!((ue.sue_assoc_id, ue.sue_address.ss_family), (0, libc::AF_INET6 as libc::sa_family_t));
     }
 }

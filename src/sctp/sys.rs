@@ -34,4 +34,5 @@ crate::pod::unsafe_impl_pod!(
     sctp_prim,
     sctp_paddrthlds,
     sctp_probeinterval,
+    sctp_udpencaps,
 );

@@ -8,7 +8,7 @@
 //! once, so that the INIT reaches the peer even when the address the core
 //! routed to is down.
 
-use super::tracking;
+use super::{encap, tracking};
 use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
 use crate::sctp::cmsg::SndRcvInfo;
 use crate::sctp::socket::{association_gone, SctpSocket};
@@ -56,7 +56,7 @@ static TUNE_FAILED_LOG: Every = Every::new(10);
 /// any, on it (whether tracking is on or not).
 pub fn tune(sock: SctpSocket<'_>, family: i32, assoc_id: i32, from: &SocketAddr) {
     let Some(peer) = declared(from) else { return };
-    if peer.tuning.is_empty() {
+    if !peer.tuning.has_live_settings() {
         return;
     }
     let refused = assoc_tuning::apply(sock, family, assoc_id, &peer.tuning);
@@ -96,6 +96,23 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
     }
 }
 
+/// The encapsulation port of the declared peer `to` is an address of, if
+/// it has one of its own.
+pub fn encap_port_of(to: &SocketAddr) -> Option<u16> {
+    declared(to)?.tuning.encap_port
+}
+
+/// Every declared peer's own encapsulation port (fixed at mod_init).
+pub fn encap_ports() -> impl Iterator<Item = Option<u16>> {
+    DECLARED.get().into_iter().flatten().map(|p| p.tuning.encap_port)
+}
+
+/// The first declared peer encapsulated to a port of its own (not 0): its
+/// first address and the port.
+pub fn first_with_encap() -> Option<(SocketAddr, u16)> {
+    DECLARED.get()?.iter().find_map(|p| Some((*p.addrs.first()?, p.tuning.encap_port.filter(|&e| e != 0)?)))
+}
+
 /// The peer added an address to an association.
 pub fn addr_added(key: AssocKey, a: &SocketAddr) {
     tracking::add_peer_addr(key, a);
@@ -131,7 +148,7 @@ pub fn send(
         }
     }
     let extra: Vec<SocketAddr> = peer.others_like(to).copied().collect();
-    match multihome::send_with_addrs(s, msg, to, &extra, info) {
+    match encap::opening(s, || peer.tuning.encap_port, || multihome::send_with_addrs(s, msg, to, &extra, info)) {
         // another association of this socket has one of the other addresses
         // (opened to it alone, e.g. by the peer): send on that one
         Err(e) if matches!(e.raw_os_error(), Some(libc::EISCONN | libc::EALREADY)) => {

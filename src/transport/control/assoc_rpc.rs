@@ -23,7 +23,8 @@ pub const LIST_DOC: &CStr =
     c"Lists every SCTP association: conn_id (0 when not tracked), assoc_id, socket, state, rwnd, \
 unacked, pending, instreams, outstreams, the kernel's counters (retransmissions, max_rto, sacks_in, sacks_out, \
 packets_in, packets_out, gap_acks, data_in, data_out, duplicates_in; -1: not counted by this kernel) and its paths \
-(peer addresses) with state, primary, srtt, rto, cwnd, mtu and plpmtud (probe interval in ms, 0: not probed).";
+(peer addresses) with state, primary, srtt, rto, cwnd, mtu, plpmtud (probe interval in ms, 0: not probed) and encap \
+(the peer's UDP port of SCTP over UDP, 0: plain SCTP).";
 pub const INFO_DOC: &CStr = c"Shows one SCTP association by its connection id, as sctp.assoc_list does.";
 pub const SET_PRIMARY_DOC: &CStr =
     c"Makes ADDRESS (one of the peer's addresses, with or without :port) the primary path \
@@ -35,8 +36,16 @@ struct View {
     socket: String,
     status: AssocStatus,
     stats: Option<AssocStats>,
-    /// Each path, with its path MTU probe interval (`None`: unknown).
-    paths: Vec<(PathStatus, Option<u32>)>,
+    paths: Vec<(PathStatus, PathExtras)>,
+}
+
+/// What else a path shows, from options of their own (`None`: this kernel
+/// cannot say).
+struct PathExtras {
+    /// The path MTU probe interval, ms.
+    probe: Option<u32>,
+    /// The remote UDP port of SCTP over UDP (0: plain).
+    encap: Option<u16>,
 }
 
 /// Reads what the kernel knows of association `assoc_id` of `sock`; `None`
@@ -48,7 +57,11 @@ fn view(sock: SocketInfo<'_>, fd: SctpSocket<'_>, assoc_id: AssocId, conn_id: u3
         .unwrap_or_default()
         .iter()
         .filter_map(|a| {
-            Some((st::path_status(fd, assoc_id, a).ok()?, st::probe_interval(fd, assoc_id, a).unwrap_or(None)))
+            let extras = PathExtras {
+                probe: st::probe_interval(fd, assoc_id, a).unwrap_or(None),
+                encap: st::encap_port(fd, assoc_id, a).unwrap_or(None),
+            };
+            Some((st::path_status(fd, assoc_id, a).ok()?, extras))
         })
         .collect();
     Some(View { conn_id, socket: sock.to_string(), status, stats, paths })
@@ -78,13 +91,13 @@ fn show(call: &Call, v: &View) {
     s.int(c"data_out", counter(|c| c.data_out));
     s.int(c"duplicates_in", counter(|c| c.duplicates_in));
     let Some(list) = s.member_list(c"paths") else { return };
-    for (p, probe) in &v.paths {
+    for (p, extras) in &v.paths {
         let Some(ps) = list.member_struct(c"path") else { return };
-        show_path(&ps, p, *probe, v.status.primary);
+        show_path(&ps, p, extras, v.status.primary);
     }
 }
 
-fn show_path(ps: &ReplyStruct<'_>, p: &PathStatus, probe: Option<u32>, primary: Option<SocketAddr>) {
+fn show_path(ps: &ReplyStruct<'_>, p: &PathStatus, extras: &PathExtras, primary: Option<SocketAddr>) {
     let clamp = |n: u32| n.min(i32::MAX as u32) as i32;
     ps.str(c"address", &p.addr.map_or_else(|| "?".into(), |a| a.to_string()));
     ps.str(c"state", st::path_state_name(p.state));
@@ -93,7 +106,8 @@ fn show_path(ps: &ReplyStruct<'_>, p: &PathStatus, probe: Option<u32>, primary: 
     ps.int(c"rto", clamp(p.rto));
     ps.int(c"cwnd", clamp(p.cwnd));
     ps.int(c"mtu", clamp(p.mtu));
-    ps.int(c"plpmtud", probe.map_or(-1, clamp));
+    ps.int(c"plpmtud", extras.probe.map_or(-1, clamp));
+    ps.int(c"encap", extras.encap.map_or(-1, i32::from));
 }
 
 /// `sctp.assoc_list`.

@@ -8,7 +8,7 @@ use crate::kam::cfg::{OnChange, OnSet};
 use crate::kam::core::{register_sctp_api, SctpCallbacks};
 use crate::kam::rpc::{self, RpcHandler};
 use crate::sctp::{options, socket, sysctl};
-use crate::transport::associations::{event_routes, peers, tracking};
+use crate::transport::associations::{encap, event_routes, peers, tracking};
 use crate::transport::counters::{self, Gauges};
 use crate::transport::receive::piece_stores;
 use crate::transport::send::stall;
@@ -64,13 +64,20 @@ pub struct RpcHandlers {
 /// declare the runtime configuration and the RPC commands; find the script's
 /// event routes.
 pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &RpcHandlers) -> i32 {
-    if let Err(e) = startup::configure(raw) {
-        log::error!("{e}");
-        return -1;
-    }
+    let settings = match startup::configure(raw) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("{e}");
+            return -1;
+        }
+    };
     warn_shared_send_buffer(raw[ParamId::SendWait as usize]);
     warn_shared_receive_buffer();
     peers::freeze();
+    if let Err(e) = start_udp_encapsulation(settings.udp_port, settings.tuning.encap_port) {
+        log::error!("{e}");
+        return -1;
+    }
     let values = startup::startup_values().copied().unwrap_or(*raw);
     if !runtime::declare(&values, on_change, on_set) {
         log::error!("could not register the sctp configuration");
@@ -89,6 +96,69 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
     }
     event_routes::init();
     0
+}
+
+/// Why SCTP over UDP cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum EncapError {
+    #[error(
+        "modparam(\"sctp\", \"sctp_udp_port\", {port}): this kernel has no net.sctp.udp_port: SCTP over UDP needs \
+         Linux 5.11 or later"
+    )]
+    OldKernel { port: u16 },
+    #[error("modparam(\"sctp\", \"sctp_udp_port\", {port}): cannot set net.sctp.udp_port to {port}: {why} ({source})")]
+    NotSet { port: u16, why: &'static str, source: std::io::Error },
+    #[error(
+        "sctp_peer {peer}: encap={port} needs modparam(\"sctp\", \"sctp_udp_port\", PORT) (the local UDP port): \
+         without it the kernel sends plain SCTP"
+    )]
+    PeerWithoutUdpPort { peer: std::net::SocketAddr, port: u16 },
+    #[error("out of shared memory for the switch of encapsulation ports (raise shm, -m)")]
+    NoMemory,
+}
+
+/// At mod_init, while Kamailio still runs as root and before the core
+/// makes its SCTP sockets (each keeps the port of its making): the kernel
+/// takes SCTP over UDP on `udp_port`; and the switch for peers with a port
+/// of their own.
+fn start_udp_encapsulation(udp_port: u16, encap_default: Option<u16>) -> Result<(), EncapError> {
+    if udp_port == 0 {
+        return match peers::first_with_encap() {
+            Some((peer, port)) => Err(EncapError::PeerWithoutUdpPort { peer, port }),
+            None => Ok(()),
+        };
+    }
+    let now = match sysctl::udp_port() {
+        Ok(now) => now,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(EncapError::OldKernel { port: udp_port }),
+        Err(e) => return Err(EncapError::NotSet { port: udp_port, why: "cannot read it", source: e }),
+    };
+    if now == udp_port {
+        log::info!("sctp: SCTP over UDP on port {udp_port} (net.sctp.udp_port was set already)");
+    } else {
+        if now != 0 {
+            log::warn!(
+                "sctp: net.sctp.udp_port was {now}, sctp_udp_port sets it to {udp_port} for the whole network namespace"
+            );
+        }
+        sysctl::set_udp_port(udp_port).map_err(|e| EncapError::NotSet {
+            port: udp_port,
+            why: match e.raw_os_error() {
+                Some(libc::EADDRINUSE) => "the UDP port is taken by another socket",
+                Some(libc::EACCES | libc::EPERM | libc::EROFS) => {
+                    "no permission (start Kamailio as root, or set it before: sysctl -w net.sctp.udp_port=PORT)"
+                }
+                _ => "the kernel refused it",
+            },
+            source: e,
+        })?;
+        log::info!("sctp: SCTP over UDP on port {udp_port} (net.sctp.udp_port set)");
+    }
+    if encap::init(encap_default, peers::encap_ports()) {
+        Ok(())
+    } else {
+        Err(EncapError::NoMemory)
+    }
 }
 
 /// With the kernel's default sndbuf_policy, the associations of a socket share

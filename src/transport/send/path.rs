@@ -8,7 +8,7 @@ use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
 use crate::sctp::socket::{association_gone, died_while_waiting, SctpSocket, Wait};
 use crate::sockaddr::RawAddr;
-use crate::transport::associations::{peers, tracking};
+use crate::transport::associations::{encap, peers, tracking};
 use crate::transport::counters;
 use crate::transport::ratelimit::Every;
 use crate::transport::settings::runtime;
@@ -175,7 +175,14 @@ fn send_core_message(
 ) -> io::Result<usize> {
     let mut ctrl = SendCmsgBuf::default();
     let raw = to.map(RawAddr::from_socket_addr);
-    match s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No) {
+    let first = match raw {
+        // to an address: this may open an association
+        Some(_) => {
+            encap::opening(s, || peers::encap_port_of(peer), || s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No))
+        }
+        None => s.send(msg, raw.as_ref(), info, &mut ctrl, Wait::No),
+    };
+    match first {
         Err(e) if e.raw_os_error() == Some(libc::EAGAIN) && wait_ms > 0 => {
             let wait = Wait::UpTo(Duration::from_millis(u64::from(wait_ms)));
             stall::send_waiting(peer, wait_ms, || s.send(msg, raw.as_ref(), info, &mut ctrl, wait))
@@ -242,9 +249,10 @@ impl std::fmt::Display for LeftOut {
 }
 
 /// Sends again what the stack gave up, to the address (a new association if
-/// the old one is gone).
+/// the old one is gone, with the peer's encapsulation port).
 pub fn resend(sock: SocketInfo<'_>, to: &SocketAddr, data: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
-    send_to(sctp_of(sock)?, Some(to), data, info)
+    let s = sctp_of(sock)?;
+    encap::opening(s, || peers::encap_port_of(to), || send_to(s, Some(to), data, info))
 }
 
 /// Aborts association `assoc_id`, telling the peer `reason`.

@@ -1,0 +1,79 @@
+//! SCTP over UDP (RFC 6951) towards the declared peers whose `;encap=` port
+//! differs from `sctp_encap_port`.
+//!
+//! The kernel gives a new association the socket's encapsulation port when
+//! it creates it, so that its INIT goes out encapsulated (or not); a port
+//! set on the association afterwards would come after the INIT. So a new
+//! association to such a peer is opened with the socket's port switched to
+//! the peer's for the one non-blocking send that opens it, and switched back
+//! at once. Every process shares the socket: the switch holds a lock in
+//! shared memory, and while any declared peer differs ("mixed"), every other
+//! send that may open an association takes it too, so that none is opened
+//! with another peer's port. No send waits with the lock held: it covers
+//! non-blocking calls only. Associations the peers open are not affected:
+//! the kernel answers with the port their INIT came from.
+
+use crate::kam::shm::new_futex_mutex;
+use crate::sctp::options::{set_on, SockOpt};
+use crate::sctp::socket::SctpSocket;
+use crate::shared::futex::FutexMutex;
+use crate::transport::ratelimit::Every;
+use std::sync::OnceLock;
+
+struct Switch {
+    /// The socket's port (sctp_encap_port; 0 plain).
+    default: u16,
+    lock: &'static FutexMutex,
+}
+
+/// Set by mod_init, before the core forks, only when some declared peer has
+/// a port of its own ("mixed").
+static SWITCH: OnceLock<Switch> = OnceLock::new();
+static SWITCH_FAILED_LOG: Every = Every::new(10);
+
+/// Prepares the switch (main process, before fork): `default` is the
+/// socket's port (`None`: no encapsulation), `ports` the declared peers'.
+/// False when shared memory is short.
+pub fn init(default: Option<u16>, ports: impl IntoIterator<Item = Option<u16>>) -> bool {
+    let Some(default) = default else { return true };
+    if !ports.into_iter().flatten().any(|p| p != default) {
+        return true;
+    }
+    let Some(lock) = new_futex_mutex() else { return false };
+    let _ = SWITCH.set(Switch { default, lock });
+    true
+}
+
+/// Runs `open`, a non-blocking send that may open a new association, to a
+/// peer whose port `port` tells (asked only while mixed), with the socket's
+/// port for new associations set to the peer's meanwhile. `open` must not
+/// call back in here (the lock is not reentrant).
+pub fn opening<R>(s: SctpSocket<'_>, port: impl FnOnce() -> Option<u16>, open: impl FnOnce() -> R) -> R {
+    let Some(sw) = SWITCH.get() else { return open() };
+    let Some(port) = port().filter(|&p| p != sw.default) else { return by_default(open) };
+    let _held = sw.lock.lock();
+    if let Err(e) = set_on(s, libc::AF_UNSPEC, 0, &SockOpt::EncapPort(port)) {
+        // never seen: the same option was set on this socket at startup
+        if let Some(more) = SWITCH_FAILED_LOG.due() {
+            log::error!("sctp: cannot switch the encapsulation port of new associations to {port}: {e} ({more} more)");
+        }
+    }
+    let r = open();
+    if let Err(e) = set_on(s, libc::AF_UNSPEC, 0, &SockOpt::EncapPort(sw.default)) {
+        log::error!("sctp: cannot switch the encapsulation port of new associations back to {}: {e}", sw.default);
+    }
+    r
+}
+
+/// Runs `open`, a non-blocking send that may open a new association with
+/// the socket's own port: while another peer's port may be switched in, it
+/// waits for it to be switched back. Costs nothing unless mixed.
+fn by_default<R>(open: impl FnOnce() -> R) -> R {
+    match SWITCH.get() {
+        Some(sw) => {
+            let _held = sw.lock.lock();
+            open()
+        }
+        None => open(),
+    }
+}
