@@ -3,5 +3,6 @@
 set -eu
 here=$(dirname "$0")
 sh "$here/../../scripts/apt-ensure.sh" kamailio kamailio-sctp-modules sip-tester lksctp-tools \
-	python3 iproute2 qemu-system-x86 busybox-static cpio binutils strace
+	python3 iproute2 qemu-system-x86 busybox-static cpio binutils strace \
+	tcpdump libusrsctp-examples
 echo "install-deps: e2e packages present"

@@ -61,7 +61,7 @@ mh_start_a() {
 	local KAM_NETNS=$MH_A module=$1 cfg=$2 params=$3
 	shift 3
 	start_kamailio A "$cfg" SCTP_MODULE="$module" DEBUG="${E2E_DEBUG:-2}" LISTEN_SCTP="$MH_A_LISTEN" \
-		SCTP_PARAMS="$params" PLAIN_PORT="${MH_PLAIN_PORT:-0}" "$@" && wait_ready A sctp:5060
+		SCTP_PARAMS="$params" PLAIN_HOST="${MH_PLAIN_HOST:-198.18.1.2}" PLAIN_PORT="${MH_PLAIN_PORT:-0}" "$@" && wait_ready A sctp:5060
 }
 
 # mh_assocs: show A's associations (ours: one to B, with both of B's
@@ -326,8 +326,8 @@ sc_bad_peer() {
 }
 
 # bad_modparam LABEL LINE WANT: Kamailio (uas.cfg with LINE after the
-# modules) must exit at startup, not 0, with an error line of the sctp module
-# containing WANT.
+# modules; in network namespace BAD_NETNS when set) must exit at startup,
+# not 0, with an error line of the sctp module containing WANT.
 bad_modparam() {
 	local label=$1 line=$2 want=$3 limit=20 rc=0 log deadline dir=$SC_DIR/bad-$1
 	mkdir -p "$dir/run"
@@ -338,7 +338,9 @@ bad_modparam() {
 	say "--- $label: $line"
 	log=$dir/kamailio.log
 	KAM_LOG[bad-$label]=$log
-	setsid kamailio -f "$dir/kamailio.cfg" -DD -E -m 64 -M 8 -Y "$dir/run" -w "$dir" >"$log" 2>&1 </dev/null &
+	local ns=()
+	[ -z "${BAD_NETNS:-}" ] || ns=(ip netns exec "$BAD_NETNS")
+	setsid "${ns[@]}" kamailio -f "$dir/kamailio.cfg" -DD -E -m 64 -M 8 -Y "$dir/run" -w "$dir" >"$log" 2>&1 </dev/null &
 	KAM_PID[bad]=$!
 	deadline=$((SECONDS + limit))
 	while alive "${KAM_PID[bad]}" && [ $SECONDS -lt $deadline ]; do

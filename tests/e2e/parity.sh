@@ -65,7 +65,7 @@ PARITY_PARAMS=(autoclose=60 send_ttl=10000 hbinterval=7000 srto_min=400)
 # Names only our module has, as the RPC output spells them (one regex per line
 # start: parameter names in sctp.options, counter names).
 OUR_ADDITIONS=(sctp_send_wait sctp_pathpfthld sctp_plpmtud_interval sctp_stall_timeout sctp_stall_abort
-	sctp_cut_timeout sendq_wait cut_reassembled cut_dropped cut_aborted cut_pending assoc_stalled)
+	sctp_cut_timeout sctp_udp_port sctp_encap_port sendq_wait cut_reassembled cut_dropped cut_aborted cut_pending assoc_stalled)
 
 sc_options_parity() {
 	local side module out=$SC_DIR/parity bad=0 what

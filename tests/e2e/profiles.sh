@@ -36,7 +36,7 @@ sc_peer_dscp_ours() {
 		sleep 0.1
 	done
 	start_kamailio K mh-proxy.cfg SCTP_MODULE="$OUR_MODULE" DEBUG=2 LISTEN_UDP=udp:127.0.0.1:5060 \
-		LISTEN_SCTP=sctp:127.0.0.1:5062 NEXT_HOST=127.0.0.1 NEXT_PORT=5070 PLAIN_PORT=5072 SCTP_PARAMS="tos=0x20
+		LISTEN_SCTP=sctp:127.0.0.1:5062 NEXT_HOST=127.0.0.1 NEXT_PORT=5070 PLAIN_HOST=127.0.0.1 PLAIN_PORT=5072 SCTP_PARAMS="tos=0x20
 modparam(\"sctp\", \"sctp_peer\", \"127.0.0.1:5070;dscp=46\")
 modparam(\"sctp\", \"sctp_peer\", \"127.0.0.1:5072\")" && wait_ready K udp:5060 sctp:5062 ||
 		{ kill -TERM "$pid"; return 1; }
@@ -131,7 +131,7 @@ plpmtud_run() {
 	} && {
 		local KAM_NETNS=$PM_A
 		start_kamailio K mh-proxy.cfg SCTP_MODULE="$module" DEBUG=2 LISTEN_UDP=udp:127.0.0.1:5070 \
-			LISTEN_SCTP=sctp:198.18.10.1:5060 NEXT_HOST=198.18.11.2 NEXT_PORT=5060 PLAIN_PORT=0 \
+			LISTEN_SCTP=sctp:198.18.10.1:5060 NEXT_HOST=198.18.11.2 NEXT_PORT=5060 PLAIN_HOST=198.18.11.2 PLAIN_PORT=0 \
 			SCTP_PARAMS="$params" && wait_ready K udp:5070 sctp:5060
 	} || { stop_all; pm_net_down; return 1; }
 	ip netns exec "$PM_A" python3 "$E2E_DIR/udp_big.py" --port 5070 --count 1 --body 100 --timeout 10 \

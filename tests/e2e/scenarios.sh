@@ -173,3 +173,4 @@ sc_oversize() {
 . "$E2E_DIR/multihome.sh"
 . "$E2E_DIR/health.sh"
 . "$E2E_DIR/profiles.sh"
+. "$E2E_DIR/encap.sh"
