@@ -78,6 +78,10 @@ const RPC_HANDLERS: RpcHandlers = RpcHandlers {
     assoc_list: rpc_sctp_assoc_list,
     assoc_info: rpc_sctp_assoc_info,
     set_primary: rpc_sctp_set_primary,
+    assoc_reset: rpc_sctp_assoc_reset,
+    peer_list: rpc_sctp_peer_list,
+    peer_set: rpc_sctp_peer_set,
+    peer_remove: rpc_sctp_peer_remove,
 };
 
 guarded! {
@@ -94,7 +98,7 @@ guarded! {
         // SAFETY: for a PARAM_STRING parameter the core passes a NUL-terminated
         // string, valid for this call.
         let value = unsafe { CStr::from_ptr(val as *const c_char) }.to_string_lossy();
-        match transport::associations::peers::declare(&value) {
+        match transport::associations::declared::declare(&value) {
             Ok(()) => 0,
             Err(e) => {
                 log::error!("{e}");
@@ -129,6 +133,10 @@ guarded! {
     rpc rpc_sctp_assoc_list = ["sctp.assoc_list", transport::control::assoc_rpc::list];
     rpc rpc_sctp_assoc_info = ["sctp.assoc_info", transport::control::assoc_rpc::info];
     rpc rpc_sctp_set_primary = ["sctp.set_primary", transport::control::assoc_rpc::set_primary];
+    rpc rpc_sctp_assoc_reset = ["sctp.assoc_reset", transport::control::assoc_rpc::reset];
+    rpc rpc_sctp_peer_list = ["sctp.peer_list", transport::control::peer_rpc::list];
+    rpc rpc_sctp_peer_set = ["sctp.peer_set", transport::control::peer_rpc::set];
+    rpc rpc_sctp_peer_remove = ["sctp.peer_remove", transport::control::peer_rpc::remove];
 
     /// The core parses the KEY of a `$sctp(KEY)` in the script.
     fn pv_sctp_parse_key(spec: *mut sys::pv_spec_t, name: *mut sys::str_) -> c_int = ["$sctp key", -1] {

@@ -11,6 +11,8 @@ struct Setting {
     range: (i64, i64),
     expected: &'static str,
     put: fn(&mut AssocTuning, i64),
+    /// The value `put` set, to write the setting back out.
+    get: fn(&AssocTuning) -> Option<i64>,
 }
 
 const SETTINGS: &[Setting] = &[
@@ -19,63 +21,90 @@ const SETTINGS: &[Setting] = &[
         range: (1, u32::MAX as i64),
         expected: "milliseconds (> 0)",
         put: |t, v| t.rto_initial_ms = Some(v as u32),
+        get: |t| t.rto_initial_ms.map(i64::from),
     },
     Setting {
         name: "srto_min",
         range: (1, u32::MAX as i64),
         expected: "milliseconds (> 0)",
         put: |t, v| t.rto_min_ms = Some(v as u32),
+        get: |t| t.rto_min_ms.map(i64::from),
     },
     Setting {
         name: "srto_max",
         range: (1, u32::MAX as i64),
         expected: "milliseconds (> 0)",
         put: |t, v| t.rto_max_ms = Some(v as u32),
+        get: |t| t.rto_max_ms.map(i64::from),
     },
     Setting {
         name: "asocmaxrxt",
         range: (1, u16::MAX as i64),
         expected: "a count from 1 to 65535",
         put: |t, v| t.asocmaxrxt = Some(v as u16),
+        get: |t| t.asocmaxrxt.map(i64::from),
     },
     Setting {
         name: "hbinterval",
         range: (-1, u32::MAX as i64),
         expected: "milliseconds (> 0), or -1 for no heartbeats",
         put: |t, v| t.heartbeat = Some(if v <= 0 { Heartbeat::Disabled } else { Heartbeat::IntervalMs(v as u32) }),
+        get: |t| {
+            t.heartbeat.map(|h| match h {
+                Heartbeat::IntervalMs(ms) => i64::from(ms),
+                _ => -1,
+            })
+        },
     },
     Setting {
         name: "pathmaxrxt",
         range: (1, u16::MAX as i64),
         expected: "a count from 1 to 65535",
         put: |t, v| t.pathmaxrxt = Some(v as u16),
+        get: |t| t.pathmaxrxt.map(i64::from),
     },
     Setting {
         name: "pathpfthld",
         range: (0, u16::MAX as i64),
         expected: "a count from 0 (at the first timeout) to 65535",
         put: |t, v| t.pathpfthld = Some(v as u16),
+        get: |t| t.pathpfthld.map(i64::from),
     },
-    Setting { name: "dscp", range: (0, 63), expected: "a DSCP from 0 to 63", put: |t, v| t.dscp = Some(v as u8) },
+    Setting {
+        name: "dscp",
+        range: (0, 63),
+        expected: "a DSCP from 0 to 63",
+        put: |t, v| t.dscp = Some(v as u8),
+        get: |t| t.dscp.map(i64::from),
+    },
     Setting {
         name: "mtu",
         range: (512, u16::MAX as i64),
         expected: "a path MTU in bytes from 512 to 65535 (path MTU discovery off)",
         put: |t, v| t.path_mtu = Some(v as u32),
+        get: |t| t.path_mtu.map(i64::from),
     },
     Setting {
         name: "plpmtud",
         range: (0, u32::MAX as i64),
         expected: "a probe interval in ms: 0 (off), or 5000 (the kernel's shortest) or more",
         put: |t, v| t.plpmtud_interval_ms = Some(v as u32),
+        get: |t| t.plpmtud_interval_ms.map(i64::from),
     },
     Setting {
         name: "encap",
         range: (0, u16::MAX as i64),
         expected: "a remote UDP port from 1 to 65535 (SCTP over UDP), or 0 (plain SCTP)",
         put: |t, v| t.encap_port = Some(v as u16),
+        get: |t| t.encap_port.map(i64::from),
     },
 ];
+
+/// The settings of `t` as an `sctp_peer` line writes them (`name=value`,
+/// joined by `;`), in the table's order; empty when none is set.
+pub fn format(t: &AssocTuning) -> String {
+    SETTINGS.iter().filter_map(|s| (s.get)(t).map(|v| format!("{}={v}", s.name))).collect::<Vec<_>>().join(";")
+}
 
 /// The names of every setting, for error messages.
 pub fn names() -> String {
@@ -152,6 +181,22 @@ mod tests {
         assert_eq!(parse(" mtu = 1200 ; ").unwrap().path_mtu, Some(1200));
         assert_eq!(parse("plpmtud=30000").unwrap().plpmtud_interval_ms, Some(30000));
         assert_eq!(parse("hbinterval=-1").unwrap().heartbeat, Some(Heartbeat::Disabled));
+    }
+
+    #[test]
+    fn settings_written_out_read_back_the_same() {
+        let line = "srto_initial=100;srto_min=50;srto_max=200;asocmaxrxt=4;hbinterval=-1;pathmaxrxt=2;pathpfthld=0;\
+                    dscp=46;plpmtud=0;encap=9899";
+        let t = parse(line).unwrap();
+        assert_eq!(format(&t), line);
+        assert_eq!(parse(&format(&t)).unwrap(), t);
+        assert_eq!(format(&parse("mtu=1200;hbinterval=1000").unwrap()), "hbinterval=1000;mtu=1200");
+        assert_eq!(format(&AssocTuning::default()), "");
+        for s in SETTINGS {
+            let mut t = AssocTuning::default();
+            (s.put)(&mut t, s.range.0.max(0).max(if s.name == "mtu" { 512 } else { 0 }));
+            assert!((s.get)(&t).is_some(), "{}: get reads what put wrote", s.name);
+        }
     }
 
     #[test]

@@ -14,6 +14,17 @@ struct KamailioLogger;
 
 static LOGGER: KamailioLogger = KamailioLogger;
 
+/// The target that makes an info record a notice (`L_NOTICE`): the log crate
+/// has no such level. `log::info!(target: NOTICE, ...)`.
+pub const NOTICE: &str = "notice";
+
+fn record_level(metadata: &log::Metadata) -> i32 {
+    match (metadata.level(), metadata.target()) {
+        (log::Level::Info, NOTICE) => sys::L_NOTICE as i32,
+        (level, _) => core_level(level),
+    }
+}
+
 fn core_level(level: log::Level) -> i32 {
     match level {
         log::Level::Error => sys::L_ERR,
@@ -28,11 +39,6 @@ fn current_level() -> i32 {
     // SAFETY: reads the core's per-process debug settings; the core is
     // initialised before any module code runs.
     unsafe { sys::ksr_shim_log_level() }
-}
-
-/// Whether a record at `level` would be printed: lets hot paths skip work.
-pub fn enabled(level: log::Level) -> bool {
-    current_level() >= core_level(level)
 }
 
 struct LineBuf {
@@ -66,11 +72,11 @@ fn short_file(path: &str) -> &str {
 
 impl log::Log for KamailioLogger {
     fn enabled(&self, metadata: &log::Metadata) -> bool {
-        enabled(metadata.level())
+        current_level() >= record_level(metadata)
     }
 
     fn log(&self, record: &log::Record) {
-        let level = core_level(record.level());
+        let level = record_level(record.metadata());
         if current_level() < level {
             return;
         }
@@ -120,6 +126,14 @@ mod tests {
     fn names_are_shortened() {
         assert_eq!(short_module("kamailio_sctp::transport::receive"), "transport::receive");
         assert_eq!(short_file("src/transport/receive.rs"), "receive.rs");
+    }
+
+    #[test]
+    fn the_notice_target_makes_an_info_record_a_notice() {
+        let m = |level, target| log::Metadata::builder().level(level).target(target).build();
+        assert_eq!(record_level(&m(log::Level::Info, NOTICE)), 1);
+        assert_eq!(record_level(&m(log::Level::Info, "kamailio_sctp::x")), 2);
+        assert_eq!(record_level(&m(log::Level::Warn, NOTICE)), 0, "only info becomes notice");
     }
 
     #[test]

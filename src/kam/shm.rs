@@ -35,14 +35,21 @@ pub fn new_stall_table() -> Option<&'static crate::shared::send_stall::StallTabl
     Some(unsafe { &*(mem.as_ptr() as *const StallTable) })
 }
 
-/// A process-shared lock in shared memory, free (main process, before fork).
-pub fn new_futex_mutex() -> Option<&'static crate::shared::futex::FutexMutex> {
-    use crate::shared::futex::FutexMutex;
-    let mem = alloc_zeroed(std::mem::size_of::<FutexMutex>())?;
-    const { assert!(std::mem::align_of::<FutexMutex>() <= ALIGN) };
-    // SAFETY: zeroed shm is a free lock (FutexMutex is repr(C) around one
-    // AtomicU32, 0 free); aligned enough; never freed while the module runs.
-    Some(unsafe { &*(mem.as_ptr() as *const FutexMutex) })
+/// Moves `value` into shared memory for the rest of the run (main process,
+/// before fork: every process then sees the same one). `T` is meant to be
+/// plain data and atomics: a pointer in it would lead each process to its
+/// own memory.
+pub fn leak_in_shm<T: Sync>(value: T) -> Option<&'static T> {
+    const { assert!(std::mem::align_of::<T>() <= ALIGN) };
+    let mem = alloc_zeroed(std::mem::size_of::<T>())?;
+    let p = mem.as_ptr() as *mut T;
+    // SAFETY: a fresh block of T's size, aligned enough (checked above and by
+    // alloc_zeroed), which nothing else references; written before the first
+    // read, never freed while the module runs.
+    unsafe {
+        p.write(value);
+        Some(&*p)
+    }
 }
 
 /// The core's shm pool, for the association table's entries.

@@ -1,7 +1,7 @@
 //! SCTP settings of one association (a declared peer's profile), set on it
 //! once it is up: they override, for it alone, what the socket gave it.
 
-use super::options::{set_on, Heartbeat, OptionError, SockOpt};
+use super::options::{set_on, Current, Heartbeat, OptionError, SockOpt};
 use super::socket::SctpSocket;
 
 /// Per-association settings; `None` keeps what the association has.
@@ -29,8 +29,68 @@ pub struct AssocTuning {
 }
 
 impl AssocTuning {
+    /// No setting.
+    pub const NONE: AssocTuning = AssocTuning {
+        rto_initial_ms: None,
+        rto_min_ms: None,
+        rto_max_ms: None,
+        asocmaxrxt: None,
+        heartbeat: None,
+        pathmaxrxt: None,
+        pathpfthld: None,
+        dscp: None,
+        path_mtu: None,
+        plpmtud_interval_ms: None,
+        encap_port: None,
+    };
+
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// What a socket gives its new associations (`current`), as settings
+    /// of one association; `dscp` is the socket's (the core's tos).
+    pub fn from_socket(current: &Current, dscp: Option<u8>) -> AssocTuning {
+        AssocTuning {
+            rto_initial_ms: current.rto_initial_ms,
+            rto_min_ms: current.rto_min_ms,
+            rto_max_ms: current.rto_max_ms,
+            asocmaxrxt: current.asocmaxrxt,
+            heartbeat: current.hbinterval_ms.filter(|&ms| ms > 0).map(Heartbeat::IntervalMs),
+            pathmaxrxt: current.pathmaxrxt,
+            pathpfthld: current.pathpfthld,
+            dscp,
+            path_mtu: None,
+            plpmtud_interval_ms: current.plpmtud_interval_ms,
+            encap_port: None,
+        }
+    }
+
+    /// What to set on a live association whose settings `self` are to
+    /// become `next`: `next`'s, and `global`'s (the socket's) for those only
+    /// `self` had. A fixed path MTU given up turns path MTU discovery back
+    /// on (it goes with the path retransmission limit).
+    pub fn change_to(&self, next: &AssocTuning, global: &AssocTuning) -> AssocTuning {
+        fn pick<T: Copy>(old: Option<T>, next: Option<T>, global: Option<T>) -> Option<T> {
+            next.or(old.and(global))
+        }
+        let mut t = AssocTuning {
+            rto_initial_ms: pick(self.rto_initial_ms, next.rto_initial_ms, global.rto_initial_ms),
+            rto_min_ms: pick(self.rto_min_ms, next.rto_min_ms, global.rto_min_ms),
+            rto_max_ms: pick(self.rto_max_ms, next.rto_max_ms, global.rto_max_ms),
+            asocmaxrxt: pick(self.asocmaxrxt, next.asocmaxrxt, global.asocmaxrxt),
+            heartbeat: pick(self.heartbeat, next.heartbeat, global.heartbeat),
+            pathmaxrxt: pick(self.pathmaxrxt, next.pathmaxrxt, global.pathmaxrxt),
+            pathpfthld: pick(self.pathpfthld, next.pathpfthld, global.pathpfthld),
+            dscp: pick(self.dscp, next.dscp, global.dscp),
+            path_mtu: next.path_mtu,
+            plpmtud_interval_ms: pick(self.plpmtud_interval_ms, next.plpmtud_interval_ms, global.plpmtud_interval_ms),
+            encap_port: None,
+        };
+        if self.path_mtu.is_some() && next.path_mtu.is_none() {
+            t.pathmaxrxt = t.pathmaxrxt.or(global.pathmaxrxt);
+        }
+        t
     }
 
     /// Whether any setting is one `apply` sets on a live association.
@@ -70,5 +130,25 @@ mod tests {
         assert!(!AssocTuning { dscp: Some(0), ..Default::default() }.is_empty());
         let encap_only = AssocTuning { encap_port: Some(9899), ..Default::default() };
         assert!(!encap_only.is_empty() && !encap_only.has_live_settings(), "set before the INIT, not after");
+        assert_eq!(AssocTuning::NONE, AssocTuning::default());
+    }
+
+    #[test]
+    fn a_change_sets_the_new_values_and_puts_back_the_globals_of_the_old_ones() {
+        let global = AssocTuning {
+            rto_min_ms: Some(1000),
+            rto_max_ms: Some(60000),
+            pathmaxrxt: Some(5),
+            dscp: Some(8),
+            ..Default::default()
+        };
+        let old = AssocTuning { rto_min_ms: Some(100), dscp: Some(46), path_mtu: Some(1200), ..Default::default() };
+        let next = AssocTuning { rto_max_ms: Some(300), encap_port: Some(9899), ..Default::default() };
+        let t = old.change_to(&next, &global);
+        assert_eq!((t.rto_min_ms, t.rto_max_ms, t.dscp), (Some(1000), Some(300), Some(8)), "old back to global");
+        assert_eq!((t.path_mtu, t.pathmaxrxt), (None, Some(5)), "fixed MTU given up: discovery back on");
+        assert_eq!((t.rto_initial_ms, t.encap_port), (None, None), "untouched, and never the encapsulation");
+        let removed = next.change_to(&AssocTuning::NONE, &global);
+        assert_eq!((removed.rto_max_ms, removed.rto_min_ms), (Some(60000), None));
     }
 }

@@ -25,6 +25,8 @@ pub struct SndRcvInfo {
 /// `sinfo_flags` bits used here.
 pub const FLAG_UNORDERED: u16 = sys::SCTP_UNORDERED as u16;
 pub const FLAG_ABORT: u16 = sys::SCTP_ABORT as u16;
+/// Ends the association gracefully (SHUTDOWN), after what is queued.
+pub const FLAG_EOF: u16 = sys::SCTP_EOF as u16;
 
 impl From<&sys::sctp_sndrcvinfo> for SndRcvInfo {
     fn from(s: &sys::sctp_sndrcvinfo) -> Self {

@@ -90,7 +90,9 @@ impl From<&SocketAddr> for PeerAddr {
 }
 
 impl PeerAddr {
-    #[cfg(test)]
+    /// No address (family 0).
+    pub const NONE: PeerAddr = PeerAddr { family: 0, port: 0, addr: [0; 16] };
+
     pub fn to_socket_addr(self) -> Option<SocketAddr> {
         use std::net::{Ipv4Addr, Ipv6Addr};
         let ip = match self.family {

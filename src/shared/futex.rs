@@ -31,7 +31,6 @@ fn futex_for(word: &AtomicU32, op: libc::c_int, val: u32, timeout: Option<Durati
 
 impl FutexMutex {
     /// A free lock (all-zero, as in freshly zeroed shared memory).
-    #[cfg(test)]
     pub const fn new() -> Self {
         FutexMutex { state: AtomicU32::new(0) }
     }
@@ -122,6 +121,11 @@ pub struct FutexLock<T> {
 unsafe impl<T: Send> Sync for FutexLock<T> {}
 
 impl<T> FutexLock<T> {
+    /// A free lock around `data`.
+    pub const fn new(data: T) -> Self {
+        FutexLock { mutex: FutexMutex::new(), data: UnsafeCell::new(data) }
+    }
+
     /// The data, once the lock is held.
     #[cfg(test)]
     pub fn lock(&self) -> FutexLockGuard<'_, T> {

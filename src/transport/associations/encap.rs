@@ -7,27 +7,35 @@
 //! association to such a peer is opened with the socket's port switched to
 //! the peer's for the one non-blocking send that opens it, and switched back
 //! at once. Every process shares the socket: the switch holds a lock in
-//! shared memory, and while any declared peer differs ("mixed"), every other
+//! shared memory, and while any declared peer differs ("mixed", which
+//! sctp.peer_set may change), every other
 //! send that may open an association takes it too, so that none is opened
 //! with another peer's port. No send waits with the lock held: it covers
 //! non-blocking calls only. Associations the peers open are not affected:
 //! the kernel answers with the port their INIT came from.
 
-use crate::kam::shm::new_futex_mutex;
+use crate::kam::shm::leak_in_shm;
 use crate::sctp::options::{set_on, SockOpt};
 use crate::sctp::socket::SctpSocket;
 use crate::shared::futex::FutexMutex;
 use crate::transport::ratelimit::Every;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
+
+/// In shared memory: peers change at run time (sctp.peer_set).
+struct Shared {
+    lock: FutexMutex,
+    /// Whether some declared peer has a port of its own.
+    mixed: AtomicBool,
+}
 
 struct Switch {
     /// The socket's port (sctp_encap_port; 0 plain).
     default: u16,
-    lock: &'static FutexMutex,
+    shared: &'static Shared,
 }
 
-/// Set by mod_init, before the core forks, only when some declared peer has
-/// a port of its own ("mixed").
+/// Set by mod_init, before the core forks, when sctp_udp_port is set.
 static SWITCH: OnceLock<Switch> = OnceLock::new();
 static SWITCH_FAILED_LOG: Every = Every::new(10);
 
@@ -36,12 +44,32 @@ static SWITCH_FAILED_LOG: Every = Every::new(10);
 /// False when shared memory is short.
 pub fn init(default: Option<u16>, ports: impl IntoIterator<Item = Option<u16>>) -> bool {
     let Some(default) = default else { return true };
-    if !ports.into_iter().flatten().any(|p| p != default) {
-        return true;
-    }
-    let Some(lock) = new_futex_mutex() else { return false };
-    let _ = SWITCH.set(Switch { default, lock });
+    let Some(shared) = leak_in_shm(Shared { lock: FutexMutex::new(), mixed: AtomicBool::new(false) }) else {
+        return false;
+    };
+    let _ = SWITCH.set(Switch { default, shared });
+    peers_changed(ports);
     true
+}
+
+/// Whether encapsulation is on (sctp_udp_port): a peer may have a port.
+pub fn enabled() -> bool {
+    SWITCH.get().is_some()
+}
+
+/// The declared peers changed: `ports` are their own ports now.
+pub fn peers_changed(ports: impl IntoIterator<Item = Option<u16>>) {
+    if let Some(sw) = SWITCH.get() {
+        let mixed = ports.into_iter().flatten().any(|p| p != sw.default);
+        // under the lock: no switch is half done when sends stop taking it
+        let _held = sw.shared.lock.lock();
+        sw.shared.mixed.store(mixed, Ordering::Release);
+    }
+}
+
+/// The switch, while some peer has a port of its own.
+fn mixed() -> Option<&'static Switch> {
+    SWITCH.get().filter(|sw| sw.shared.mixed.load(Ordering::Acquire))
 }
 
 /// Runs `open`, a non-blocking send that may open a new association, to a
@@ -49,9 +77,9 @@ pub fn init(default: Option<u16>, ports: impl IntoIterator<Item = Option<u16>>) 
 /// port for new associations set to the peer's meanwhile. `open` must not
 /// call back in here (the lock is not reentrant).
 pub fn opening<R>(s: SctpSocket<'_>, port: impl FnOnce() -> Option<u16>, open: impl FnOnce() -> R) -> R {
-    let Some(sw) = SWITCH.get() else { return open() };
+    let Some(sw) = mixed() else { return open() };
     let Some(port) = port().filter(|&p| p != sw.default) else { return by_default(open) };
-    let _held = sw.lock.lock();
+    let _held = sw.shared.lock.lock();
     if let Err(e) = set_on(s, libc::AF_UNSPEC, 0, &SockOpt::EncapPort(port)) {
         // never seen: the same option was set on this socket at startup
         if let Some(more) = SWITCH_FAILED_LOG.due() {
@@ -69,9 +97,9 @@ pub fn opening<R>(s: SctpSocket<'_>, port: impl FnOnce() -> Option<u16>, open: i
 /// the socket's own port: while another peer's port may be switched in, it
 /// waits for it to be switched back. Costs nothing unless mixed.
 fn by_default<R>(open: impl FnOnce() -> R) -> R {
-    match SWITCH.get() {
+    match mixed() {
         Some(sw) => {
-            let _held = sw.lock.lock();
+            let _held = sw.shared.lock.lock();
             open()
         }
         None => open(),

@@ -8,8 +8,8 @@
 //! once, so that the INIT reaches the peer even when the address the core
 //! routed to is down.
 
+use super::declared::find as declared;
 use super::{encap, tracking};
-use crate::config::peers::{check_disjoint, parse, Peer, PeerError};
 use crate::sctp::cmsg::SndRcvInfo;
 use crate::sctp::socket::{association_gone, SctpSocket};
 use crate::sctp::{assoc_status, assoc_tuning, multihome};
@@ -17,49 +17,17 @@ use crate::shared::assoc_table::{AssocKey, MAX_PEER_ADDRS};
 use crate::transport::ratelimit::Every;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Mutex, OnceLock};
-
-/// What the modparam lines declared (main process, while the config is read).
-static DECLARING: Mutex<Vec<Peer>> = Mutex::new(Vec::new());
-/// The declared peers, fixed at mod_init before the core forks: every process
-/// reads the same list, without a lock.
-static DECLARED: OnceLock<Vec<Peer>> = OnceLock::new();
-
-/// One `sctp_peer` value: parsed, checked against the peers declared before,
-/// kept.
-pub fn declare(value: &str) -> Result<(), PeerError> {
-    let peer = parse(value)?;
-    let mut all = DECLARING.lock().unwrap_or_else(|p| p.into_inner());
-    check_disjoint(&all, &peer, value)?;
-    log::debug!("sctp_peer: one peer at {:?}", peer.addrs);
-    all.push(peer);
-    Ok(())
-}
-
-/// Fixes the declared peers (mod_init).
-pub fn freeze() {
-    let all = std::mem::take(&mut *DECLARING.lock().unwrap_or_else(|p| p.into_inner()));
-    if !all.is_empty() {
-        log::info!("{} multihomed sctp_peer(s) declared", all.len());
-    }
-    let _ = DECLARED.set(all);
-}
-
-/// The declared peer `a` is an address of.
-fn declared(a: &SocketAddr) -> Option<&'static Peer> {
-    DECLARED.get()?.iter().find(|p| p.has(a))
-}
 
 static TUNE_FAILED_LOG: Every = Every::new(10);
 
 /// An association came up: the settings of its declared peer, if it has
 /// any, on it (whether tracking is on or not).
 pub fn tune(sock: SctpSocket<'_>, family: i32, assoc_id: i32, from: &SocketAddr) {
-    let Some(peer) = declared(from) else { return };
-    if !peer.tuning.has_live_settings() {
+    let Some(d) = declared(from) else { return };
+    if !d.peer.tuning.has_live_settings() {
         return;
     }
-    let refused = assoc_tuning::apply(sock, family, assoc_id, &peer.tuning);
+    let refused = assoc_tuning::apply(sock, family, assoc_id, &d.peer.tuning);
     if refused.is_empty() {
         log::debug!("sctp: association {assoc_id} with {from}: the sctp_peer settings applied");
     } else if let Some(left_out) = TUNE_FAILED_LOG.due() {
@@ -82,8 +50,8 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
             Vec::new()
         }
     };
-    if let Some(peer) = from.and_then(declared).or_else(|| addrs.iter().find_map(declared)) {
-        addrs.extend(peer.addrs.iter().copied());
+    if let Some(d) = from.and_then(declared).or_else(|| addrs.iter().find_map(declared)) {
+        addrs.extend(d.peer.addrs.iter().copied());
     }
     // the table indexes at most MAX_PEER_ADDRS of them: no more work than that
     // here, whatever the peer announced
@@ -99,18 +67,7 @@ pub fn learn(sock: SctpSocket<'_>, key: AssocKey, from: Option<&SocketAddr>) {
 /// The encapsulation port of the declared peer `to` is an address of, if
 /// it has one of its own.
 pub fn encap_port_of(to: &SocketAddr) -> Option<u16> {
-    declared(to)?.tuning.encap_port
-}
-
-/// Every declared peer's own encapsulation port (fixed at mod_init).
-pub fn encap_ports() -> impl Iterator<Item = Option<u16>> {
-    DECLARED.get().into_iter().flatten().map(|p| p.tuning.encap_port)
-}
-
-/// The first declared peer encapsulated to a port of its own (not 0): its
-/// first address and the port.
-pub fn first_with_encap() -> Option<(SocketAddr, u16)> {
-    DECLARED.get()?.iter().find_map(|p| Some((*p.addrs.first()?, p.tuning.encap_port.filter(|&e| e != 0)?)))
+    declared(to)?.peer.tuning.encap_port
 }
 
 /// The peer added an address to an association.
@@ -135,7 +92,8 @@ pub fn send(
     tracking: bool,
     mut on_assoc: impl FnMut(i32) -> io::Result<usize>,
 ) -> Option<io::Result<usize>> {
-    let peer = declared(to)?;
+    let d = declared(to)?;
+    let peer = &d.peer;
     if tracking {
         for a in std::iter::once(to).chain(peer.others_like(to)) {
             let Some(assoc_id) = tracking::assoc_of_peer(s.fd(), a) else { continue };

@@ -1,6 +1,6 @@
 //! The RPC commands that show and steer single associations:
 //! `sctp.assoc_list`, `sctp.assoc_info CONN_ID`, `sctp.set_primary CONN_ID
-//! ADDRESS`.
+//! ADDRESS`, `sctp.assoc_reset CONN_ID [shutdown|abort]`.
 //!
 //! The figures come from the kernel (getsockopt on the shared listen sockets,
 //! which never blocks); the association table is only asked for the
@@ -9,12 +9,14 @@
 //! never held up.
 
 use crate::kam::core::{sctp_disabled, sctp_listen};
+use crate::kam::log::NOTICE;
 use crate::kam::net::SocketInfo;
 use crate::kam::rpc::{Call, ReplyStruct};
 use crate::sctp::assoc_status::{self as st, AssocId, AssocStats, AssocStatus, PathStatus};
 use crate::sctp::socket::SctpSocket;
 use crate::shared::assoc_table::AssocKey;
 use crate::transport::associations::tracking;
+use crate::transport::send;
 use crate::transport::settings::runtime;
 use std::ffi::CStr;
 use std::net::{IpAddr, SocketAddr};
@@ -26,6 +28,9 @@ packets_in, packets_out, gap_acks, data_in, data_out, duplicates_in; -1: not cou
 (peer addresses) with state, primary, srtt, rto, cwnd, mtu, plpmtud (probe interval in ms, 0: not probed) and encap \
 (the peer's UDP port of SCTP over UDP, 0: plain SCTP).";
 pub const INFO_DOC: &CStr = c"Shows one SCTP association by its connection id, as sctp.assoc_list does.";
+pub const RESET_DOC: &CStr = c"Ends the association with connection id CONN_ID: gracefully (SHUTDOWN, after what \
+is queued; the default) or with abort (ABORT, at once). event_route[sctp:assoc-down] runs as for any other end; the \
+next message to the peer opens a new association.";
 pub const SET_PRIMARY_DOC: &CStr =
     c"Makes ADDRESS (one of the peer's addresses, with or without :port) the primary path \
 of the association with connection id CONN_ID.";
@@ -191,6 +196,44 @@ pub fn set_primary(call: &Call) {
             }
         }
         Err(e) => call.fault(500, &format!("cannot make {target} the primary path of connection {conn_id}: {e}")),
+    }
+}
+
+/// The abort reason the peer gets.
+const RESET_REASON: &[u8] = b"association reset by the operator (sctp.assoc_reset)";
+
+/// `sctp.assoc_reset CONN_ID [shutdown|abort]`.
+pub fn reset(call: &Call) {
+    if sctp_disabled() {
+        return call.fault(500, "sctp support disabled");
+    }
+    let Some(conn_id) = call.int_param() else { return };
+    let how = call.optional_string().unwrap_or_else(|| "shutdown".into());
+    let abort = match how.trim() {
+        h if h.eq_ignore_ascii_case("shutdown") => false,
+        h if h.eq_ignore_ascii_case("abort") => true,
+        h => return call.fault(400, &format!("'{h}': expected shutdown (the default) or abort")),
+    };
+    let (sock, fd, assoc_id) = match find(conn_id) {
+        Ok(found) => found,
+        Err(msg) => return call.fault(404, &msg),
+    };
+    let peer = st::status(fd, assoc_id).ok().and_then(|s| s.primary);
+    let how = if abort { "abort" } else { "shutdown" };
+    let sent =
+        if abort { send::send_abort(sock, None, assoc_id, RESET_REASON) } else { send::send_shutdown(sock, assoc_id) };
+    match sent {
+        Ok(()) => {
+            let peer = peer.map_or_else(|| "?".into(), |p| p.to_string());
+            log::info!(target: NOTICE, "sctp.assoc_reset: connection {conn_id} (association {assoc_id} with {peer} on {sock}) ended by {how}");
+            if let Some(s) = call.add_struct() {
+                s.int(c"conn_id", conn_id);
+                s.int(c"assoc_id", assoc_id);
+                s.str(c"peer", &peer);
+                s.str(c"how", how);
+            }
+        }
+        Err(e) => call.fault(500, &format!("cannot end connection {conn_id} (association {assoc_id}) by {how}: {e}")),
     }
 }
 

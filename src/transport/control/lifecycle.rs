@@ -1,14 +1,14 @@
 //! What the module does when the core loads it, initialises it and checks for
 //! SCTP support.
 
-use super::{assoc_rpc, info_rpc};
+use super::{assoc_rpc, info_rpc, peer_rpc};
 use crate::config::params::{defaults, RawValues};
 use crate::config::table::ParamId;
 use crate::kam::cfg::{OnChange, OnSet};
 use crate::kam::core::{register_sctp_api, SctpCallbacks};
 use crate::kam::rpc::{self, RpcHandler};
 use crate::sctp::{options, socket, sysctl};
-use crate::transport::associations::{encap, event_routes, peers, tracking};
+use crate::transport::associations::{declared, encap, event_routes, tracking};
 use crate::transport::counters::{self, Gauges};
 use crate::transport::receive::piece_stores;
 use crate::transport::send::stall;
@@ -58,6 +58,10 @@ pub struct RpcHandlers {
     pub assoc_list: RpcHandler,
     pub assoc_info: RpcHandler,
     pub set_primary: RpcHandler,
+    pub assoc_reset: RpcHandler,
+    pub peer_list: RpcHandler,
+    pub peer_set: RpcHandler,
+    pub peer_remove: RpcHandler,
 }
 
 /// At mod_init: refuse the configuration when a parameter cannot be right;
@@ -73,7 +77,10 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
     };
     warn_shared_send_buffer(raw[ParamId::SendWait as usize]);
     warn_shared_receive_buffer();
-    peers::freeze();
+    if !declared::freeze() {
+        log::error!("out of shared memory for the table of sctp_peer peers (raise shm, -m)");
+        return -1;
+    }
     if let Err(e) = start_udp_encapsulation(settings.udp_port, settings.tuning.encap_port) {
         log::error!("{e}");
         return -1;
@@ -89,6 +96,10 @@ pub fn init_module(raw: &RawValues, on_change: OnChange, on_set: OnSet, rpcs: &R
         (c"sctp.assoc_list", rpcs.assoc_list, assoc_rpc::LIST_DOC),
         (c"sctp.assoc_info", rpcs.assoc_info, assoc_rpc::INFO_DOC),
         (c"sctp.set_primary", rpcs.set_primary, assoc_rpc::SET_PRIMARY_DOC),
+        (c"sctp.assoc_reset", rpcs.assoc_reset, assoc_rpc::RESET_DOC),
+        (c"sctp.peer_list", rpcs.peer_list, peer_rpc::LIST_DOC),
+        (c"sctp.peer_set", rpcs.peer_set, peer_rpc::SET_DOC),
+        (c"sctp.peer_remove", rpcs.peer_remove, peer_rpc::REMOVE_DOC),
     ];
     if !rpc::register(&methods) {
         log::error!("could not register the sctp rpc commands");
@@ -123,7 +134,7 @@ pub enum EncapError {
 /// of their own.
 fn start_udp_encapsulation(udp_port: u16, encap_default: Option<u16>) -> Result<(), EncapError> {
     if udp_port == 0 {
-        return match peers::first_with_encap() {
+        return match declared::first_with_encap() {
             Some((peer, port)) => Err(EncapError::PeerWithoutUdpPort { peer, port }),
             None => Ok(()),
         };
@@ -154,7 +165,7 @@ fn start_udp_encapsulation(udp_port: u16, encap_default: Option<u16>) -> Result<
         })?;
         log::info!("sctp: SCTP over UDP on port {udp_port} (net.sctp.udp_port set)");
     }
-    if encap::init(encap_default, peers::encap_ports()) {
+    if encap::init(encap_default, declared::encap_ports()) {
         Ok(())
     } else {
         Err(EncapError::NoMemory)

@@ -4,3 +4,4 @@ pub mod assoc_rpc;
 pub mod info_rpc;
 pub mod lifecycle;
 pub mod listen;
+pub mod peer_rpc;

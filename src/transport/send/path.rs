@@ -5,7 +5,7 @@
 use super::stall;
 use crate::kam::core::sctp_socket_by_fd;
 use crate::kam::net::{Dest, SocketInfo};
-use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_UNORDERED};
+use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_EOF, FLAG_UNORDERED};
 use crate::sctp::socket::{association_gone, died_while_waiting, SctpSocket, Wait};
 use crate::sockaddr::RawAddr;
 use crate::transport::associations::{encap, peers, tracking};
@@ -253,6 +253,13 @@ impl std::fmt::Display for LeftOut {
 pub fn resend(sock: SocketInfo<'_>, to: &SocketAddr, data: &[u8], info: &SndRcvInfo) -> io::Result<usize> {
     let s = sctp_of(sock)?;
     encap::opening(s, || peers::encap_port_of(to), || send_to(s, Some(to), data, info))
+}
+
+/// Ends association `assoc_id` gracefully: SHUTDOWN once what is queued is
+/// delivered.
+pub fn send_shutdown(sock: SocketInfo<'_>, assoc_id: i32) -> io::Result<()> {
+    let info = SndRcvInfo { flags: FLAG_EOF, assoc_id, ..Default::default() };
+    send_to(sctp_of(sock)?, None, &[], &info).map(drop)
 }
 
 /// Aborts association `assoc_id`, telling the peer `reason`.
