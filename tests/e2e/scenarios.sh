@@ -174,3 +174,4 @@ sc_oversize() {
 . "$E2E_DIR/health.sh"
 . "$E2E_DIR/profiles.sh"
 . "$E2E_DIR/encap.sh"
+. "$E2E_DIR/runtime_peers.sh"
