@@ -11,6 +11,8 @@
 # interface): SCTP packets (IP protocol 132) and UDP packets of port 9899.
 
 SCENARIOS+=" encap-ours encap-c encap-usrsctp encap-bad"
+HOST_ONLY[encap-c]="the control of encap-ours (the C module has no such setting on any release)"
+HOST_ONLY[encap-bad]="the checks are the module's own, before the core is asked anything"
 
 ENCAP_PORT=9899
 ENCAP_CALLS=${E2E_ENCAP_CALLS:-1000}

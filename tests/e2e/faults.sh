@@ -19,6 +19,7 @@ HOST_ONLY[send-wait-changed-ours]="waiting for room is the module's and the kern
 HOST_ONLY[memory-flat-c]="the control of memory-flat-ours (that a module without leaks passes its checks); memory-flat-ours runs on every release"
 HOST_ONLY[churn-c]="the control of churn-ours (that a module without leaks passes its checks); churn-ours runs on every release"
 HOST_ONLY[idle-c]="the control of idle-ours (that receivers without a timer pass its check); idle-ours runs on every release"
+HOST_ONLY[peer-killed-c]="the control of peer-killed-ours (that the setup reproduces the C module's failure)"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME
 # (configs/fault-uas.cfg) with MODULE, CHILDREN SCTP receivers and the given

@@ -15,6 +15,8 @@ SCENARIOS+=" peer-path-down-ours peer-path-down-c dispatcher-2429-ours dispatche
 SCENARIOS+=" path-failover-ours path-failover-c bad-peer learnt-peer-ours"
 HOST_ONLY[path-failover-ours]="two runs of 400 calls (30 s); path failover is the kernel's, the same VM kernel on every release"
 HOST_ONLY[path-failover-c]="the control of path-failover-ours"
+HOST_ONLY[peer-path-down-c]="the control of peer-path-down-ours (that the setup reproduces the C module's failure)"
+HOST_ONLY[dispatcher-2429-c]="the control of dispatcher-2429-ours (that the setup reproduces #2429)"
 
 MH_PEER='modparam("sctp", "sctp_peer", "198.18.1.2,198.18.2.2:5060")'
 MH_A_LISTEN="sctp:(198.18.1.1,198.18.2.1):5060"
