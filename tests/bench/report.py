@@ -47,6 +47,26 @@ def mean(vals):
     return sum(vals) / len(vals) if vals else None
 
 
+# Student's t, two-sided 95 %, by degrees of freedom (1.96 beyond 30).
+T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+       2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+       2.045, 2.042]
+
+
+def ratio_interval(ours, c):
+    """Mean of the per-round ratios ours/C and its 95 % interval (t), with the
+    number of rounds; None with fewer than 3 complete rounds."""
+    r = [a / b for a, b in zip(ours, c) if a is not None and b]
+    n = len(r)
+    if n < 3:
+        return None
+    m = sum(r) / n
+    sd = (sum((x - m) ** 2 for x in r) / (n - 1)) ** 0.5
+    t = T95[n - 2] if n - 1 <= len(T95) else 1.96
+    half = t * sd / n ** 0.5
+    return m, m - half, m + half, n
+
+
 def cpu_ms(row, tick_ms):
     ticks, ok = num(row["cpu_ticks"]), num(row["calls"])
     return None if ticks is None or not ok else ticks * tick_ms / ok
@@ -89,6 +109,10 @@ def build_table(rows, meta, tick_ms):
                  fmt(vals["ours"], ".3f"), fmt(vals["c"], ".3f"), ratio(vals["ours"], vals["c"]))
         mo, mc = mean(per["ours"]), mean(per["c"])
         line("    mean", fmt(mo, ".3f"), fmt(mc, ".3f"), ratio(mo, mc))
+        ci = ratio_interval(per["ours"], per["c"])
+        if ci:
+            out.append(f"    per-round ratio ours/C: mean {ci[0]:.3f}, 95 % interval {ci[1]:.3f} to {ci[2]:.3f} "
+                       f"({ci[3]} rounds)")
         # older results have no ctx_switches column
         sw = {m: mean([per_call(by[k][m], "ctx_switches") if m in by[k] else None for k in cpu]) for m in MODULES}
         if sw["ours"] is not None or sw["c"] is not None:
