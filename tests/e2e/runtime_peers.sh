@@ -140,30 +140,10 @@ sc_peer_rpc_ours() {
 # by RPC (A's config declares no peer): path 1 goes down mid-traffic, no
 # call is lost, and the failover is under 500 ms.
 sc_peer_rpc_failover_ours() {
-	local rc=0 t_down first ms
+	local rc=0
 	rp_start_a "$OUR_MODULE" && kam_rpc A sctp.peer_set "$RP_FAST" || { stop_all; mh_net_down; return 1; }
-	SIPP_NETNS=$MH_A sipp_bg fo 90 -sn uac -m "$MH_FAILOVER_CALLS" -r 50 -l 200 -p "$SIPP_PORT" \
-		-t u1 -i 127.0.0.1 -recv_timeout 20s 127.0.0.1:5070
-	sleep 3
-	t_down=$(now)
-	mh_path_down 1 || rc=1
-	sipp_bg_wait fo
-	say "sipp[fo]: $SIPP_OK successful, $SIPP_FAILED failed calls; exit code $SIPP_RC"
-	expect "calls passed (of $MH_FAILOVER_CALLS), path 1 down mid-traffic" "$SIPP_OK" "$MH_FAILOVER_CALLS" ||
-		{ sipp_explain; rc=1; }
-	first=$(first_over_path2 "${KAM_LOG[B]}" "$t_down")
-	if [ -z "$first" ]; then
-		say "ERROR: no request reached B over path 2 after path 1 went down"
-		rc=1
-	else
-		ms=$(ms_between "$t_down" "$first")
-		if [ "$ms" -lt 500 ]; then
-			say "ok: failover time $ms ms with the settings set by RPC (under 500 ms)"
-		else
-			say "ERROR: failover time $ms ms with the settings set by RPC (500 ms or more)"
-			rc=1
-		fi
-	fi
+	failover_traffic rpc || rc=1
+	expect_ms "failover with the settings set by RPC" "$FAILOVER_MS" -lt 500 || rc=1
 	check_alive A && check_alive B || rc=1
 	stop_all
 	mh_net_down
