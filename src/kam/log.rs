@@ -41,6 +41,13 @@ fn current_level() -> i32 {
     unsafe { sys::ksr_shim_log_level() }
 }
 
+/// Whether debug lines would be printed in this process now: for the hot
+/// paths, one call to the core, without building a record or dispatching
+/// through the `log` crate.
+pub fn debug_enabled() -> bool {
+    current_level() >= sys::L_DBG as i32
+}
+
 struct LineBuf {
     buf: [u8; LINE_MAX],
     len: usize,

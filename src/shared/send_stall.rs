@@ -17,7 +17,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
 
 pub const SLOTS: usize = 1024;
 /// Doubling stops here (2^16 waits is past any ceiling).
@@ -26,6 +26,9 @@ const MAX_LEVEL: u64 = 16;
 #[repr(C)]
 pub struct StallTable {
     slots: [AtomicU64; SLOTS],
+    /// Whether any peer was ever marked: until then a release (every send
+    /// that goes through) is one load, not a hash.
+    ever_marked: AtomicBool,
 }
 
 /// FNV-1a over what `Hash` feeds it: the same in every process (unlike the
@@ -70,7 +73,7 @@ impl StallTable {
     /// An empty table outside shared memory, for tests.
     #[cfg(test)]
     pub fn new_for_test() -> Box<Self> {
-        Box::new(StallTable { slots: std::array::from_fn(|_| AtomicU64::new(0)) })
+        Box::new(StallTable { slots: std::array::from_fn(|_| AtomicU64::new(0)), ever_marked: AtomicBool::new(false) })
     }
 
     /// Whether the slot of `peer` holds a mark of it (current or run out).
@@ -92,6 +95,7 @@ impl StallTable {
     /// holds, more marks (other workers, or other messages, that found the
     /// same stall) leave it as it is: one stall raises the hold once.
     pub fn mark(&self, peer: &SocketAddr, now_ms: u64, base_ms: u32, max_ms: u32) -> u32 {
+        self.ever_marked.store(true, Release);
         let (i, tag) = slot_and_tag(peer);
         let slot = &self.slots[i];
         let now = now_ms & UNTIL_MASK;
@@ -114,6 +118,9 @@ impl StallTable {
     /// Forgets the marks of `peer` (a send to it went through): its next mark
     /// starts from the shortest hold again.
     pub fn release(&self, peer: &SocketAddr) {
+        if !self.ever_marked.load(Acquire) {
+            return;
+        }
         let (i, tag) = slot_and_tag(peer);
         let slot = &self.slots[i];
         let old = slot.load(Relaxed);

@@ -10,6 +10,7 @@
 
 use super::declared::find as declared;
 use super::{encap, tracking};
+use crate::kam::log::debug_enabled;
 use crate::sctp::cmsg::SndRcvInfo;
 use crate::sctp::socket::{association_gone, SctpSocket};
 use crate::sctp::{assoc_status, assoc_tuning, multihome};
@@ -97,7 +98,9 @@ pub fn send(
     if tracking {
         for a in std::iter::once(to).chain(peer.others_like(to)) {
             let Some(assoc_id) = tracking::assoc_of_peer(s.fd(), a) else { continue };
-            log::debug!("sctp: sending to {to} on association {assoc_id} of its multihomed peer");
+            if debug_enabled() {
+                log::debug!("sctp: sending to {to} on association {assoc_id} of its multihomed peer");
+            }
             match on_assoc(assoc_id) {
                 // gone meanwhile: open a new one below
                 Err(e) if association_gone(&e) || e.raw_os_error() == Some(libc::EINVAL) => break,

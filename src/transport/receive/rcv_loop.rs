@@ -16,6 +16,7 @@ use super::notifications::{self, FromAddr};
 use super::{piece_stores, pieces, watchdog};
 use crate::kam::core::{bind_address, cfg_child_init, receive_msg};
 use crate::kam::guard::guard;
+use crate::kam::log::debug_enabled;
 use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
 use crate::sctp::notification::{parse, Notification};
@@ -120,7 +121,7 @@ pub fn run() -> i32 {
             notification(sock, store, &got, bytes, src, &rt);
             continue;
         }
-        if let (Some(i), true) = (got.info, log::log_enabled!(log::Level::Debug)) {
+        if let (Some(i), true) = (got.info, debug_enabled()) {
             log::debug!(
                 "{sock}: {} bytes from {} stream {} ppid {:x} flags {:x} tsn {} assoc_id {}{}",
                 got.len,

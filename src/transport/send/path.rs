@@ -4,6 +4,7 @@
 
 use super::stall;
 use crate::kam::core::sctp_socket_by_fd;
+use crate::kam::log::debug_enabled;
 use crate::kam::net::{Dest, SocketInfo};
 use crate::sctp::cmsg::{SendCmsgBuf, SndRcvInfo, FLAG_ABORT, FLAG_EOF, FLAG_UNORDERED};
 use crate::sctp::socket::{association_gone, died_while_waiting, SctpSocket, Wait};
@@ -70,7 +71,9 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
     match route(dst.conn_id(), &rt, on_tracked, tracking::tracked, || tracking::has_peer(sock.fd(), &to)) {
         Route::Association((t, s)) => {
             let on_assoc = SndRcvInfo { assoc_id: t.key.assoc_id, ..info };
-            log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
+            if debug_enabled() {
+                log::debug!("sctp: sending to {to} on association {} (id {})", t.key.assoc_id, dst.conn_id());
+            }
             return match send_core_message(s, None, &to, msg, &on_assoc, rt.send_wait_ms) {
                 Ok(n) => n as i32,
                 Err(e) if association_gone(&e) => {
