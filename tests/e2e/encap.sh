@@ -13,6 +13,7 @@
 SCENARIOS+=" encap-ours encap-c encap-usrsctp encap-bad"
 HOST_ONLY[encap-c]="the control of encap-ours (the C module has no such setting on any release)"
 HOST_ONLY[encap-bad]="the checks are the module's own, before the core is asked anything"
+HOST_ONLY[encap-usrsctp]="the answer to an encapsulated INIT is the kernel's (encap-ours covers the module's part on every release)"
 
 ENCAP_PORT=9899
 ENCAP_CALLS=${E2E_ENCAP_CALLS:-1000}
