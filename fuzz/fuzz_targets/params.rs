@@ -3,7 +3,9 @@
 //! - `validate` refuses only with the name and value of a parameter that has it,
 //!   and only for values below -1 (below 0 for the send TTL and retries;
 //!   outside 0..=30000 for the send wait, 0..=3600000 for the stall timeout;
-//!   1..5000 too for the probe interval) or flags other than 0/1;
+//!   1..5000 too for the probe interval; outside 0..=65535 for the UDP ports,
+//!   and an encapsulation port without a local UDP port) or flags other
+//!   than 0/1;
 //! - accepted values in force differ from the raw ones only where they were
 //!   clamped (lowered), each clamp with a warning; they are what the settings
 //!   hold, and validate again to the same settings, with nothing clamped;
@@ -22,6 +24,8 @@ const MAX_SEND_WAIT_MS: i32 = 30000;
 /// kernel's SCTP_PROBE_TIMER_MIN), as the README states them.
 const MAX_STALL_TIMEOUT_MS: i32 = 3_600_000;
 const MIN_PROBE_INTERVAL_MS: i32 = 5000;
+/// The largest UDP port (sctp_udp_port, sctp_encap_port).
+const MAX_UDP_PORT: i32 = 65535;
 /// The range of sctp_cut_timeout, as the README states it.
 const MIN_CUT_TIMEOUT_MS: i32 = 100;
 const MAX_CUT_TIMEOUT_MS: i32 = 600_000;
@@ -59,6 +63,16 @@ fn check_validate(raw: &RawValues) {
                 }
                 ParamId::PlpmtudInterval => {
                     assert!(e.value < -1 || (1..MIN_PROBE_INTERVAL_MS).contains(&e.value), "{e}");
+                    return;
+                }
+                ParamId::UdpPort => {
+                    assert!(!(0..=MAX_UDP_PORT).contains(&e.value), "{e}");
+                    return;
+                }
+                // a port, but no local port to send it from
+                ParamId::EncapPort => {
+                    let without_udp_port = e.value != 0 && raw[ParamId::UdpPort as usize] == 0;
+                    assert!(!(0..=MAX_UDP_PORT).contains(&e.value) || without_udp_port, "{e}");
                     return;
                 }
                 ParamId::SendTtl | ParamId::SendRetries => 0,
