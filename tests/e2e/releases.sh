@@ -16,7 +16,8 @@
 # The memory soak (memory-flat) makes E2E_MEMORY_CALLS calls on the host
 # release (100,000 by default) and E2E_MEMORY_CALLS_OTHER (20,000) on the
 # others: the module's code is the same, only the core ABI differs. So does
-# encap-ours: E2E_ENCAP_CALLS_OTHER (300) calls there, 1000 on the host.
+# encap-ours: E2E_ENCAP_CALLS_OTHER (300) calls there, 1000 on the host; and
+# the uac and k2k scenarios: E2E_CALLS_OTHER (1000) there, 2000 on the host.
 #
 # Prints each release's result, then one line per release; exits 1 if any
 # release failed, else 0.
@@ -52,7 +53,7 @@ for release in ${E2E_RELEASES:-host trixie sid}; do
 			cargo build --release) || rc=$?
 		[ "$rc" != 0 ] ||
 			E2E_KAMAILIO_DIR=$release E2E_MEMORY_CALLS=${E2E_MEMORY_CALLS_OTHER:-20000} \
-				E2E_ENCAP_CALLS=${E2E_ENCAP_CALLS_OTHER:-300} \
+				E2E_ENCAP_CALLS=${E2E_ENCAP_CALLS_OTHER:-300} E2E_CALLS=${E2E_CALLS_OTHER:-1000} \
 				OUR_MODULE="$target/release/libkamailio_sctp.so" run_suite "$@" || rc=$?
 	else
 		root=$("$REPO/tests/roots/make-root.sh" "$release") || rc=$?
@@ -67,6 +68,7 @@ for release in ${E2E_RELEASES:-host trixie sid}; do
 			# SCTP over UDP relays 300 calls instead of 1000
 			E2E_HOST_ONLY_SKIP=1 \
 			E2E_MEMORY_CALLS=${E2E_MEMORY_CALLS_OTHER:-20000} E2E_ENCAP_CALLS=${E2E_ENCAP_CALLS_OTHER:-300} \
+			E2E_CALLS=${E2E_CALLS_OTHER:-1000} \
 			VMROOT=$root OUR_MODULE="$REPO/target/$release/release/libkamailio_sctp.so" \
 				run_suite "$@" || rc=$?
 		fi
