@@ -73,13 +73,16 @@ fn mixed() -> Option<&'static Switch> {
 }
 
 /// Runs `open`, a non-blocking send that may open a new association, to a
-/// peer whose port `port` tells (asked only while mixed), with the socket's
-/// port for new associations set to the peer's meanwhile. `open` must not
-/// call back in here (the lock is not reentrant).
+/// peer whose port `port` tells (asked only while mixed). While mixed it
+/// holds the switch's lock, so that no other peer's port is in place; when
+/// the peer's port is not the socket's, it is switched in meanwhile. `open`
+/// must not call back in here (the lock is not reentrant). Costs nothing
+/// unless mixed.
 pub fn opening<R>(s: SctpSocket<'_>, port: impl FnOnce() -> Option<u16>, open: impl FnOnce() -> R) -> R {
     let Some(sw) = mixed() else { return open() };
-    let Some(port) = port().filter(|&p| p != sw.default) else { return by_default(open) };
+    let own = port().filter(|&p| p != sw.default);
     let _held = sw.shared.lock.lock();
+    let Some(port) = own else { return open() };
     if let Err(e) = set_on(s, libc::AF_UNSPEC, 0, &SockOpt::EncapPort(port)) {
         // never seen: the same option was set on this socket at startup
         if let Some(more) = SWITCH_FAILED_LOG.due() {
@@ -91,17 +94,4 @@ pub fn opening<R>(s: SctpSocket<'_>, port: impl FnOnce() -> Option<u16>, open: i
         log::error!("sctp: cannot switch the encapsulation port of new associations back to {}: {e}", sw.default);
     }
     r
-}
-
-/// Runs `open`, a non-blocking send that may open a new association with
-/// the socket's own port: while another peer's port may be switched in, it
-/// waits for it to be switched back. Costs nothing unless mixed.
-fn by_default<R>(open: impl FnOnce() -> R) -> R {
-    match mixed() {
-        Some(sw) => {
-            let _held = sw.shared.lock.lock();
-            open()
-        }
-        None => open(),
-    }
 }
