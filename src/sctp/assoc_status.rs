@@ -9,7 +9,7 @@
 
 use super::socket::SctpSocket;
 use super::sys;
-use crate::pod;
+use crate::pod::{self, Pod};
 use crate::sockaddr::{from_sockaddr_bytes, RawAddr};
 use std::io;
 use std::mem::{offset_of, size_of};
@@ -290,16 +290,9 @@ pub fn parse_stats(b: &[u8]) -> Option<AssocStats> {
 /// The path MTU probe interval of one path (SCTP_PLPMTUD_PROBE_INTERVAL), ms;
 /// 0: not probed; `None` where the kernel cannot probe (before 5.14).
 pub fn probe_interval(sock: SctpSocket<'_>, assoc_id: AssocId, addr: &SocketAddr) -> io::Result<Option<u32>> {
-    let mut buf = request::<sys::sctp_probeinterval>(assoc_id);
-    put_address(&mut buf, offset_of!(sys::sctp_probeinterval, spi_address), addr);
-    match get_bytes(sock, sys::SCTP_PLPMTUD_PROBE_INTERVAL, &mut buf) {
-        Ok(n) if n >= size_of::<sys::sctp_probeinterval>() => {
-            Ok(Some(pod::from_prefix::<sys::sctp_probeinterval>(&buf).spi_interval))
-        }
-        Ok(_) => Err(io::Error::from_raw_os_error(libc::EPROTO)),
-        Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let at = offset_of!(sys::sctp_probeinterval, spi_address);
+    let p = path_option::<sys::sctp_probeinterval>(sock, sys::SCTP_PLPMTUD_PROBE_INTERVAL, assoc_id, addr, at)?;
+    Ok(p.map(|p| p.spi_interval))
 }
 
 /// The remote UDP port one path is encapsulated to (SCTP over UDP,
@@ -307,13 +300,26 @@ pub fn probe_interval(sock: SctpSocket<'_>, assoc_id: AssocId, addr: &SocketAddr
 /// cannot encapsulate (before 5.11). The kernel keeps the port the peer's
 /// last packet on the path came from.
 pub fn encap_port(sock: SctpSocket<'_>, assoc_id: AssocId, addr: &SocketAddr) -> io::Result<Option<u16>> {
-    let mut buf = request::<sys::sctp_udpencaps>(assoc_id);
-    put_address(&mut buf, offset_of!(sys::sctp_udpencaps, sue_address), addr);
-    match get_bytes(sock, sys::SCTP_REMOTE_UDP_ENCAPS_PORT, &mut buf) {
-        // the port in network byte order, as on the wire
-        Ok(n) if n >= size_of::<sys::sctp_udpencaps>() => {
-            Ok(Some(u16::from_be(pod::from_prefix::<sys::sctp_udpencaps>(&buf).sue_port)))
-        }
+    let at = offset_of!(sys::sctp_udpencaps, sue_address);
+    let u = path_option::<sys::sctp_udpencaps>(sock, sys::SCTP_REMOTE_UDP_ENCAPS_PORT, assoc_id, addr, at)?;
+    // the port in network byte order, as on the wire
+    Ok(u.map(|u| u16::from_be(u.sue_port)))
+}
+
+/// Option `name` of one path (association `assoc_id`, peer address `addr`,
+/// put at `addr_at` in the request `T`); `None` where the kernel does not
+/// know the option.
+fn path_option<T: Pod>(
+    sock: SctpSocket<'_>,
+    name: u32,
+    assoc_id: AssocId,
+    addr: &SocketAddr,
+    addr_at: usize,
+) -> io::Result<Option<T>> {
+    let mut buf = request::<T>(assoc_id);
+    put_address(&mut buf, addr_at, addr);
+    match get_bytes(sock, name, &mut buf) {
+        Ok(n) if n >= size_of::<T>() => Ok(Some(pod::from_prefix::<T>(&buf))),
         Ok(_) => Err(io::Error::from_raw_os_error(libc::EPROTO)),
         Err(e) if e.raw_os_error() == Some(libc::ENOPROTOOPT) => Ok(None),
         Err(e) => Err(e),
