@@ -24,17 +24,6 @@ pub fn alloc_zeroed(size: usize) -> Option<NonNull<u8>> {
     Some(p)
 }
 
-/// A new, empty table of stalled peers in shared memory (before fork).
-pub fn new_stall_table() -> Option<&'static crate::shared::send_stall::StallTable> {
-    use crate::shared::send_stall::StallTable;
-    let mem = alloc_zeroed(std::mem::size_of::<StallTable>())?;
-    const { assert!(std::mem::align_of::<StallTable>() <= ALIGN) };
-    // SAFETY: zeroed shm is a valid, empty table (atomics, all 0: no marks);
-    // aligned enough (checked by alloc_zeroed and above); never freed while
-    // the module runs.
-    Some(unsafe { &*(mem.as_ptr() as *const StallTable) })
-}
-
 /// Moves `value` into shared memory for the rest of the run (main process,
 /// before fork: every process then sees the same one). `T` is meant to be
 /// plain data and atomics: a pointer in it would lead each process to its

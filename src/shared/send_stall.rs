@@ -70,10 +70,15 @@ fn until_of(v: u64) -> u64 {
 }
 
 impl StallTable {
+    /// An empty table (no marks).
+    pub const fn new() -> Self {
+        StallTable { slots: [const { AtomicU64::new(0) }; SLOTS], ever_marked: AtomicBool::new(false) }
+    }
+
     /// An empty table outside shared memory, for tests.
     #[cfg(test)]
     pub fn new_for_test() -> Box<Self> {
-        Box::new(StallTable { slots: std::array::from_fn(|_| AtomicU64::new(0)), ever_marked: AtomicBool::new(false) })
+        Box::new(Self::new())
     }
 
     /// Whether the slot of `peer` holds a mark of it (current or run out).

@@ -14,7 +14,7 @@
 //! buffer, so a peer that stopped reading leaves no room for the others
 //! either (lifecycle warns about it at startup; the README says to set 1).
 
-use crate::kam::shm::new_stall_table;
+use crate::kam::shm::leak_in_shm;
 use crate::shared::clock::monotonic_ms64;
 use crate::shared::send_stall::StallTable;
 use crate::transport::counters;
@@ -34,7 +34,7 @@ const MIN_CEILING_MS: u32 = 10_000;
 
 /// Allocates the table (main process, before fork).
 pub fn init() -> bool {
-    match new_stall_table() {
+    match leak_in_shm(StallTable::new()) {
         Some(t) => {
             let _ = TABLE.set(t);
             true
