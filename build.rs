@@ -162,7 +162,14 @@ fn write_pinned_layout_tests(layouts: &Path, core: &CoreInfo, out: &Path) {
 }
 
 fn main() {
-    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    // the repository: this package's directory, or for fuzz/lib (the same
+    // sources built as an rlib for the fuzz targets) the one holding it
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest
+        .ancestors()
+        .find(|d| d.join("kamailio-headers").is_dir())
+        .unwrap_or_else(|| fail("kamailio-headers/ not found above the package"))
+        .to_path_buf();
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let headers = root.join("kamailio-headers");
     let include = root.join("include");
@@ -170,7 +177,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=KAMAILIO_BIN");
     println!("cargo:rerun-if-env-changed=PATH");
     for p in ["kamailio-headers", "include", "csrc"] {
-        println!("cargo:rerun-if-changed={p}");
+        println!("cargo:rerun-if-changed={}", root.join(p).display());
     }
 
     let bin = find_kamailio();

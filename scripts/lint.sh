@@ -1,7 +1,8 @@
 #!/bin/sh
 # Static and undefined-behaviour checks:
-#  0. formatting (cargo fmt --check, the crate and the fuzz targets) and the
-#     import order of src/transport's folders and src/config (layers.sh);
+#  0. formatting (cargo fmt --check, the crate and the fuzz targets), the
+#     fuzz targets' copy of the dependencies (fuzz/lib), the import order of
+#     src/transport's folders and src/config (layers.sh);
 #  1. clippy on every target, warnings as errors (the crate also denies unsafe
 #     operations outside `unsafe` blocks and `unsafe` without a SAFETY comment);
 #  2. the unit tests (--lib: the integration tests run cc and kamailio) under
@@ -16,6 +17,18 @@ echo "== formatting (rustfmt.toml)"
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo fmt --check
 (cd fuzz && cargo fmt --check)
+
+echo "== the fuzz targets' rlib has the module's dependencies"
+# fuzz/lib/Cargo.toml builds src/ again as an rlib: its dependency sections
+# ([dependencies] and [build-dependencies]) must be the module's, line for line
+deps() { awk '/^\[/ { on = ($0 == "[dependencies]" || $0 == "[build-dependencies]") } on && NF' "$1"; }
+deps Cargo.toml >"${TMPDIR:-/tmp}/lint-deps.$$"
+deps fuzz/lib/Cargo.toml | diff -u "${TMPDIR:-/tmp}/lint-deps.$$" - || {
+	echo "fuzz/lib/Cargo.toml: dependencies differ from Cargo.toml's (above)" >&2
+	rm -f "${TMPDIR:-/tmp}/lint-deps.$$"
+	exit 1
+}
+rm -f "${TMPDIR:-/tmp}/lint-deps.$$"
 
 echo "== import order of src/transport and src/config"
 sh scripts/layers.sh

@@ -1,6 +1,6 @@
 //! The module's parsers of untrusted bytes and arguments, reachable from the fuzz
-//! targets in `fuzz/` (which link this crate as an rlib). Not an API: nothing in
-//! Kamailio uses it, and the cdylib exports no symbol of it.
+//! targets in `fuzz/` (which build these sources as an rlib: fuzz/lib). Not an
+//! API: nothing in Kamailio uses it, and the cdylib exports no symbol of it.
 
 use crate::kam::{net, sys};
 

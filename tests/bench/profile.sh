@@ -6,7 +6,8 @@
 # Writes BENCH_OUT/strace-WHICH.txt, perf-WHICH.txt (by symbol), perf-dso-WHICH.txt,
 # perf-module-WHICH.txt (the module's own functions) and perf-kernel-WHICH.txt
 # (kernel functions, flat), perf-core-WHICH.txt (the core's functions, flat)
-# and perf-callers-SYM-WHICH.txt (who calls SYM, for BENCH_PROF_CALLERS).
+# and perf-callers-SYM-WHICH.txt (who calls SYM, for BENCH_PROF_CALLERS),
+# perf-annotate-N-WHICH.txt (the Nth function of BENCH_PROF_ANNOTATE, by instruction).
 set -u
 # shellcheck source=tests/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -57,6 +58,14 @@ for which in ours c; do
 	for sym in ${BENCH_PROF_CALLERS:-get_debug_level qm_malloc}; do
 		perf report -i "$E2E_WORK/perf-$which.data" --no-children --symbols "$sym" -g caller,0.5,callee \
 			--stdio 2>/dev/null | grep -v '^$' | head -60 >"$BENCH_OUT/perf-callers-$sym-$which.txt"
+	done
+	# instruction-level profiles of the functions named in BENCH_PROF_ANNOTATE
+	# (demangled names; ours only: the C module has no debug symbols)
+	n=0
+	for sym in ${BENCH_PROF_ANNOTATE:-}; do
+		n=$((n + 1))
+		perf annotate -i "$E2E_WORK/perf-$which.data" --stdio --no-source "$sym" 2>/dev/null |
+			head -1500 >"$BENCH_OUT/perf-annotate-$n-$which.txt"
 	done
 	echo "== $which: perf by dso"; cat "$BENCH_OUT/perf-dso-$which.txt"
 	echo "== $which: the module's functions"; cat "$BENCH_OUT/perf-module-$which.txt"

@@ -12,28 +12,31 @@ use crate::kam::shm::Shm;
 use crate::shared::assoc_memo::AssocMemo;
 use crate::shared::assoc_table::{AddrAdded, AssocKey, AssocTable, PeerAddr, SharedAlloc, TrackError, Tracked};
 use crate::transport::ratelimit::Every;
-use std::cell::RefCell;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, TryLockError};
 
 type Table = AssocTable<Shm>;
 
 static TABLE: OnceLock<Table> = OnceLock::new();
 static UNTRACKED_LOG: Every = Every::new(10);
 
-thread_local! {
-    /// This process's recent answers of the table (the message paths' lookups
-    /// of a steady association take no lock); see AssocMemo.
-    static MEMO: RefCell<AssocMemo> = const { RefCell::new(AssocMemo::new()) };
-}
+/// This process's recent answers of the table (the message paths' lookups
+/// of a steady association take no lock on the table); see AssocMemo. A
+/// process-wide static, not a thread-local: Kamailio's processes run one
+/// thread, the lock is never contended, and a thread-local of a shared
+/// object costs a call into the dynamic loader on every access.
+static MEMO: Mutex<AssocMemo> = Mutex::new(AssocMemo::new());
 
 /// `with` on this process's memo, or `without` it when it is already in use
 /// (never: the paths that ask the table do not nest).
 fn with_memo<R>(with: impl FnOnce(&mut AssocMemo) -> R, without: impl FnOnce() -> R) -> R {
-    MEMO.with(|m| match m.try_borrow_mut() {
+    match MEMO.try_lock() {
         Ok(mut m) => with(&mut m),
-        Err(_) => without(),
-    })
+        // a panic while it was held left nothing half-written that matters:
+        // every slot is a whole answer or empty
+        Err(TryLockError::Poisoned(p)) => with(&mut p.into_inner()),
+        Err(TryLockError::WouldBlock) => without(),
+    }
 }
 
 /// Creates the shared table (main process, before fork), with hash buckets for
@@ -64,7 +67,13 @@ fn table() -> Option<&'static Table> {
 /// tracked (logged, at most once per interval).
 fn track<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) -> u32 {
     let peer_addr = &PeerAddr::from(peer);
-    match with_memo(|m| m.upsert(t, key, peer_addr), || t.upsert(key, peer_addr)) {
+    logged(key, peer, with_memo(|m| m.upsert(t, key, peer_addr), || t.upsert(key, peer_addr)))
+}
+
+/// The connection id of an answer of the table, 0 when it refused (logged,
+/// at most once per interval, when for want of memory).
+fn logged(key: AssocKey, peer: &SocketAddr, r: Result<u32, TrackError>) -> u32 {
+    match r {
         Ok(id) => id,
         Err(TrackError::Gone) => 0,
         Err(e @ TrackError::NoMemory) => {
@@ -113,13 +122,19 @@ pub fn went_down(key: AssocKey, tracking: bool) -> i32 {
 
 /// The connection id for a message received on an association, tracking it if
 /// it is not yet (tracking was turned on after it came up, or its COMM_UP
-/// is still with another receiver); 0 after it went down.
-pub fn conn_id_for(key: AssocKey, peer: &SocketAddr) -> i32 {
-    table().map_or(0, |t| conn_id_for_in(t, key, peer))
+/// is still with another receiver); 0 after it went down. `memo`: the
+/// receiver's own, so that a steady association costs no lock at all.
+pub fn conn_id_for(memo: &mut AssocMemo, key: AssocKey, peer: &SocketAddr) -> i32 {
+    table().map_or(0, |t| conn_id_for_in(t, memo, key, peer))
 }
 
-pub(crate) fn conn_id_for_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) -> i32 {
-    track(t, key, peer) as i32
+pub(crate) fn conn_id_for_in<A: SharedAlloc>(
+    t: &AssocTable<A>,
+    memo: &mut AssocMemo,
+    key: AssocKey,
+    peer: &SocketAddr,
+) -> i32 {
+    logged(key, peer, memo.upsert(t, key, &PeerAddr::from(peer))) as i32
 }
 
 pub(crate) fn came_up_in<A: SharedAlloc>(

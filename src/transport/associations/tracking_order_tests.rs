@@ -5,6 +5,7 @@
 //! exact and each association keep one id.
 
 use super::{came_up_in, conn_id_for_in, went_down_in};
+use crate::shared::assoc_memo::AssocMemo;
 use crate::shared::assoc_table::{AssocKey, AssocTable};
 use crate::shared::test_alloc::{heap, Heap};
 use std::collections::{HashMap, VecDeque};
@@ -32,14 +33,22 @@ fn queue() -> Vec<Ev> {
 }
 
 /// What accounting for one event does (as events::account and the data
-/// path). `ids` gets each data message's connection id, and whether its
+/// path), by a receiver with `memo`. `ids` gets each data message's connection id, and whether its
 /// association's end had been accounted before it.
-fn account(t: &AssocTable<Heap>, ev: Ev, ids: &mut HashMap<i32, Vec<(i32, bool)>>, down: &mut Vec<i32>) {
+fn account(
+    t: &AssocTable<Heap>,
+    memo: &mut AssocMemo,
+    ev: Ev,
+    ids: &mut HashMap<i32, Vec<(i32, bool)>>,
+    down: &mut Vec<i32>,
+) {
     match ev {
         Ev::Up(a) => {
             came_up_in(t, key(a), Some(&peer_of(a)), true);
         }
-        Ev::Data(a) => ids.entry(a).or_default().push((conn_id_for_in(t, key(a), &peer_of(a)), down.contains(&a))),
+        Ev::Data(a) => {
+            ids.entry(a).or_default().push((conn_id_for_in(t, memo, key(a), &peer_of(a)), down.contains(&a)))
+        }
         Ev::Down(a) => {
             went_down_in(t, key(a), true);
             down.push(a);
@@ -66,6 +75,7 @@ fn run(choices: &[usize], inside: bool) -> (Vec<usize>, Option<(u32, i32, bool)>
     let t = AssocTable::new(heap(), 64).unwrap();
     let mut q: VecDeque<Ev> = queue().into();
     let mut held: [Option<Ev>; 2] = [None, None];
+    let mut memos = [AssocMemo::new(), AssocMemo::new()];
     let mut ids = HashMap::new();
     let mut down = vec![];
     let enabled = |q: &VecDeque<Ev>, held: &[Option<Ev>; 2]| -> Vec<usize> {
@@ -73,11 +83,11 @@ fn run(choices: &[usize], inside: bool) -> (Vec<usize>, Option<(u32, i32, bool)>
     };
     for &r in choices {
         match held[r].take() {
-            Some(ev) => account(&t, ev, &mut ids, &mut down),
+            Some(ev) => account(&t, &mut memos[r], ev, &mut ids, &mut down),
             None => {
                 let ev = q.pop_front().expect("schedule only picks enabled receivers");
                 if inside {
-                    account(&t, ev, &mut ids, &mut down);
+                    account(&t, &mut memos[r], ev, &mut ids, &mut down);
                 } else {
                     held[r] = Some(ev);
                 }
@@ -143,11 +153,14 @@ fn receivers_accounting_out_of_order_keep_counts_exact_under_real_concurrency() 
         let q = std::sync::Mutex::new(VecDeque::from(events));
         std::thread::scope(|s| {
             for _ in 0..4 {
-                s.spawn(|| loop {
-                    let Some(ev) = q.lock().unwrap().pop_front() else { break };
-                    // read, then accounted with nothing held: others overtake
-                    std::thread::yield_now();
-                    account(&t, ev, &mut HashMap::new(), &mut vec![]);
+                s.spawn(|| {
+                    let mut memo = AssocMemo::new();
+                    loop {
+                        let Some(ev) = q.lock().unwrap().pop_front() else { break };
+                        // read, then accounted with nothing held: others overtake
+                        std::thread::yield_now();
+                        account(&t, &mut memo, ev, &mut HashMap::new(), &mut vec![]);
+                    }
                 });
             }
         });
@@ -164,7 +177,7 @@ fn up_and_down_report_the_connection_id() {
     let (open, id) = came_up_in(&t, key(1), Some(&peer_of(1)), true);
     assert_eq!(open, 1);
     assert!(id > 0);
-    assert_eq!(conn_id_for_in(&t, key(1), &peer_of(1)), id);
+    assert_eq!(conn_id_for_in(&t, &mut AssocMemo::new(), key(1), &peer_of(1)), id);
     assert_eq!(went_down_in(&t, key(1), true), id);
     assert_eq!(t.id_of(key(1)), None);
     // tracking off: no id either way

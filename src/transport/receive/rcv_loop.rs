@@ -21,6 +21,7 @@ use crate::kam::net::{ReceiveInfo, SocketInfo};
 use crate::sctp::cmsg::RecvCmsgBuf;
 use crate::sctp::notification::{parse, Notification};
 use crate::sctp::socket::{Received, RecvWait};
+use crate::shared::assoc_memo::AssocMemo;
 use crate::shared::assoc_table::AssocKey;
 use crate::shared::clock::monotonic_ms;
 use crate::shared::piece_store::{Piece, Reassembled};
@@ -74,6 +75,8 @@ pub fn run() -> i32 {
     let mut sweeper = pieces::Sweeper::default();
     let watching = store.take_watch();
     let mut watchdog = watchdog::Watchdog::default();
+    // this receiver's answers of the association table, for its reads only
+    let mut memo = AssocMemo::new();
 
     // the configuration as last read: the watchdog runs on the previous
     // read's view, at most one read (or an idle wake-up) old
@@ -94,12 +97,17 @@ pub fn run() -> i32 {
         if let (true, Ok(Received { info: Some(i), .. })) = (is_piece, &got) {
             store.begin(reader, monotonic_ms(), i.assoc_id, i.tsn);
         }
-        // see runtime config changes, run per-process config callbacks; one
-        // snapshot of the values serves the handling of this read
+        // see runtime config changes, run per-process config callbacks; a
+        // message needs only whether tracking is on, the watchdog every value
         runtime::refresh(&cfg);
-        rt = runtime::current();
+        let tracking = if watching {
+            rt = runtime::current();
+            rt.tracking
+        } else {
+            runtime::tracking()
+        };
         let swept = sweeper.sweep(sock, store, &mut whole);
-        deliver_reassembled(sock, store, &mut whole, swept, &mut ri, &rt);
+        deliver_reassembled(sock, store, &mut whole, swept, &mut ri, tracking, &mut memo);
         let got = match got {
             Ok(got) => got,
             Err(e) => match e.raw_os_error() {
@@ -118,7 +126,7 @@ pub fn run() -> i32 {
         let src = from.to_socket_addr();
         let bytes = &buf[..got.len];
         if got.notification {
-            notification(sock, store, &got, bytes, src, &rt);
+            notification(sock, store, &got, bytes, src, &runtime::current());
             continue;
         }
         if let (Some(i), true) = (got.info, debug_enabled()) {
@@ -142,10 +150,10 @@ pub fn run() -> i32 {
             };
             let piece = Piece { assoc_id: info.assoc_id, tsn: info.tsn, eor: got.end_of_record, bytes, from: &from };
             let added = guard("sctp receive", None, || pieces::add(sock, store, reader, piece, &mut whole));
-            deliver_reassembled(sock, store, &mut whole, added, &mut ri, &rt);
+            deliver_reassembled(sock, store, &mut whole, added, &mut ri, tracking, &mut memo);
             continue;
         }
-        let conn_id = conn_id(sock, got.info.map(|i| i.assoc_id), src, &rt);
+        let conn_id = conn_id(sock, got.info.map(|i| i.assoc_id), src, tracking, &mut memo);
         // a failure on one message must not end the receiver
         guard("sctp receive", (), || deliver(sock, &mut buf, got.len, &from, src, conn_id, &mut ri));
     }
@@ -171,10 +179,16 @@ fn is_whole(got: &Received, bytes: &[u8]) -> bool {
 
 /// The connection id of a message received on association `assoc_id` (0
 /// with tracking off or untracked).
-fn conn_id(sock: SocketInfo, assoc_id: Option<i32>, src: Option<SocketAddr>, rt: &runtime::Runtime) -> i32 {
-    match (rt.tracking, assoc_id, src) {
+fn conn_id(
+    sock: SocketInfo,
+    assoc_id: Option<i32>,
+    src: Option<SocketAddr>,
+    tracking: bool,
+    memo: &mut AssocMemo,
+) -> i32 {
+    match (tracking, assoc_id, src) {
         (true, Some(assoc_id), Some(src)) if src.port() != 0 => {
-            guard("sctp tracking", 0, || tracking::conn_id_for(AssocKey { sock: sock.fd(), assoc_id }, &src))
+            guard("sctp tracking", 0, || tracking::conn_id_for(memo, AssocKey { sock: sock.fd(), assoc_id }, &src))
         }
         _ => 0,
     }
@@ -188,11 +202,12 @@ fn deliver_reassembled(
     whole: &mut Reassembled,
     mut complete: Option<usize>,
     ri: &mut ReceiveInfo,
-    rt: &runtime::Runtime,
+    tracking: bool,
+    memo: &mut AssocMemo,
 ) {
     while let Some(len) = complete {
         let src = whole.from.to_socket_addr();
-        let conn_id = conn_id(sock, Some(whole.assoc_id), src, rt);
+        let conn_id = conn_id(sock, Some(whole.assoc_id), src, tracking, memo);
         let Reassembled { bytes, from, .. } = &mut *whole;
         guard("sctp receive", (), || deliver(sock, bytes, len, from, src, conn_id, ri));
         complete = guard("sctp receive", None, || pieces::next_complete(sock, store, whole));

@@ -75,12 +75,7 @@ pub fn current() -> Runtime {
     let ids = IDS.map(|id| id as usize);
     let [tracking, ttl, retries, reuse, max_assocs, wait, stall_timeout, stall_abort] =
         CFG.get_many(ids).unwrap_or_else(|| IDS.map(startup_value));
-    let tracking = tracking != 0;
-    if went_off(&TRACKING_SEEN, tracking) {
-        // what this process tracked after the flush of the process that
-        // turned tracking off, and before it saw the change itself
-        tracking::flush();
-    }
+    let tracking = tracking_seen(tracking != 0);
     Runtime {
         send_ttl_ms: ttl.max(0) as u32,
         send_retries: retries.clamp(0, 9) as u32,
@@ -91,6 +86,24 @@ pub fn current() -> Runtime {
         stall_timeout_ms: stall_timeout.max(0) as u32,
         stall_abort: stall_abort != 0,
     }
+}
+
+/// Whether association tracking is on in this process: all the receive
+/// path needs of the configuration for every message (one value, not the
+/// eight of `current`).
+pub fn tracking() -> bool {
+    tracking_seen(value(ParamId::AssocTracking) != 0)
+}
+
+/// `tracking` as this process reads it now, after flushing what it tracked
+/// when it finds tracking turned off.
+fn tracking_seen(tracking: bool) -> bool {
+    if went_off(&TRACKING_SEEN, tracking) {
+        // what this process tracked after the flush of the process that
+        // turned tracking off, and before it saw the change itself
+        tracking::flush();
+    }
+    tracking
 }
 
 /// `sctp_cut_timeout` in force in this process (read only while cut
