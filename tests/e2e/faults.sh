@@ -750,12 +750,12 @@ sc_partial_delivery_c() { partial_delivery "$C_MODULE" 0 "$PD_REQUESTS_C"; }
 # anon_kb: what the Rust side allocates with malloc) must be flat.
 #
 # Slack: shm and pkg MEMORY_SLACK bytes (a stateless UAS keeps nothing per
-# call; the 75000 measured of 100000 calls leaking even one byte each would be
-# 75 kB); RssAnon MEMORY_RSS_SLACK kB (malloc keeps freed memory in its arenas,
+# call; the 45000 measured of 60000 calls leaking even one byte each would be
+# 45 kB); RssAnon MEMORY_RSS_SLACK kB (malloc keeps freed memory in its arenas,
 # and pages of the 64 kB read buffer and of the pkg pool come in as they are
-# first touched; a leak of 16 bytes a call would be 1.2 MB).
+# first touched; a leak of 16 bytes a call would be 720 kB).
 
-MEMORY_CALLS=${E2E_MEMORY_CALLS:-100000}
+MEMORY_CALLS=${E2E_MEMORY_CALLS:-60000}
 # The C module is the control here, not the subject: a shorter soak keeps the
 # whole run within CI time (E2E_MEMORY_CALLS_C, at most MEMORY_CALLS).
 MEMORY_CALLS_C=${E2E_MEMORY_CALLS_C:-20000}

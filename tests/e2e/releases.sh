@@ -14,7 +14,7 @@
 # machine's root with that core and its C module (E2E_KAMAILIO_DIR).
 #
 # The memory soak (memory-flat) makes E2E_MEMORY_CALLS calls on the host
-# release (100,000 by default) and E2E_MEMORY_CALLS_OTHER (20,000) on the
+# release (60,000 by default) and E2E_MEMORY_CALLS_OTHER (20,000) on the
 # others: the module's code is the same, only the core ABI differs. So does
 # encap-ours: E2E_ENCAP_CALLS_OTHER (300) calls there, 1000 on the host; and
 # the uac and k2k scenarios: E2E_CALLS_OTHER (1000) there, 2000 on the host.
@@ -62,7 +62,7 @@ for release in ${E2E_RELEASES:-host trixie sid}; do
 				cargo build --release) || rc=$?
 		fi
 		if [ "$rc" = 0 ]; then
-			# the 100,000-call memory soak runs in full on the host release;
+			# the 60,000-call memory soak runs in full on the host release;
 			# the others soak 20,000 calls, to keep the whole run within CI time
 			# the scenarios of HOST_ONLY (suite.sh) run on the host release only;
 			# SCTP over UDP relays 300 calls instead of 1000

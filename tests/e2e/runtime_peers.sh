@@ -7,6 +7,7 @@
 
 SCENARIOS+=" peer-rpc-ours peer-rpc-failover-ours assoc-reset-ours peer-rpc-c"
 HOST_ONLY[peer-rpc-failover-ours]="path failover is the kernel's, the same VM kernel on every release"
+HOST_ONLY[peer-rpc-ours]="the peer table and its commands are the module's own code; assoc-reset-ours and assoc-view-ours run the core's RPC interface on every release"
 HOST_ONLY[peer-rpc-c]="the control of the runtime-peer scenarios"
 
 RP_PEER="198.18.1.2,198.18.2.2:5060"
