@@ -176,8 +176,17 @@ impl Attached {
     /// Brings this process's view of the configuration up to date and runs the
     /// pending per-process callbacks (the core's cfg_update()).
     pub fn update(&self) {
-        // SAFETY: the process is attached (the token exists): the core's
-        // per-process callback list it walks is set up.
-        unsafe { sys::ksr_shim_cfg_update() }
+        // SAFETY: plain reads of the core's config globals, written only by
+        // this process (cfg_local, cfg_ginst_count) or swapped as one pointer
+        // under the core's lock (*cfg_global); a stale read only delays the
+        // update to the next call, as with the core's own macro.
+        let current =
+            unsafe { sys::cfg_ginst_count == 0 && (sys::cfg_global.is_null() || sys::cfg_local == *sys::cfg_global) };
+        // the common case, with no call: every message read asks
+        if !current {
+            // SAFETY: the process is attached (the token exists): the core's
+            // per-process callback list it walks is set up.
+            unsafe { sys::ksr_shim_cfg_update() }
+        }
     }
 }

@@ -36,9 +36,12 @@ fn core_level(level: log::Level) -> i32 {
 
 /// The module's debug level in this process.
 fn current_level() -> i32 {
-    // SAFETY: reads the core's per-process debug settings; the core is
-    // initialised before any module code runs.
-    unsafe { sys::ksr_shim_log_level() }
+    const NAME: &[u8] = b"sctp";
+    // SAFETY: reads the core's per-process debug settings (the core is
+    // initialised before any module code runs); the core only reads the
+    // module name, NAME.len() bytes of it. Called directly, not through the
+    // C shim: the hot paths ask on every message.
+    unsafe { sys::get_debug_level(NAME.as_ptr() as *mut libc::c_char, NAME.len() as i32) }
 }
 
 /// Whether debug lines would be printed in this process now: for the hot

@@ -12,8 +12,6 @@ const _: () = assert!(core::mem::size_of::<sockaddr_storage>() == 2 + 118 + 8);
 
 extern "C" {
     /// See include/ksr_shim.h.
-    pub fn ksr_shim_log_level() -> core::ffi::c_int;
-    /// See include/ksr_shim.h.
     pub fn ksr_shim_log(level: core::ffi::c_int, text: *const core::ffi::c_char, text_len: core::ffi::c_int);
     /// See include/ksr_shim.h.
     pub fn ksr_shim_shm_malloc0(size: core::ffi::c_ulong) -> *mut core::ffi::c_void;

@@ -72,21 +72,27 @@ fn track<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, peer: &SocketAddr) ->
 
 /// The connection id of an answer of the table, 0 when it refused (logged,
 /// at most once per interval, when for want of memory).
+#[inline]
 fn logged(key: AssocKey, peer: &SocketAddr, r: Result<u32, TrackError>) -> u32 {
     match r {
         Ok(id) => id,
-        Err(TrackError::Gone) => 0,
-        Err(e @ TrackError::NoMemory) => {
-            if let Some(more) = UNTRACKED_LOG.due() {
-                log::error!(
-                    "association {} with {peer} cannot be tracked: {e} ({more} more since the last such line); \
-                     replies go by address, raise shm (-m)",
-                    key.assoc_id
-                );
-            }
-            0
+        Err(e) => refused(key, peer, e),
+    }
+}
+
+#[cold]
+fn refused(key: AssocKey, peer: &SocketAddr, e: TrackError) -> u32 {
+    // Gone: another receiver accounted for its end, nothing to say
+    if e == TrackError::NoMemory {
+        if let Some(more) = UNTRACKED_LOG.due() {
+            log::error!(
+                "association {} with {peer} cannot be tracked: {e} ({more} more since the last such line); \
+                 replies go by address, raise shm (-m)",
+                key.assoc_id
+            );
         }
     }
+    0
 }
 
 /// Open associations now (0 before init).

@@ -78,17 +78,18 @@ pub fn run() -> i32 {
     // this receiver's answers of the association table, for its reads only
     let mut memo = AssocMemo::new();
 
-    // the configuration as last read: the watchdog runs on the previous
-    // read's view, at most one read (or an idle wake-up) old
-    let mut rt = runtime::current();
+    // sctp_stall_timeout as last read (by the watchdog's receiver only): the
+    // watchdog runs on the previous read's view, at most one read (or an
+    // idle wake-up) old
+    let mut stall_ms = if watching { runtime::stall_timeout_ms() } else { 0 };
     loop {
         if watching {
             // before the read, so that no piece read waits on it
-            guard("sctp stall watchdog", (), || watchdog.tick(sock, s, &rt));
+            guard("sctp stall watchdog", (), || watchdog.tick(sock, s, stall_ms));
         }
         // the receiver that opened a cut message sees it open here: it, at
         // least, wakes to sweep while the others may block
-        let timed = store.open() > 0 || (watching && rt.stall_timeout_ms != 0);
+        let timed = store.open() > 0 || stall_ms != 0;
         let wait = if timed { RecvWait::Ms(IDLE_WAKE_MS) } else { RecvWait::Forever };
         let got = s.recv(&mut buf[..READ_LEN], &mut from, &mut ctrl, wait);
         // a piece of a cut message: say so at once, before anything else, so
@@ -98,14 +99,12 @@ pub fn run() -> i32 {
             store.begin(reader, monotonic_ms(), i.assoc_id, i.tsn);
         }
         // see runtime config changes, run per-process config callbacks; a
-        // message needs only whether tracking is on, the watchdog every value
+        // message needs only whether tracking is on
         runtime::refresh(&cfg);
-        let tracking = if watching {
-            rt = runtime::current();
-            rt.tracking
-        } else {
-            runtime::tracking()
-        };
+        let tracking = runtime::tracking();
+        if watching {
+            stall_ms = runtime::stall_timeout_ms();
+        }
         let swept = sweeper.sweep(sock, store, &mut whole);
         deliver_reassembled(sock, store, &mut whole, swept, &mut ri, tracking, &mut memo);
         let got = match got {

@@ -17,7 +17,7 @@ use crate::transport::associations::{event_routes, tracking};
 use crate::transport::counters;
 use crate::transport::ratelimit::Every;
 use crate::transport::send;
-use crate::transport::settings::runtime::Runtime;
+use crate::transport::settings::runtime::{self, Runtime};
 use std::net::SocketAddr;
 
 /// What one look at an association found.
@@ -79,8 +79,8 @@ pub struct Watchdog {
 impl Watchdog {
     /// Looks at the socket's associations when due; costs one comparison
     /// while the watchdog is off.
-    pub fn tick(&mut self, sock: SocketInfo<'_>, s: SctpSocket<'_>, rt: &Runtime) {
-        if rt.stall_timeout_ms == 0 {
+    pub fn tick(&mut self, sock: SocketInfo<'_>, s: SctpSocket<'_>, stall_timeout_ms: u32) {
+        if stall_timeout_ms == 0 {
             self.watched.clear();
             return;
         }
@@ -88,7 +88,7 @@ impl Watchdog {
         if now < self.next_ms {
             return;
         }
-        let timeout = u64::from(rt.stall_timeout_ms);
+        let timeout = u64::from(stall_timeout_ms);
         self.next_ms = now + interval_ms(timeout);
         let Ok(ids) = st::assoc_ids(s) else { return };
         let mut next = Vec::with_capacity(ids.len());
@@ -101,7 +101,7 @@ impl Watchdog {
             let prev = self.watched.binary_search_by_key(&id, |w| w.assoc_id).ok().map(|k| &self.watched[k]);
             let (w, report) = step(prev, id, Sample { outstanding, rwnd: status.rwnd, sacks_in }, now, timeout);
             if report {
-                stalled(sock, rt, id, status.primary);
+                stalled(sock, &runtime::current(), id, status.primary);
             }
             next.push(w);
         }

@@ -67,7 +67,13 @@ pub fn send(dst: &Dest<'_>, msg: &[u8]) -> i32 {
         ..Default::default()
     };
 
-    let on_tracked = |id| tracking::lookup(id).and_then(|t| Some((t, sctp_socket_by_fd(t.key.sock)?)));
+    // the association's socket: mostly the one the core picked (a reply goes
+    // out where its request came in), else found by descriptor
+    let socket_of = |fd| match sock.sctp_socket() {
+        Some(s) if s.fd() == fd => Some(s),
+        _ => sctp_socket_by_fd(fd),
+    };
+    let on_tracked = |id| tracking::lookup(id).and_then(|t| Some((t, socket_of(t.key.sock)?)));
     match route(dst.conn_id(), &rt, on_tracked, tracking::tracked, || tracking::has_peer(sock.fd(), &to)) {
         Route::Association((t, s)) => {
             let on_assoc = SndRcvInfo { assoc_id: t.key.assoc_id, ..info };

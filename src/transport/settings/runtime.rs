@@ -106,6 +106,12 @@ fn tracking_seen(tracking: bool) -> bool {
     tracking
 }
 
+/// `sctp_stall_timeout` in force in this process (0: no watchdog), all the
+/// watchdog's receiver needs for every read.
+pub fn stall_timeout_ms() -> u32 {
+    value(ParamId::StallTimeout).max(0) as u32
+}
+
 /// `sctp_cut_timeout` in force in this process (read only while cut
 /// messages are kept, not for every message).
 pub fn cut_timeout_ms() -> u32 {
