@@ -28,6 +28,7 @@ static DROPPED_LOG: Every = Every::new(1);
 
 /// Adds a piece `r` read (and said it holds: `PieceStore::begin`);
 /// `Some(len)` when a message is now complete, in `whole`.
+#[inline(never)]
 pub fn add(sock: SocketInfo, store: &Store, r: Reader, piece: Piece<'_>, whole: &mut Reassembled) -> Option<usize> {
     let added = store.add(r, piece, monotonic_ms(), whole);
     let from = piece.from.to_socket_addr();
@@ -93,10 +94,18 @@ impl Sweeper {
     /// added (`Some(len)`, in `whole`), else cuts off the peers whose message
     /// did not end within `sctp_cut_timeout`; costs one load while no piece
     /// is kept.
+    #[inline]
     pub fn sweep(&mut self, sock: SocketInfo, store: &Store, whole: &mut Reassembled) -> Option<usize> {
         if store.open() == 0 {
             return None;
         }
+        self.sweep_open(sock, store, whole)
+    }
+
+    /// `sweep` while cut messages are kept: out of line, so that its
+    /// buffers stay off the receive loop's stack.
+    #[inline(never)]
+    fn sweep_open(&mut self, sock: SocketInfo, store: &Store, whole: &mut Reassembled) -> Option<usize> {
         let now = monotonic_ms();
         if self.next_ms.is_some_and(|next| (now.wrapping_sub(next) as i32) < 0) {
             return None;

@@ -83,7 +83,7 @@ pub fn run() -> i32 {
     // idle wake-up) old
     let mut stall_ms = if watching { runtime::stall_timeout_ms() } else { 0 };
     loop {
-        if watching {
+        if watching && (stall_ms != 0 || watchdog.watches()) {
             // before the read, so that no piece read waits on it
             guard("sctp stall watchdog", (), || watchdog.tick(sock, s, stall_ms));
         }
@@ -105,8 +105,9 @@ pub fn run() -> i32 {
         if watching {
             stall_ms = runtime::stall_timeout_ms();
         }
-        let swept = sweeper.sweep(sock, store, &mut whole);
-        deliver_reassembled(sock, store, &mut whole, swept, &mut ri, tracking, &mut memo);
+        if let swept @ Some(_) = sweeper.sweep(sock, store, &mut whole) {
+            deliver_reassembled(sock, store, &mut whole, swept, &mut ri, tracking, &mut memo);
+        }
         let got = match got {
             Ok(got) => got,
             Err(e) => match e.raw_os_error() {
@@ -195,6 +196,7 @@ fn conn_id(
 
 /// Hands a message put back together (`Some(len)` in `whole`) to the core,
 /// then any other that completed with it.
+#[inline(never)]
 fn deliver_reassembled(
     sock: SocketInfo,
     store: &Store,
@@ -214,6 +216,7 @@ fn deliver_reassembled(
 }
 
 /// Accounts for a notification and acts on it.
+#[inline(never)]
 fn notification(
     sock: SocketInfo,
     store: &Store,

@@ -77,8 +77,16 @@ pub struct Watchdog {
 }
 
 impl Watchdog {
+    /// Whether it keeps associations from earlier looks (a tick with the
+    /// watchdog off forgets them).
+    pub fn watches(&self) -> bool {
+        !self.watched.is_empty()
+    }
+
     /// Looks at the socket's associations when due; costs one comparison
-    /// while the watchdog is off.
+    /// while the watchdog is off. Out of line: its buffers stay off the
+    /// receive loop's stack.
+    #[inline(never)]
     pub fn tick(&mut self, sock: SocketInfo<'_>, s: SctpSocket<'_>, stall_timeout_ms: u32) {
         if stall_timeout_ms == 0 {
             self.watched.clear();
