@@ -27,7 +27,8 @@ pub const ABORT_REASON_CUT: &[u8] = b"SIP message cut by partial delivery could 
 static DROPPED_LOG: Every = Every::new(1);
 
 /// Adds a piece `r` read (and said it holds: `PieceStore::begin`);
-/// `Some(len)` when a message is now complete, in `whole`.
+/// `Some(len)` when a message is now complete, in `whole`. Out of line: rare,
+/// and its locals stay off the receive loop's stack frame.
 #[inline(never)]
 pub fn add(sock: SocketInfo, store: &Store, r: Reader, piece: Piece<'_>, whole: &mut Reassembled) -> Option<usize> {
     let added = store.add(r, piece, monotonic_ms(), whole);

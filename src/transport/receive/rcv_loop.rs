@@ -195,7 +195,8 @@ fn conn_id(
 }
 
 /// Hands a message put back together (`Some(len)` in `whole`) to the core,
-/// then any other that completed with it.
+/// then any other that completed with it. Out of line, as the other rare
+/// paths of the loop: their locals stay off the loop's stack frame.
 #[inline(never)]
 fn deliver_reassembled(
     sock: SocketInfo,
@@ -215,7 +216,7 @@ fn deliver_reassembled(
     }
 }
 
-/// Accounts for a notification and acts on it.
+/// Accounts for a notification and acts on it (out of line: rare).
 #[inline(never)]
 fn notification(
     sock: SocketInfo,
