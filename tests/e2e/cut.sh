@@ -6,6 +6,7 @@
 # configs/fault-uas.cfg (faults.sh's start_fault_uas).
 
 SCENARIOS+=" cut-stall-ours cut-stall-c cut-idle-ours cut-many-ours"
+HOST_ONLY[cut-stall-ours]="30 s; the store of cut messages and the kernel's partial delivery are the module's and the kernel's, the same on every release (cut-many-ours and partial-delivery-ours hand reassembled messages to every core)"
 HOST_ONLY[cut-stall-c]="the control shows the kernel's freeze: the same VM kernel on every release"
 
 # ---------------------------------------------------------------------------

@@ -17,8 +17,10 @@ HOST_ONLY[held-receiver-c]="the control of held-receiver-ours"
 HOST_ONLY[partial-delivery-c]="the control shows the kernel cuts the messages: the same VM kernel on every release"
 HOST_ONLY[send-wait-changed-ours]="waiting for room is the module's and the kernel's, the same VM kernel on every release"
 HOST_ONLY[memory-flat-c]="the control of memory-flat-ours (that a module without leaks passes its checks); memory-flat-ours runs on every release"
-HOST_ONLY[churn-c]="the control of churn-ours (that a module without leaks passes its checks); churn-ours runs on every release"
+HOST_ONLY[churn-ours]="the module's memory under association churn, its own code; memory-flat-ours checks its memory on every release"
+HOST_ONLY[churn-c]="the control of churn-ours (that a module without leaks passes its checks)"
 HOST_ONLY[idle-c]="the control of idle-ours (that receivers without a timer pass its check); idle-ours runs on every release"
+HOST_ONLY[stopped-receiver-c]="the control of stopped-receiver-ours (that the C module, whose receivers each read for themselves, passes it too)"
 HOST_ONLY[peer-killed-c]="the control of peer-killed-ours (that the setup reproduces the C module's failure)"
 
 # start_fault_uas NAME MODULE CHILDREN LOG [NAME=VALUE...]: Kamailio NAME

@@ -9,6 +9,7 @@
 # it stops reading).
 
 SCENARIOS+=" assoc-stalled-ours assoc-stalled-c slow-peer-ours"
+HOST_ONLY[assoc-stalled-c]="the control of assoc-stalled-ours"
 HOST_ONLY[slow-peer-ours]="20 s; the stall rule is the module's own logic, the same on every release (assoc-stalled-ours runs the core-facing parts everywhere)"
 
 WATCH_TIMEOUT=2000

@@ -11,6 +11,7 @@ SCENARIOS+=" options-parity runtime-cfg-ours runtime-cfg-c"
 SCENARIOS+=" reuse-on-ours reuse-off-ours reuse-on-c reuse-off-c"
 SCENARIOS+=" max-assocs-ours max-assocs-c send-retry-ours send-retry-c"
 SCENARIOS+=" tracking-ours tracking-c max-assocs-out-ours"
+HOST_ONLY[send-retry-c]="the control of send-retry-ours (that the C module re-sends as it does)"
 HOST_ONLY[tracking-c]="the control of tracking-ours (that the C module counts as it does); tracking-ours runs on every release"
 
 # modparam lines for @SCTP_PARAMS@: sctp_params NAME=VALUE...
