@@ -29,6 +29,7 @@
 #   BENCH_PROBE_RATE [1300] BENCH_PROBE_CALLS [5200]: ctxprobe.sh's load
 #   BENCH_PROF_STRACE_CALLS [1000] BENCH_PROF_PERF_CALLS [3000]: profile.sh's;
 #       BENCH_PROF_ANNOTATE [""]: functions (demangled) it annotates by instruction
+#       BENCH_PROF_ROUNDS [1]: perf profiles per module, alternating, pooled
 #   BENCH_PROBE_RATES ["2300 2500"] BENCH_PROBE_ROUNDS [2]: windowprobe.sh's
 #   BENCH_SIPP_BUFF [4194304]: sipp's socket buffers (-buff_size; 0: sipp's
 #       own 64 kB, with which sipp's reading limited the runs before 12-04)
