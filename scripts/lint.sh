@@ -1,7 +1,8 @@
 #!/bin/sh
 # Static and undefined-behaviour checks:
 #  0. formatting (cargo fmt --check, the crate and the fuzz targets), the
-#     fuzz targets' copy of the dependencies (fuzz/lib), the import order of
+#     fuzz targets' copy of the dependencies (fuzz/lib), the hot path's one
+#     text section, the import order of
 #     src/transport's folders and src/config (layers.sh);
 #  1. clippy on every target, warnings as errors (the crate also denies unsafe
 #     operations outside `unsafe` blocks and `unsafe` without a SAFETY comment);
@@ -29,6 +30,14 @@ deps fuzz/lib/Cargo.toml | diff -u "${TMPDIR:-/tmp}/lint-deps.$$" - || {
 	exit 1
 }
 rm -f "${TMPDIR:-/tmp}/lint-deps.$$"
+
+echo "== one section for the hot path"
+# the receive and send paths' functions share one text section (docs/design.md,
+# "Building for a core"): a second spelling would split them again
+if grep -rn 'link_section' src | grep -v 'link_section = ".text.hot.kamailio_sctp"'; then
+	echo "src: a link_section other than .text.hot.kamailio_sctp (above)" >&2
+	exit 1
+fi
 
 echo "== import order of src/transport and src/config"
 sh scripts/layers.sh

@@ -196,10 +196,12 @@ guarded! {
         }
     }
 
+    #[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
     fn sctp_rcv_loop() -> c_int = ["rcv_loop", -1] {
         transport::receive::run()
     }
 
+    #[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
     fn sctp_msg_send(dst: *mut sys::dest_info, buf: *mut c_char, len: c_uint) -> c_int = ["msg_send", -1] {
         // SAFETY: the core passes its destination and message, valid for this call.
         let (dst, msg) = unsafe { (core_api::dest_arg(dst), core_api::message_arg(buf, len)) };

@@ -66,6 +66,7 @@ pub struct Runtime {
     pub stall_abort: bool,
 }
 
+#[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
 pub fn current() -> Runtime {
     use ParamId::*;
     // this runs for every message received and sent, and the paths need 8
