@@ -56,7 +56,7 @@ impl AssocMemo {
 
     /// `t.upsert(key, peer)`, from the memo when the same association and
     /// source were answered since the last removal.
-    #[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
+    #[inline(always)]
     pub fn upsert<A: SharedAlloc>(
         &mut self,
         t: &AssocTable<A>,

@@ -166,7 +166,7 @@ pub(crate) fn went_down_in<A: SharedAlloc>(t: &AssocTable<A>, key: AssocKey, tra
 }
 
 /// The open association behind a connection id.
-#[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
+#[inline(always)]
 pub fn lookup(conn_id: i32) -> Option<Tracked> {
     (conn_id > 0).then_some(())?;
     let (t, id) = (table()?, conn_id as u32);

@@ -179,7 +179,7 @@ fn is_whole(got: &Received, bytes: &[u8]) -> bool {
 
 /// The connection id of a message received on association `assoc_id` (0
 /// with tracking off or untracked).
-#[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
+#[inline(always)]
 fn conn_id(
     sock: SocketInfo,
     assoc_id: Option<i32>,
@@ -247,7 +247,7 @@ fn notification(
 }
 
 /// Sanity checks and hand-over of one whole message.
-#[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
+#[inline(always)]
 fn deliver(
     sock: SocketInfo,
     buf: &mut [u8],

@@ -66,7 +66,7 @@ pub struct Runtime {
     pub stall_abort: bool,
 }
 
-#[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
+#[inline(always)]
 pub fn current() -> Runtime {
     use ParamId::*;
     // this runs for every message received and sent, and the paths need 8
