@@ -6,7 +6,7 @@
 # each round so that neither always runs on a warmer or colder machine.
 #
 # Writes BENCH_OUT/results.csv, one row per measurement:
-#   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches,recvmsg
+#   test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches,recvmsg,involuntary
 # test: cpu (steady rate), step (rising rates), burst, warmup (after a start),
 # idle (no traffic for BENCH_IDLE_SECONDS: rate and calls 0). cpu_ticks: utime +
 # stime of all processes of that Kamailio (its process group) over the
@@ -15,7 +15,8 @@
 # context switches (voluntary and not) of all processes of that Kamailio over
 # the measurement (each is costly in the emulated VM); recvmsg: the recvmsg
 # calls of all its processes (perf stat on the syscalls:sys_enter_recvmsg
-# tracepoint, "?" without perf).
+# tracepoint, "?" without perf); involuntary: the part of ctx_switches that
+# were preemptions (the rest: a process blocked).
 # Environment: see run.sh (BENCH_*), OUR_MODULE, C_MODULE.
 set -u
 # shellcheck source=tests/bench/common.sh
@@ -81,7 +82,7 @@ E2E_WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/kamailio-sctp-bench.$$}
 SC_DIR=$E2E_WORK
 mkdir -p "$SC_DIR" "$BENCH_OUT"
 CSV=$BENCH_OUT/results.csv
-echo "test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches,recvmsg" >"$CSV"
+echo "test,module,round,rate,calls,ok,failed,seconds,cpu_ticks,sendq_full,ctx_switches,recvmsg,involuntary" >"$CSV"
 
 finish() {
 	stop_all
@@ -123,6 +124,13 @@ step() {
 # cpu_ticks PGID: utime + stime of all processes in process group PGID.
 cpu_ticks() {
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v g="$1" '$5 == g { t += $14 + $15 } END { print t + 0 }'
+}
+
+# involuntary PGID: the preemptions of all processes in process group PGID.
+involuntary() {
+	local p
+	for p in $(pids_of "$1"); do cat "/proc/$p/status" 2>/dev/null; done |
+		awk '/^nonvoluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }'
 }
 
 # ctx_switches PGID: the context switches of all processes in process group PGID.
@@ -189,13 +197,14 @@ ready() {
 # measure TEST WHICH ROUND RATE CALLS: one sipp run (built-in uac scenario:
 # INVITE, ACK, BYE) against Kamailio WHICH, one CSV row.
 measure() {
-	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1 t30 t31 d0 d1 rm
+	local test=$1 which=$2 round=$3 rate=$4 calls=$5 t0 c0 c1 q0 q1 secs dq x0 x1 i0 i1 t30 t31 d0 d1 rm
 	ready "$which" || return 1
 	echo
 	echo "=== $test $which round $round: $calls calls at $rate/s"
 	q0=$(counter_value "$which" sendq_full 2>/dev/null)
 	c0=$(cpu_ticks "${KAM_PID[$which]}")
 	x0=$(ctx_switches "${KAM_PID[$which]}")
+	i0=$(involuntary "${KAM_PID[$which]}")
 	read -r t30 d0 <<<"$(sctp_counters)"
 	recvmsg_start "${KAM_PID[$which]}"
 	t0=$(now)
@@ -207,6 +216,7 @@ measure() {
 	secs=$(elapsed "$t0")
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
+	i1=$(involuntary "${KAM_PID[$which]}")
 	rm=$(recvmsg_stop)
 	q1=$(counter_value "$which" sendq_full 2>/dev/null)
 	read -r t31 d1 <<<"$(sctp_counters)"
@@ -219,7 +229,7 @@ measure() {
 		"kernel: T3 expiries +$((t31 - t30)), DATA chunks discarded +$((d1 - d0));" \
 		"sipp's watchdog tripped $(sipp_starved) times; recvmsg $rm"
 	[ "$SIPP_FAILED" = 0 ] || sipp_explain
-	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq,$((x1 - x0)),$rm" >>"$CSV"
+	echo "$test,$which,$round,$rate,$calls,$SIPP_OK,$SIPP_FAILED,$secs,$((c1 - c0)),$dq,$((x1 - x0)),$rm,$((i1 - i0))" >>"$CSV"
 	check_alive "$which" || true
 	# Let the associations of this sipp close before the next one.
 	sleep 1
@@ -230,7 +240,7 @@ measure() {
 # time with BENCH_SEPARATE=1, else both at once). One row each.
 idle() {
 	local round=$1 which c1 x1 t0 secs
-	local -A c0s=() x0s=()
+	local -A c0s=() x0s=() i0s=()
 	for which in ours c; do
 		ready "$which" || return 1
 		[ "$SEPARATE" = 1 ] || continue
@@ -244,6 +254,7 @@ idle() {
 	for which in ours c; do
 		c0s[$which]=$(cpu_ticks "${KAM_PID[$which]}")
 		x0s[$which]=$(ctx_switches "${KAM_PID[$which]}")
+		i0s[$which]=$(involuntary "${KAM_PID[$which]}")
 	done
 	t0=$(now)
 	sleep "$IDLE_SECONDS"
@@ -252,18 +263,19 @@ idle() {
 		c1=$(cpu_ticks "${KAM_PID[$which]}")
 		x1=$(ctx_switches "${KAM_PID[$which]}")
 		say "$which idle: cpu $((c1 - c0s[$which])) ticks, context switches $((x1 - x0s[$which]))"
-		echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0s[$which])),0,$((x1 - x0s[$which])),?" >>"$CSV"
+		echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0s[$which])),0,$((x1 - x0s[$which])),?,$(($(involuntary "${KAM_PID[$which]}") - i0s[$which]))" >>"$CSV"
 	done
 }
 
 # idle_one WHICH ROUND: idle's measurement of one module alone.
 idle_one() {
-	local which=$1 round=$2 c0 c1 x0 x1 t0 secs rm
+	local which=$1 round=$2 c0 c1 x0 x1 i0 t0 secs rm
 	echo
 	echo "=== idle $which round $round: ${IDLE_SECONDS} s without traffic"
 	sleep 5
 	c0=$(cpu_ticks "${KAM_PID[$which]}")
 	x0=$(ctx_switches "${KAM_PID[$which]}")
+	i0=$(involuntary "${KAM_PID[$which]}")
 	recvmsg_start "${KAM_PID[$which]}"
 	t0=$(now)
 	sleep "$IDLE_SECONDS"
@@ -272,7 +284,7 @@ idle_one() {
 	x1=$(ctx_switches "${KAM_PID[$which]}")
 	rm=$(recvmsg_stop)
 	say "$which idle: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), recvmsg $rm"
-	echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0)),0,$((x1 - x0)),$rm" >>"$CSV"
+	echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0)),0,$((x1 - x0)),$rm,$(($(involuntary "${KAM_PID[$which]}") - i0))" >>"$CSV"
 }
 
 # pair N: the two modules, ours first when N is odd, C first when even.
