@@ -2,8 +2,8 @@
 # Static and undefined-behaviour checks:
 #  0. formatting (cargo fmt --check, the crate and the fuzz targets), the
 #     fuzz targets' copy of the dependencies (fuzz/lib), the hot path's one
-#     text section, the import order of
-#     src/transport's folders and src/config (layers.sh);
+#     text section, the import order of src/transport's folders and
+#     src/config (layers.sh);
 #  1. clippy on every target, warnings as errors (the crate also denies unsafe
 #     operations outside `unsafe` blocks and `unsafe` without a SAFETY comment);
 #  2. the unit tests (--lib: the integration tests run cc and kamailio) under
