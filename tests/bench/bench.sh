@@ -146,8 +146,9 @@ RECVMSG_PERF="" RECVMSG_FILE=""
 recvmsg_start() {
 	RECVMSG_PERF="" RECVMSG_FILE=$E2E_WORK/recvmsg.$$.txt
 	command -v perf >/dev/null || return 0
+	rm -f "$RECVMSG_FILE"
 	perf stat -x, -e syscalls:sys_enter_recvmsg -p "$(pids_of "$1" | paste -sd,)" -o "$RECVMSG_FILE" \
-		2>/dev/null &
+		2>"$RECVMSG_FILE.err" &
 	RECVMSG_PERF=$!
 	# perf attaches before the load starts
 	sleep 0.5
@@ -156,10 +157,24 @@ recvmsg_stop() {
 	local n=""
 	if [ -n "$RECVMSG_PERF" ]; then
 		kill -INT "$RECVMSG_PERF" 2>/dev/null
-		wait "$RECVMSG_PERF" 2>/dev/null
-		n=$(awk -F, '/sys_enter_recvmsg/ { print $1 }' "$RECVMSG_FILE" 2>/dev/null)
+		# called as $(recvmsg_stop), in a subshell whose child perf is not:
+		# wait cannot wait for it, so look for its count (up to 5 s)
+		for _ in $(seq 50); do
+			n=$(awk -F, '/sys_enter_recvmsg/ { print $1 }' "$RECVMSG_FILE" 2>/dev/null)
+			[ -n "$n" ] && break
+			sleep 0.1
+		done
 	fi
-	[[ $n =~ ^[0-9]+$ ]] && echo "$n" || echo "?"
+	if [[ $n =~ ^[0-9]+$ ]]; then
+		echo "$n"
+		return
+	fi
+	# why perf gave no count, on the run's log (stderr: this prints the count)
+	{
+		echo "  recvmsg not counted; perf stat wrote:"
+		sed 's/^/    /' "$RECVMSG_FILE" "$RECVMSG_FILE.err" 2>/dev/null
+	} >&2
+	echo "?"
 }
 
 # sctp_counters: "T3-EXPIRIES DISCARDS", two kernel SCTP counters from one read
