@@ -7,7 +7,7 @@
 /// CRLFs before it (keep-alives) are skipped. A later piece of a cut message
 /// starts at a chunk boundary, anywhere in the message, and so (but for a
 /// body that holds a SIP message at exactly that byte) does not.
-#[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
+#[inline(always)]
 pub fn starts_with_start_line(bytes: &[u8]) -> bool {
     let bytes = skip_crlfs(bytes);
     if bytes.len() >= 8 && eq_ignore_case_8(&bytes[..8], b"sip/2.0 ") {

@@ -174,7 +174,7 @@ fn send_to_address(
 /// Sends a message the core gave us: without blocking first; when the
 /// association's send buffer is full, waits for room (sctp_send_wait, as this
 /// process sees it) unless `peer` is marked stalled.
-#[cfg_attr(not(test), link_section = ".text.hot.kamailio_sctp")]
+#[inline(always)]
 fn send_core_message(
     s: SctpSocket<'_>,
     to: Option<&SocketAddr>,
