@@ -254,7 +254,7 @@ measure() {
 # Kamailio over IDLE_SECONDS with no traffic, after the warm-up (one at a
 # time with BENCH_SEPARATE=1, else both at once). One row each.
 idle() {
-	local round=$1 which c1 x1 t0 secs
+	local round=$1 which c1 x1 i1 t0 secs
 	local -A c0s=() x0s=() i0s=()
 	for which in ours c; do
 		ready "$which" || return 1
@@ -277,14 +277,15 @@ idle() {
 	for which in ours c; do
 		c1=$(cpu_ticks "${KAM_PID[$which]}")
 		x1=$(ctx_switches "${KAM_PID[$which]}")
+		i1=$(involuntary "${KAM_PID[$which]}")
 		say "$which idle: cpu $((c1 - c0s[$which])) ticks, context switches $((x1 - x0s[$which]))"
-		echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0s[$which])),0,$((x1 - x0s[$which])),?,$(($(involuntary "${KAM_PID[$which]}") - i0s[$which]))" >>"$CSV"
+		echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0s[$which])),0,$((x1 - x0s[$which])),?,$((i1 - i0s[$which]))" >>"$CSV"
 	done
 }
 
 # idle_one WHICH ROUND: idle's measurement of one module alone.
 idle_one() {
-	local which=$1 round=$2 c0 c1 x0 x1 i0 t0 secs rm
+	local which=$1 round=$2 c0 c1 x0 x1 i0 i1 t0 secs rm
 	echo
 	echo "=== idle $which round $round: ${IDLE_SECONDS} s without traffic"
 	sleep 5
@@ -297,9 +298,10 @@ idle_one() {
 	secs=$(elapsed "$t0")
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
+	i1=$(involuntary "${KAM_PID[$which]}")
 	rm=$(recvmsg_stop)
 	say "$which idle: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), recvmsg $rm"
-	echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0)),0,$((x1 - x0)),$rm,$(($(involuntary "${KAM_PID[$which]}") - i0))" >>"$CSV"
+	echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0)),0,$((x1 - x0)),$rm,$((i1 - i0))" >>"$CSV"
 }
 
 # pair N: the two modules, ours first when N is odd, C first when even.
