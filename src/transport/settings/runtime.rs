@@ -69,8 +69,9 @@ pub struct Runtime {
 #[inline(always)]
 pub fn current() -> Runtime {
     use ParamId::*;
-    // this runs for every message received and sent, and the paths need 8
-    // of the group's values: those, with one look at the group
+    // this runs for every message sent (a read needs only `tracking`), and
+    // the send path needs 8 of the group's values: those, with one look at
+    // the group
     const IDS: [ParamId; 8] =
         [AssocTracking, SendTtl, SendRetries, AssocReuse, MaxAssocs, SendWait, StallTimeout, StallAbort];
     let ids = IDS.map(|id| id as usize);
