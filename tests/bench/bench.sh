@@ -128,9 +128,8 @@ cpu_ticks() {
 
 # involuntary PGID: the preemptions of all processes in process group PGID.
 involuntary() {
-	local p
-	for p in $(pids_of "$1"); do cat "/proc/$p/status" 2>/dev/null; done |
-		awk '/^nonvoluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }'
+	# shellcheck disable=SC2046 # one pid a word
+	proc_status_sum nonvoluntary_ctxt_switches $(pids_of "$1")
 }
 
 # ctx_switches PGID: the context switches of all processes in process group PGID.

@@ -283,14 +283,18 @@ log_has() {
 	grep -E -q "$2" "$1" && grep -E -q "$3" "$1"
 }
 
+# proc_status_sum FIELD_RE PID...: the sum of the /proc/PID/status fields whose
+# name matches FIELD_RE (an awk regex), over the PIDs (gone ones count 0).
+proc_status_sum() {
+	local re=$1 p
+	shift
+	for p in "$@"; do cat "/proc/$p/status" 2>/dev/null; done |
+		awk -v re="^($re):" '$1 ~ re { t += $2 } END { print t + 0 }'
+}
+
 # ctx_switches_of PID...: the context switches (voluntary and not) of the PIDs.
 ctx_switches_of() {
-	local p sum=0 n
-	for p in "$@"; do
-		n=$(awk '/^(non)?voluntary_ctxt_switches:/ { t += $2 } END { print t + 0 }' "/proc/$p/status" 2>/dev/null)
-		sum=$((sum + ${n:-0}))
-	done
-	echo "$sum"
+	proc_status_sum '(non)?voluntary_ctxt_switches' "$@"
 }
 
 # pd_shim_present: the preload shim that sets SCTP_PARTIAL_DELIVERY_POINT
