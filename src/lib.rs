@@ -23,6 +23,7 @@ use kam::export::{CStrPtr, IntParams, ModuleExports, NoCmds, ParamTable};
 use kam::guard::{guard, guarded};
 use kam::pv::{GetArgs, NameArg, PvTable};
 use kam::sys;
+use kam::MODULE_NAME;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use transport::control::lifecycle::RpcHandlers;
 
@@ -49,11 +50,11 @@ static PARAM_TABLE: ParamTable<{ PARAM_COUNT + 2 }> =
 static NO_CMDS: NoCmds = NoCmds::new();
 
 /// `$sctp(KEY)`, read by the event routes (and `$sctp(conid)` anywhere).
-static PV_TABLE: PvTable = PvTable::one(c"sctp", pv_sctp_get, pv_sctp_parse_key);
+static PV_TABLE: PvTable = PvTable::one(MODULE_NAME, pv_sctp_get, pv_sctp_parse_key);
 
 #[no_mangle]
 pub static exports: ModuleExports =
-    ModuleExports::new(c"sctp", &NO_CMDS, &PARAM_TABLE, mod_init, mod_destroy).with_pvs(&PV_TABLE);
+    ModuleExports::new(MODULE_NAME, &NO_CMDS, &PARAM_TABLE, mod_init, mod_destroy).with_pvs(&PV_TABLE);
 
 const CALLBACKS: SctpCallbacks = SctpCallbacks {
     init: sctp_init,

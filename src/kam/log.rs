@@ -36,7 +36,7 @@ fn core_level(level: log::Level) -> i32 {
 
 /// The module's debug level in this process.
 fn current_level() -> i32 {
-    const NAME: &[u8] = b"sctp";
+    const NAME: &[u8] = super::MODULE_NAME.to_bytes();
     // SAFETY: reads the core's per-process debug settings (the core is
     // initialised before any module code runs); the core only reads the
     // module name, NAME.len() bytes of it. Called directly, not through the
@@ -94,10 +94,11 @@ impl log::Log for KamailioLogger {
         // the layout of the core's LOG(): "<mod> [<file>:<line>]: <func>(): <msg>"
         let _ = write!(
             line,
-            "sctp [{}:{}]: {}(): {}",
+            "{} [{}:{}]: {}(): {}",
+            super::MODULE_NAME_STR,
             short_file(record.file().unwrap_or("?")),
             record.line().unwrap_or(0),
-            short_module(record.module_path().unwrap_or("sctp")),
+            short_module(record.module_path().unwrap_or(super::MODULE_NAME_STR)),
             record.args()
         );
         if line.cut {

@@ -3,6 +3,7 @@
 //! assoc_stalled).
 
 use crate::kam::counters::{register_group, Counter, CounterDef, Source};
+use crate::kam::MODULE_NAME;
 
 pub static ESTABLISHED: Counter = Counter::new();
 pub static CONNECT_FAILED: Counter = Counter::new();
@@ -48,5 +49,5 @@ pub fn register(gauges: &Gauges) -> bool {
         CounterDef { name: c"current_opened_connections", doc: c"number of currently opened associations.", source: Read(gauges.opened) },
         CounterDef { name: c"current_tracked_connections", doc: c"number of currently tracked associations.", source: Read(gauges.tracked) },
     ];
-    register_group(c"sctp", &defs)
+    register_group(MODULE_NAME, &defs)
 }

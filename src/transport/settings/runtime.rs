@@ -8,6 +8,7 @@ use crate::config::table::{Effect, PARAMS};
 use crate::config::table::{ParamId, PARAM_COUNT};
 use crate::kam::cfg::{self, Change, IntGroup, OnChange, OnSet, VarDef, ATOMIC, CB_ONLY_ONCE, READONLY};
 use crate::kam::core::sctp_listen;
+use crate::kam::MODULE_NAME;
 use crate::sctp::options::{set_one, SockOpt};
 use crate::transport::associations::tracking;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -40,7 +41,7 @@ pub fn declare(values: &RawValues, on_change: OnChange, on_set: OnSet) -> bool {
             doc: p.doc,
         }
     });
-    CFG.declare(c"sctp", &defs, *values)
+    CFG.declare(MODULE_NAME, &defs, *values)
 }
 
 fn id_of(var: &str) -> Option<ParamId> {
