@@ -139,9 +139,10 @@ ctx_switches() {
 }
 
 # recvmsg_start PGID: counts the recvmsg calls of the processes of PGID
-# (perf stat, in the background) until recvmsg_stop, which prints the count
-# ("?" without perf, or when perf could not count).
-RECVMSG_PERF="" RECVMSG_FILE=""
+# (perf stat, in the background) until recvmsg_stop, which sets RECVMSG_COUNT
+# ("?" without perf, or when perf could not count). recvmsg_stop must run in
+# this shell, not in $(...): a subshell cannot wait for the perf this one started.
+RECVMSG_PERF="" RECVMSG_FILE="" RECVMSG_COUNT=""
 recvmsg_start() {
 	RECVMSG_PERF="" RECVMSG_FILE=$E2E_WORK/recvmsg.$$.txt
 	command -v perf >/dev/null || return 0
@@ -156,24 +157,16 @@ recvmsg_stop() {
 	local n=""
 	if [ -n "$RECVMSG_PERF" ]; then
 		kill -INT "$RECVMSG_PERF" 2>/dev/null
-		# called as $(recvmsg_stop), in a subshell whose child perf is not:
-		# wait cannot wait for it, so look for its count (up to 5 s)
-		for _ in $(seq 50); do
-			n=$(awk -F, '/sys_enter_recvmsg/ { print $1 }' "$RECVMSG_FILE" 2>/dev/null)
-			[ -n "$n" ] && break
-			sleep 0.1
-		done
+		wait "$RECVMSG_PERF" 2>/dev/null
+		n=$(awk -F, '/sys_enter_recvmsg/ { print $1 }' "$RECVMSG_FILE" 2>/dev/null)
 	fi
-	if [[ $n =~ ^[0-9]+$ ]]; then
-		echo "$n"
-		return
-	fi
-	# why perf gave no count, on the run's log (stderr: this prints the count)
-	{
-		echo "  recvmsg not counted; perf stat wrote:"
-		sed 's/^/    /' "$RECVMSG_FILE" "$RECVMSG_FILE.err" 2>/dev/null
-	} >&2
-	echo "?"
+	RECVMSG_COUNT=$n
+	[[ $n =~ ^[0-9]+$ ]] && return 0
+	RECVMSG_COUNT="?"
+	[ -n "$RECVMSG_PERF" ] || return 0
+	# why perf gave no count, on the run's log
+	echo "  recvmsg not counted; perf stat wrote:"
+	sed 's/^/    /' "$RECVMSG_FILE" "$RECVMSG_FILE.err" 2>/dev/null
 }
 
 # sctp_counters: "T3-EXPIRIES DISCARDS", two kernel SCTP counters from one read
@@ -231,7 +224,8 @@ measure() {
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
 	i1=$(involuntary "${KAM_PID[$which]}")
-	rm=$(recvmsg_stop)
+	recvmsg_stop
+	rm=$RECVMSG_COUNT
 	q1=$(counter_value "$which" sendq_full 2>/dev/null)
 	read -r t31 d1 <<<"$(sctp_counters)"
 	dq="?"
@@ -298,7 +292,8 @@ idle_one() {
 	c1=$(cpu_ticks "${KAM_PID[$which]}")
 	x1=$(ctx_switches "${KAM_PID[$which]}")
 	i1=$(involuntary "${KAM_PID[$which]}")
-	rm=$(recvmsg_stop)
+	recvmsg_stop
+	rm=$RECVMSG_COUNT
 	say "$which idle: cpu $((c1 - c0)) ticks, context switches $((x1 - x0)), recvmsg $rm"
 	echo "idle,$which,$round,0,0,0,0,$secs,$((c1 - c0)),0,$((x1 - x0)),$rm,$((i1 - i0))" >>"$CSV"
 }
